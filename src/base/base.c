@@ -1,0 +1,137 @@
+/* base.c: status strings, error messages, logging, assert, allocation. */
+#include "config.h"
+#include "base/base.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+const char *sm_status_str(sm_status s)
+{
+    switch (s) {
+    case SM_OK: return "ok";
+    case SM_ENOMEM: return "out of memory";
+    case SM_EIO: return "input/output error";
+    case SM_EFORMAT: return "bad format";
+    case SM_EINVAL: return "invalid argument";
+    case SM_ECANCELLED: return "cancelled";
+    case SM_EDIVERGED: return "diverged";
+    case SM_EINTERNAL: return "internal error";
+    }
+    return "unknown status";
+}
+
+sm_status sm_err_set(sm_err *err, sm_status s, const char *fmt, ...)
+{
+    if (err) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+        va_end(ap);
+        err->status = s;
+    }
+    return s;
+}
+
+sm_status sm_err_prefix(sm_err *err, const char *fmt, ...)
+{
+    if (!err)
+        return SM_OK;
+    char pre[512], old[sizeof err->msg];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(pre, sizeof pre, fmt, ap);
+    va_end(ap);
+    memcpy(old, err->msg, sizeof old);
+    size_t k = strlen(pre);
+    if (k > sizeof err->msg - 3)
+        k = sizeof err->msg - 3;
+    memcpy(err->msg, pre, k);
+    memcpy(err->msg + k, ": ", 2);
+    size_t room = sizeof err->msg - k - 3;
+    size_t m = strnlen(old, room);
+    memcpy(err->msg + k + 2, old, m);
+    err->msg[k + 2 + m] = '\0';
+    return err->status;
+}
+
+void sm_err_clear(sm_err *err)
+{
+    if (err) {
+        err->status = SM_OK;
+        err->msg[0] = '\0';
+    }
+}
+
+void sm_logf(const sm_log *log, sm_log_level level, const char *fmt, ...)
+{
+    if (!log || !log->fn)
+        return;
+    char buf[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    log->fn(log->ud, level, buf);
+}
+
+static sm_abort_fn abort_hook;
+
+void sm_set_abort_hook(sm_abort_fn fn)
+{
+    abort_hook = fn;
+}
+
+void sm_assert_fail(const char *file, int line, const char *expr)
+{
+    if (abort_hook)
+        abort_hook(file, line, expr);
+    else
+        fprintf(stderr, "selfmi: %s:%d: assertion failed: %s\n", file, line, expr);
+    abort();
+}
+
+void *sm_alloc(size_t n, size_t size, sm_err *err)
+{
+    if (n == 0 || size == 0)
+        n = size = 1;
+    if (n > SIZE_MAX / size) {
+        sm_err_set(err, SM_ENOMEM, "allocation of %zu x %zu bytes overflows", n, size);
+        return NULL;
+    }
+    void *p = calloc(n, size);
+    if (!p)
+        sm_err_set(err, SM_ENOMEM, "out of memory allocating %zu bytes", n * size);
+    return p;
+}
+
+void *sm_realloc(void *p, size_t n, size_t size, sm_err *err)
+{
+    if (n == 0 || size == 0)
+        n = size = 1;
+    if (n > SIZE_MAX / size) {
+        sm_err_set(err, SM_ENOMEM, "allocation of %zu x %zu bytes overflows", n, size);
+        return NULL;
+    }
+    void *q = realloc(p, n * size);
+    if (!q)
+        sm_err_set(err, SM_ENOMEM, "out of memory allocating %zu bytes", n * size);
+    return q;
+}
+
+char *sm_strdup(const char *s, sm_err *err)
+{
+    size_t n = strlen(s) + 1;
+    char *d = sm_alloc(n, 1, err);
+    if (d)
+        memcpy(d, s, n);
+    return d;
+}
+
+double sm_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}

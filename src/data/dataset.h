@@ -1,0 +1,60 @@
+/* dataset.h: the native dataset directory (SPEC section 9) in memory.
+ *
+ *   DIR/label.csv        video_id, clip_id, text, label, label_T, label_A,
+ *                        label_V, annotation, mode
+ *   DIR/text.npy         (N, L_t, D_t) or (N, D_t)
+ *   DIR/audio.npy        (N, L_a, D_a)      (-inf reads as 0)
+ *   DIR/vision.npy       (N, L_v, D_v)
+ *   DIR/{text,audio,vision}_lengths.npy   (N) integer, optional
+ * Row k of every array is row k of label.csv. Features are kept as float32
+ * whatever the file's dtype. */
+#ifndef SELFMI_DATASET_H
+#define SELFMI_DATASET_H
+
+#include "base/base.h"
+
+enum { MOD_T = 0, MOD_A = 1, MOD_V = 2, MOD_COUNT = 3 };
+enum { SPLIT_TRAIN = 0, SPLIT_VALID = 1, SPLIT_TEST = 2, SPLIT_COUNT = 3 };
+
+extern const char *const mod_names[MOD_COUNT];     /* "text", "audio", "vision" */
+extern const char *const mod_letters[MOD_COUNT];   /* "t", "a", "v" */
+extern const char *const split_names[SPLIT_COUNT]; /* "train", "valid", "test" */
+
+typedef struct {
+    int L, D;       /* padded length and feature width; L = 1 for one vector per sample */
+    float *x;       /* (N, L, D) */
+    int *len;       /* (N) true lengths, 1..L */
+} modality;
+
+typedef struct {
+    int n;                       /* samples */
+    char **video_id, **clip_id;  /* (N) */
+    char **text;                 /* (N) transcripts */
+    char **annotation;           /* (N), may be "" */
+    float *label;                /* (N) y_m */
+    float *ulabel[MOD_COUNT];    /* (N) human unimodal labels y_t*, y_a*, y_v*; NaN where empty;
+                                    NULL when the column is absent or all empty */
+    int *split;                  /* (N) SPLIT_* */
+    modality mod[MOD_COUNT];
+    char *dir;                   /* where it was loaded from (or NULL) */
+} dataset;
+
+/* Loads DIR; on failure returns a status, err names the file, line or field
+ * and what was expected, and ds is left empty (nothing to free). */
+sm_status dataset_load(dataset *ds, const char *dir, sm_err *err);
+/* Writes DIR (created if needed; files written to temporaries and renamed). */
+sm_status dataset_save(const dataset *ds, const char *dir, sm_err *err);
+void dataset_free(dataset *ds);
+
+/* Number of samples per split (counts[SPLIT_COUNT]). */
+void dataset_split_counts(const dataset *ds, int counts[SPLIT_COUNT]);
+/* Indices of one split, in file order; returns the count. idx has room for ds->n. */
+int dataset_split_indices(const dataset *ds, int split, int *idx);
+/* "video_id$_$clip_id" style id of sample i, as MMSA writes it. */
+void dataset_sample_id(const dataset *ds, int i, char *buf, size_t n);
+/* True when any human unimodal label exists (SIMS, synthetic data). */
+bool dataset_has_ulabels(const dataset *ds);
+/* Label bound H: 1 when every |y_m| <= 1 (SIMS-like), else 3. */
+float dataset_label_bound(const dataset *ds);
+
+#endif

@@ -1,0 +1,49 @@
+/* tensor.h: the numeric scalar and the one BLAS wrapper.
+ *
+ * Engine numerics use `real`, float32 by default. Building a translation
+ * unit with -DSM_REAL_DOUBLE makes `real` double and routes the wrapper to
+ * dgemm: the gradient-check tests compile the nn and model sources that way
+ * so finite differences are computed in double.
+ *
+ * Every matrix is row-major. Dimension letters used across the engine:
+ *   B batch, T time steps, F input features, H hidden units, O outputs,
+ *   N samples (in losses), D vector width. */
+#ifndef SELFMI_TENSOR_H
+#define SELFMI_TENSOR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#ifdef SM_REAL_DOUBLE
+typedef double real;
+#define REAL_NAME "double"
+#else
+typedef float real;
+#define REAL_NAME "float"
+#endif
+
+/* C (M,N) = alpha * op(A) (M,K) * op(B) (K,N) + beta * C, row-major.
+ * op(A) = A (M,K) with leading dimension lda, or A^T when ta (A stored (K,M)).
+ * op(B) = B (K,N), or B^T when tb (B stored (N,K)). */
+void blas_gemm(bool ta, bool tb, int M, int N, int K, real alpha,
+               const real *A, int lda, const real *B, int ldb,
+               real beta, real *C, int ldc);
+
+/* y (M) = alpha * op(A) x + beta * y; A (M,N) row-major, op = A or A^T. */
+void blas_gemv(bool ta, int M, int N, real alpha, const real *A, int lda,
+               const real *x, real beta, real *y);
+
+/* y += alpha * x */
+void blas_axpy(int n, real alpha, const real *x, real *y);
+
+/* One BLAS thread for the calling process's BLAS calls. OpenBLAS's serial
+ * build (Debian libopenblas0-serial) is what selfmi is built against by
+ * quickstart: its calls run in parallel from several worker threads. For
+ * pthread/OpenMP builds this also sets the thread count to 1 so that runs
+ * stay bit-reproducible whatever else executes. */
+void blas_single_thread(void);
+
+/* The BLAS library's own description (OpenBLAS config string), or "cblas". */
+const char *blas_describe(void);
+
+#endif

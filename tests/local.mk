@@ -1,0 +1,2 @@
+## tests: shared test helpers
+EXTRA_DIST += tests/tap.h
