@@ -1,9 +1,10 @@
 /* bench_lstm.c: LSTM forward + backward time and GFLOP/s at MOSI-like
  * shapes, beside the machine's single-core sgemm rate.
- * Usage: bench_lstm [seconds per shape, default 0.3] */
+ * Usage: bench_lstm [seconds per shape, default 0.3] [B T F H (one shape only)] */
 #include "config.h"
 #include "nn/nn.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -140,6 +141,15 @@ int main(int argc, char **argv)
     printf("sgemm 512x512x512: %.1f GFLOP/s\n\n", peak);
     printf("%4s %4s %4s %4s %6s  %9s %9s %9s  %8s %7s\n", "B", "T", "F", "H", "lens", "fwd ms", "bwd ms",
            "total ms", "GFLOP/s", "%sgemm");
+    if (argc == 6) {
+        lstm_time lt;
+        int B = atoi(argv[2]), T = atoi(argv[3]), F = atoi(argv[4]), H = atoi(argv[5]);
+        if (B < 1 || T < 1 || F < 1 || H < 1 || bench_shape(&lt, B, T, F, H, 0, secs))
+            return 1;
+        printf("%4d %4d %4d %4d %6s  %9.2f %9.2f %9.2f  %8.1f %6.1f%%\n", B, T, F, H, "full", lt.fwd_ms,
+               lt.bwd_ms, lt.fwd_ms + lt.bwd_ms, lt.gflops, 100 * lt.gflops / peak);
+        return 0;
+    }
     static const int Ts[2] = { 50, 375 }, Fs[3] = { 5, 20, 768 }, Hs[3] = { 16, 32, 64 };
     int target_ok = -1;
     for (int ti = 0; ti < 2; ti++)

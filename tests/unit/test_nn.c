@@ -3,6 +3,7 @@
  * Adam, Linear, dropout, the LSTM; reproducibility from the seed. */
 #include "config.h"
 #include "nn/nn.h"
+#include "nn/nn_math.h"
 #include "../tap.h"
 
 #include <string.h>
@@ -277,7 +278,7 @@ static void test_seed(void)
 
 static void test_lstm(void)
 {
-    enum { B = 5, T = 7, F = 3, H = 4 };
+    enum { B = 5, T = 7, F = 3, H = 6 };
     sm_err err;
     rng r;
     rng_seed(&r, 5);
@@ -299,7 +300,7 @@ static void test_lstm(void)
         for (int j = 0; j < H; j++)
             worst = fmax(worst, fabs(ref[j] - h[b * H + j]));
     }
-    tap_ok(worst < 2e-6, "LSTM forward, lengths 3 7 1 7 5, against a scalar loop (max err %.2g)", worst);
+    tap_ok(worst < 2e-6, "LSTM forward (H=6), lengths 3 7 1 7 5, against a scalar loop (max err %.2g)", worst);
     tap_ok(c.Tmax == 7 && c.perm[0] == 1 && c.perm[1] == 3 && c.perm[4] == 2 && c.nb[1] == 4,
            "samples sorted by length, stable");
 
@@ -327,6 +328,76 @@ static void test_lstm(void)
            "lstm cache rejects B = 0: %s", err.msg);
 }
 
+/* The float backward (vectorised path and its tail) along one random
+ * direction v: sum(grad . v) against (L(th + e v) - L(th - e v)) / 2e. */
+static double lstm_dir_loss(nn_lstm_cache *c, const real *th, const real *v, double e, const int *len,
+                            const real *r, int B, int T, int F, int H, size_t n)
+{
+    static real t[4096];
+    real h[64];
+    SM_ASSERT(n <= 4096 && B * H <= 64);
+    for (size_t i = 0; i < n; i++)
+        t[i] = (real)(th[i] + e * v[i]);
+    const real *x = t, *wih = x + B * T * F, *whh = wih + 4 * H * F, *bih = whh + 4 * H * H, *bhh = bih + 4 * H;
+    nn_lstm_forward(h, c, x, len, wih, whh, bih, bhh, B, T, F, H);
+    double s = 0;
+    for (int i = 0; i < B * H; i++)
+        s += (double)r[i] * h[i];
+    return s;
+}
+
+static void test_lstm_backward_float(int H)
+{
+    enum { B = 3, T = 5, F = 3 };
+    sm_err err;
+    rng r;
+    rng_seed(&r, 17 + (uint64_t)H);
+    size_t n = (size_t)B * T * F + 4 * H * F + 4 * H * H + 8 * H;
+    real th[4096], v[4096], g[4096] = { 0 }, rr[64], h[64];
+    fill(th, n, &r, -0.8, 0.8);
+    fill(v, n, &r, -1, 1);
+    fill(rr, (size_t)B * H, &r, -1, 1);
+    const int len[B] = { 5, 1, 4 };
+    nn_lstm_cache c;
+    SM_ASSERT(nn_lstm_cache_init(&c, B, T, F, H, &err) == SM_OK);
+    const real *x = th, *wih = x + B * T * F, *whh = wih + 4 * H * F, *bih = whh + 4 * H * H, *bhh = bih + 4 * H;
+    real *dx = g, *dwih = dx + B * T * F, *dwhh = dwih + 4 * H * F, *dbih = dwhh + 4 * H * H, *dbhh = dbih + 4 * H;
+    nn_lstm_forward(h, &c, x, len, wih, whh, bih, bhh, B, T, F, H);
+    nn_lstm_backward(dx, dwih, dwhh, dbih, dbhh, rr, &c, x, len, wih, whh, B, T, F, H);
+    double an = 0;
+    for (size_t i = 0; i < n; i++)
+        an += (double)g[i] * v[i];
+    double e = 1e-2;
+    double num = (lstm_dir_loss(&c, th, v, e, len, rr, B, T, F, H, n) -
+                  lstm_dir_loss(&c, th, v, -e, len, rr, B, T, F, H, n)) / (2 * e);
+    tap_near(an, num, 2e-3 * fmax(1, fabs(num)),
+             "float LSTM backward along a random direction, H=%d (analytic %.6g)", H, an);
+    nn_lstm_cache_free(&c);
+}
+
+/* the vectorised tanh and sigmoid of the LSTM's pointwise pass */
+static void test_fast_act(void)
+{
+#ifndef SM_REAL_DOUBLE
+    double et = 0, es = 0;
+    for (int k = -24000; k < 24000; k += 4) {
+        float xs[4];
+        for (int q = 0; q < 4; q++)
+            xs[q] = (float)(k + q) * 5e-4f;
+        nn_v4f x, t, s;
+        memcpy(&x, xs, sizeof x);
+        t = nn_v4f_tanh(x);
+        s = nn_v4f_sigmoid(x);
+        for (int q = 0; q < 4; q++) {
+            et = fmax(et, fabs(t[q] - tanh(xs[q])));
+            es = fmax(es, fabs(s[q] - sigm(xs[q])));
+        }
+    }
+    tap_ok(et < 1e-6, "vector tanh on [-12, 12]: max abs err %.2g", et);
+    tap_ok(es < 1e-6, "vector sigmoid on [-12, 12]: max abs err %.2g", es);
+#endif
+}
+
 int main(void)
 {
     test_l1();
@@ -335,6 +406,9 @@ int main(void)
     test_linear();
     test_dropout();
     test_seed();
+    test_fast_act();
     test_lstm();
+    test_lstm_backward_float(6);
+    test_lstm_backward_float(8);
     return tap_done();
 }
