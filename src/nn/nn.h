@@ -52,7 +52,8 @@ void nn_dropout_backward(real *dx, const real *dy, const real *mask, int n);
  *   c_t = f * c_{t-1} + i * g;   h_t = o * tanh(c_t);   h_0 = c_0 = 0
  * Parameters: w_ih (4H,F), w_hh (4H,H), b_ih (4H), b_hh (4H).
  * Input x (B,T,F), padded; len (B) true lengths, 1 <= len[b] <= T. The
- * output is each sample's hidden state at step len[b]-1: h (B,H).
+ * output is each sample's hidden state at step len[b]-1: h (B,H). (A length
+ * of 0 is accepted: h = 0 and no gradient.) Padding is never read.
  * Batched over samples with one gemm per step.
  *
  * The cache is the LSTM's private scratch. Internally the samples are sorted
