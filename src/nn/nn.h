@@ -52,17 +52,29 @@ void nn_dropout_backward(real *dx, const real *dy, const real *mask, int n);
  *   c_t = f * c_{t-1} + i * g;   h_t = o * tanh(c_t);   h_0 = c_0 = 0
  * Parameters: w_ih (4H,F), w_hh (4H,H), b_ih (4H), b_hh (4H).
  * Input x (B,T,F), padded; len (B) true lengths, 1 <= len[b] <= T. The
- * output is each sample's hidden state at step len[b]-1: h (B,H).
- * Batched over samples with one gemm per step. */
+ * output is each sample's hidden state at step len[b]-1: h (B,H). (A length
+ * of 0 is accepted: h = 0 and no gradient.) Padding is never read.
+ * Batched over samples with one gemm per step.
+ *
+ * The cache is the LSTM's private scratch. Internally the samples are sorted
+ * by decreasing length (stable), position p holding sample perm[p], and the
+ * step buffers are time-major, so the samples still running at step t are
+ * the first nb[t] rows of that step and no work is spent past a sample's
+ * length (as PyTorch's packed sequences). */
 typedef struct {
     int maxB, T, F, H;   /* capacity */
     int B, Tmax;         /* shape of the last forward (Tmax = max len) */
-    real *gates;   /* (B,T,4H) post-activation i, f, g, o per step */
-    real *c;       /* (B,T,H) cell states */
-    real *tc;      /* (B,T,H) tanh(c) */
-    real *h;       /* (B,T,H) hidden states */
-    real *work;    /* scratch for backward: dh (B,H), dc (B,H), da (B,4H), hprev (B,H) */
+    real *gates;   /* (T,B,4H) post-activation i, f, g, o per step, sorted rows */
+    real *c;       /* (T,B,H) cell states, sorted rows */
+    real *tc;      /* (T,B,H) tanh(c) */
+    real *h;       /* (T,B,H) hidden states */
+    real *work;    /* backward scratch: dh (B,H), dc (B,H), dbias (4H),
+                      then da (T,B,4H) for all steps */
     size_t work_n;
+    int *perm;     /* (B) sorted position -> sample index */
+    int *slen;     /* (B) lengths in sorted order (decreasing) */
+    int *nb;       /* (T) samples still running at step t */
+    real *bsum;    /* (4H) b_ih + b_hh of the last forward */
 } nn_lstm_cache;
 
 sm_status nn_lstm_cache_init(nn_lstm_cache *c, int maxB, int T, int F, int H, sm_err *err);
@@ -102,6 +114,7 @@ typedef struct {
     real *S;     /* (N,N) cosine matrix */
     real *dzn;   /* (N,D) scratch */
     real *dgn;   /* (N,D) scratch */
+    real *dS;    /* (N,N) scratch: dL/dS */
     bool exclude_self;
 } nn_infonce_cache;
 
@@ -156,10 +169,13 @@ int nn_params_add(nn_params *p, const char *name, size_t n, int group,
  * Return the index of the first tensor declared. */
 int nn_params_add_linear(nn_params *p, const char *name, int I, int O, int group);
 int nn_params_add_lstm(nn_params *p, const char *name, int F, int H, int group);
+/* Allocates data, grad, m, v (zeroed) for the declared tensors. Start from
+ * a zeroed struct; beta1, beta2 and eps all left at 0 become torch's
+ * defaults 0.9, 0.999, 1e-8. Set the groups' lr and wd in p->g. */
 sm_status nn_params_alloc(nn_params *p, sm_err *err);
 void nn_params_free(nn_params *p);
 /* Draw every tensor from its init rule, in declaration order. */
-void nn_params_init(nn_params *p, rng *r);
+void nn_params_init(nn_params *p, rng *r);   /* also zeroes m, v and step */
 static inline real *nn_params_ptr(const nn_params *p, int tensor) { return p->data + p->t[tensor].off; }
 static inline real *nn_params_gptr(const nn_params *p, int tensor) { return p->grad + p->t[tensor].off; }
 void nn_params_zero_grad(nn_params *p);
