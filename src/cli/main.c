@@ -1,6 +1,7 @@
 /* main.c: the selfmi command line: dispatches subcommands. */
 #include "config.h"
 #include "base/base.h"
+#include "cli/cli.h"
 #include "tensor/tensor.h"
 
 #include <locale.h>
@@ -11,28 +12,50 @@
 static void usage(FILE *f)
 {
     fprintf(f,
-            "Usage: selfmi [EXPERIMENT]\n"
-            "       selfmi COMMAND [ARGS...]\n"
+            "Usage: selfmi COMMAND [ARGS...]\n"
             "\n"
             "Multimodal sentiment analysis: trains Self-MI and its baselines.\n"
             "\n"
+            "Commands:\n"
+            "  train EXPERIMENT|DATASET   one training run, no dashboard\n"
+            "\n"
             "Options:\n"
             "  --help       show this help and exit\n"
-            "  --version    show the version and exit\n");
+            "  --version    show the version and exit\n"
+            "\n"
+            "'selfmi COMMAND --help' describes each command.\n");
 }
+
+typedef struct {
+    const char *name;
+    int (*fn)(int argc, char **argv);
+} command;
+
+static const command commands[] = {
+    {"train", cmd_train},
+};
 
 int main(int argc, char **argv)
 {
+    /* only the character type comes from the environment: numbers keep a
+     * decimal point whatever the locale */
     setlocale(LC_CTYPE, "");
     blas_single_thread();
-    if (argc >= 2 && strcmp(argv[1], "--version") == 0) {
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
         printf("selfmi (selfmi) %s\n", PACKAGE_VERSION);
         return 0;
     }
-    if (argc >= 2 && strcmp(argv[1], "--help") == 0) {
+    if (strcmp(argv[1], "--help") == 0) {
         usage(stdout);
         return 0;
     }
-    usage(stderr);
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (strcmp(argv[1], commands[i].name) == 0)
+            return commands[i].fn(argc - 1, argv + 1);
+    fprintf(stderr, "selfmi: unknown command '%s'\nTry 'selfmi --help'.\n", argv[1]);
     return 2;
 }

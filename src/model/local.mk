@@ -1,1 +1,2 @@
-## src/model
+## src/model: the Self-MI network
+libselfmi_a_SOURCES += src/model/model.h src/model/model.c

@@ -1,0 +1,239 @@
+/* cmd_train.c: `selfmi train`: one run without curses. */
+#include "config.h"
+#include "cli/cli.h"
+#include "train/run.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static void train_usage(FILE *f)
+{
+    fprintf(f,
+            "Usage: selfmi train EXPERIMENT|DATASET [OPTIONS]\n"
+            "\n"
+            "Trains one run without the dashboard and writes its results directory.\n"
+            "EXPERIMENT is a configuration file (key = value lines, as run.conf);\n"
+            "DATASET is a dataset directory or synth:PRESET[:SEED] (small, mosi, sims).\n"
+            "\n"
+            "Options:\n"
+            "  --preset P        mosi, mosei, sims or synth: the defaults to start from\n"
+            "                    (default: synth for synth: datasets, else mosi)\n"
+            "  --seed N          the run's seed (default 1111)\n"
+            "  --set KEY=VALUE   set any configuration key (repeatable; see\n"
+            "                    selfmi train --keys)\n"
+            "  --out DIR         results root (default results)\n"
+            "  --run-id ID       the run directory's name (default: derived from the\n"
+            "                    configuration)\n"
+            "  --quiet           no progress lines\n"
+            "  --keys            list every configuration key and exit\n"
+            "  --help            show this help and exit\n"
+            "\n"
+            "Progress goes to stderr, one line per epoch; the test metrics of the best\n"
+            "epoch go to stdout.\n"
+            "Exit status: 0 the run is done, 1 the run failed, 2 usage or bad input.\n");
+}
+
+static void list_keys(void)
+{
+    for (int i = 0; i < config_nkeys; i++)
+        printf("%-22s %-28s %s\n", config_keys[i].key, config_keys[i].values ? config_keys[i].values : "",
+               config_keys[i].help ? config_keys[i].help : "");
+}
+
+typedef struct {
+    bool quiet;
+    bool sims;
+    int early_stop;
+} progress;
+
+static void fmt_num(char *buf, size_t n, double v, const char *fmt)
+{
+    if (isnan(v))
+        snprintf(buf, n, "nan");
+    else
+        snprintf(buf, n, fmt, v);
+}
+
+static void print_epoch(void *ud, const epoch_record *e)
+{
+    progress *p = ud;
+    if (p->quiet)
+        return;
+    char corr[16];
+    fmt_num(corr, sizeof corr, e->val.corr, "%.3f");
+    fprintf(stderr,
+            "epoch %3d  loss %.4f (L17 %.4f, cpc %.3f/%.3f/%.3f)  val MAE %.4f Corr %s Acc2 %.1f/%.1f  "
+            "best %.4f@%d  patience %d/%d  %.2fs\n",
+            e->epoch, e->loss, e->l17, e->l_cpc[0], e->l_cpc[1], e->l_cpc[2], e->val.mae, corr,
+            100 * (p->sims ? e->val.acc2 : e->val.has0_acc2), 100 * (p->sims ? e->val.acc3 : e->val.non0_acc2),
+            e->best_val_mae, e->best_epoch, e->patience, p->early_stop, e->seconds);
+    if (!isnan(e->ul_corr[0]) || !isnan(e->ul_corr[1]) || !isnan(e->ul_corr[2]))
+        fprintf(stderr, "           u-labels vs human: corr t/a/v %.3f/%.3f/%.3f (y_m floor %.3f/%.3f/%.3f)  "
+                        "deviation corr %.3f/%.3f/%.3f  drift %.3f/%.3f/%.3f\n",
+                e->ul_corr[0], e->ul_corr[1], e->ul_corr[2], e->floor_corr[0], e->floor_corr[1], e->floor_corr[2],
+                e->dev_corr[0], e->dev_corr[1], e->dev_corr[2], e->drift[0], e->drift[1], e->drift[2]);
+}
+
+static void print_start(void *ud, const char *dir)
+{
+    progress *p = ud;
+    if (!p->quiet)
+        fprintf(stderr, "run %s\n", dir);
+}
+
+/* Resolves the configuration of `selfmi train` from its arguments. */
+int cli_resolve_config(config *c, const char *target, const char *preset, const char *seed, char **sets, int nsets)
+{
+    sm_err err;
+    struct stat sb;
+    bool is_file = target && stat(target, &sb) == 0 && S_ISREG(sb.st_mode);
+    preset_kind pk = PRESET_MOSI;
+    if (preset) {
+        if (config_preset_parse(preset, &pk, &err)) {
+            fprintf(stderr, "selfmi: %s\n", err.msg);
+            return 2;
+        }
+    } else if (target && !is_file && strncmp(target, "synth:", 6) == 0) {
+        pk = PRESET_SYNTH;
+    }
+    config_defaults(c, pk);
+    if (is_file) {
+        if (config_read_file(c, target, &err)) {
+            fprintf(stderr, "selfmi: %s\n", err.msg);
+            return 2;
+        }
+    } else if (target) {
+        snprintf(c->dataset, sizeof c->dataset, "%s", target);
+    }
+    for (int i = 0; i < nsets; i++) {
+        char *eq = strchr(sets[i], '=');
+        if (!eq) {
+            fprintf(stderr, "selfmi: --set %s: expected KEY=VALUE\n", sets[i]);
+            return 2;
+        }
+        *eq = '\0';
+        char *k = sets[i], *v = eq + 1;
+        while (*k == ' ')
+            k++;
+        size_t kl = strlen(k);
+        while (kl && k[kl - 1] == ' ')
+            k[--kl] = '\0';
+        while (*v == ' ')
+            v++;
+        sm_status st = config_set(c, k, v, &err);
+        *eq = '=';
+        if (st) {
+            fprintf(stderr, "selfmi: --set %s: %s\n", sets[i], err.msg);
+            return 2;
+        }
+    }
+    if (seed && config_set(c, "seed", seed, &err)) {
+        fprintf(stderr, "selfmi: --seed: %s\n", err.msg);
+        return 2;
+    }
+    char msg[512];
+    const char *bad = config_check(c, msg, sizeof msg);
+    if (bad) {
+        fprintf(stderr, "selfmi: %s\n", bad);
+        return 2;
+    }
+    return 0;
+}
+
+void cli_print_test(FILE *f, const run_summary *s)
+{
+    const metrics *m = &s->test;
+    fprintf(f, "test metrics of the best epoch (%d of %d), %.1fs\n", s->best_epoch, s->epochs, s->seconds);
+    if (s->sims) {
+        fprintf(f, "  %-8s %-8s %-8s %-8s %-8s %-8s\n", "MAE", "Corr", "Acc2", "F1", "Acc3", "Acc5");
+        fprintf(f, "  %-8.4f %-8.4f %-8.2f %-8.2f %-8.2f %-8.2f\n", m->mae, m->corr, 100 * m->acc2, 100 * m->f1,
+                100 * m->acc3, 100 * m->acc5);
+    } else {
+        fprintf(f, "  %-8s %-8s %-13s %-13s %-8s %-8s\n", "MAE", "Corr", "Acc2 has0/non0", "F1 has0/non0", "Acc5",
+                "Acc7");
+        fprintf(f, "  %-8.4f %-8.4f %5.2f/%-7.2f %5.2f/%-7.2f %-8.2f %-8.2f\n", m->mae, m->corr, 100 * m->has0_acc2,
+                100 * m->non0_acc2, 100 * m->has0_f1, 100 * m->non0_f1, 100 * m->acc5, 100 * m->acc7);
+    }
+}
+
+int cmd_train(int argc, char **argv)
+{
+    const char *target = NULL, *preset = NULL, *seed = NULL, *out = "results", *run_id = NULL;
+    char **sets = calloc((size_t)argc + 1, sizeof *sets);
+    int nsets = 0;
+    progress prog = {0};
+    if (!sets)
+        return 2;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+#define ARG(name) (strcmp(a, name) == 0 && i + 1 < argc ? argv[++i] : NULL)
+        if (strcmp(a, "--help") == 0) {
+            train_usage(stdout);
+            free(sets);
+            return 0;
+        } else if (strcmp(a, "--keys") == 0) {
+            list_keys();
+            free(sets);
+            return 0;
+        } else if (strcmp(a, "--quiet") == 0) {
+            prog.quiet = true;
+        } else if (strcmp(a, "--preset") == 0 && i + 1 < argc) {
+            preset = ARG("--preset");
+        } else if (strcmp(a, "--seed") == 0 && i + 1 < argc) {
+            seed = ARG("--seed");
+        } else if (strcmp(a, "--set") == 0 && i + 1 < argc) {
+            sets[nsets++] = argv[++i];
+        } else if (strcmp(a, "--out") == 0 && i + 1 < argc) {
+            out = ARG("--out");
+        } else if (strcmp(a, "--run-id") == 0 && i + 1 < argc) {
+            run_id = ARG("--run-id");
+        } else if (a[0] == '-' && a[1] == '-') {
+            fprintf(stderr, "selfmi train: unknown or incomplete option '%s'\nTry 'selfmi train --help'.\n", a);
+            free(sets);
+            return 2;
+        } else if (!target) {
+            target = a;
+        } else {
+            fprintf(stderr, "selfmi train: one EXPERIMENT or DATASET only ('%s' is extra)\n", a);
+            free(sets);
+            return 2;
+        }
+#undef ARG
+    }
+    if (!target) {
+        fprintf(stderr, "selfmi train: missing EXPERIMENT or DATASET\nTry 'selfmi train --help'.\n");
+        free(sets);
+        return 2;
+    }
+    config c;
+    int rc = cli_resolve_config(&c, target, preset, seed, sets, nsets);
+    free(sets);
+    if (rc)
+        return rc;
+    prog.early_stop = c.early_stop;
+    run_hooks hooks = {.ud = &prog, .on_start = print_start, .on_epoch = print_epoch};
+    run_summary sum;
+    sm_err err;
+    sm_err_clear(&err);
+    /* bad data is bad input: found before a run directory exists */
+    dataset ds;
+    if (run_dataset_load(&ds, c.dataset, &err)) {
+        fprintf(stderr, "selfmi train: %s\n", err.msg);
+        return 2;
+    }
+    float H = c.label_bound > 0 ? c.label_bound : dataset_label_bound(&ds);
+    prog.sims = c.metrics == METRICS_SIMS || (c.metrics == METRICS_AUTO && H <= 1.0f);
+    sm_status st = run_execute(&c, &ds, out, run_id, &hooks, &sum, &err);
+    dataset_free(&ds);
+    if (st) {
+        fprintf(stderr, "selfmi train: %s\n", err.msg);
+        return sum.dir[0] ? 1 : 2;
+    }
+    cli_print_test(stdout, &sum);
+    if (!prog.quiet)
+        fprintf(stderr, "results in %s\n", sum.dir);
+    return 0;
+}

@@ -1,0 +1,50 @@
+/* run.h: one run end to end: resolve the dataset, train, and keep the
+ * results directory (DESIGN.md) up to date as the run goes:
+ * run.conf and status first, a row of epochs.csv and the epoch's u-labels
+ * in labels.csv after every epoch, the checkpoint after every epoch, and
+ * test.csv and predictions.csv at the end. `selfmi train`, the grid queue
+ * and the dashboard all run through here. */
+#ifndef SELFMI_RUN_H
+#define SELFMI_RUN_H
+
+#include "base/base.h"
+#include "data/dataset.h"
+#include "train/config.h"
+#include "train/metrics.h"
+#include "train/runstore.h"
+#include "train/trainer.h"
+
+typedef struct {
+    void *ud;
+    void (*on_start)(void *ud, const char *run_dir);
+    void (*on_epoch)(void *ud, const epoch_record *r);
+    void (*on_batch)(void *ud, int epoch, int batch, int nbatches);
+    bool (*should_cancel)(void *ud);
+} run_hooks;
+
+typedef struct {
+    metrics test;
+    bool sims;
+    int best_epoch, epochs;
+    double seconds;
+    char dir[RUNSTORE_PATH_MAX];
+} run_summary;
+
+/* A dataset by name: a dataset directory, or "synth:PRESET[:SEED]" built in
+ * memory (seed 1 by default, so every run of a grid sees the same data). */
+sm_status run_dataset_load(dataset *ds, const char *name, sm_err *err);
+
+/* The default run id: dataset, generator, tasks, CPC terms, seed and a hash
+ * of the whole resolved configuration, e.g. synth-small-mi-MTAV-all-s1111-3f2a9c1e.
+ * The same configuration always gives the same id. */
+void run_default_id(const config *c, char *buf, size_t n);
+/* FNV-1a hash of the configuration as run.conf writes it. */
+uint32_t run_config_hash(const config *c);
+
+/* Trains cfg on ds (NULL: loaded from cfg->dataset) into <root>/<run_id>.
+ * On a failed or cancelled run the status file says so and the status is
+ * returned with err set. */
+sm_status run_execute(const config *cfg, const dataset *ds, const char *root, const char *run_id,
+                      const run_hooks *hooks, run_summary *out, sm_err *err);
+
+#endif
