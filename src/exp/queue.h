@@ -1,0 +1,59 @@
+/* queue.h: the worker queue. N worker threads take runs off a FIFO and
+ * execute each with run_execute (single-threaded BLAS per worker, so a seed
+ * gives the same bits whatever else runs). The grid command and the
+ * dashboard are its two users. Workers publish progress into the job table
+ * under a mutex and bump a version number; one byte on a non-blocking pipe
+ * wakes a waiting UI. Cancel is a flag the trainer checks between batches. */
+#ifndef SELFMI_QUEUE_H
+#define SELFMI_QUEUE_H
+
+#include "base/base.h"
+#include "train/config.h"
+#include "train/run.h"
+
+#include <stdint.h>
+
+typedef enum { JOB_QUEUED, JOB_RUNNING, JOB_DONE, JOB_FAILED, JOB_CANCELLED, JOB_SKIPPED } job_state;
+
+typedef struct {
+    int id;                      /* submission order, from 0 */
+    job_state state;
+    char run_id[256];
+    char dir[1024];              /* results directory (once started) */
+    int epoch, batch, nbatches;  /* progress of the running epoch */
+    int best_epoch, patience;
+    double last_val_mae, best_val_mae;
+    double seconds;
+    metrics test;                /* when done */
+    bool sims;
+    char reason[512];            /* when failed */
+} job_info;
+
+typedef struct queue queue;
+
+/* Starts nworkers threads (<= 0: the number of cores) writing runs under
+ * results_root. */
+sm_status queue_create(queue **q, int nworkers, const char *results_root, sm_err *err);
+/* Adds a run; run_id NULL = run_default_id. A run whose directory already
+ * holds a finished run of the same configuration is not run again
+ * (JOB_SKIPPED, its test metrics read back); a failed, cancelled or
+ * interrupted one is moved aside and run again. Returns the job id, or -1
+ * with err set. */
+int queue_submit(queue *q, const config *cfg, const char *run_id, sm_err *err);
+void queue_cancel(queue *q, int job);
+void queue_cancel_all(queue *q);
+/* Copies up to max job records into out; returns the number of jobs. */
+int queue_snapshot(queue *q, job_info *out, int max);
+/* Increases whenever any job changes. */
+uint64_t queue_version(queue *q);
+/* Read end of the wake-up pipe (non-blocking): readable after a change. */
+int queue_wake_fd(queue *q);
+/* Blocks until every submitted job has finished. */
+void queue_wait(queue *q);
+/* Counts of jobs by state (array of 6 indexed by job_state). */
+void queue_counts(queue *q, int counts[6]);
+/* Cancels what is running (when cancel is true) or waits for it, stops the
+ * workers and frees everything. */
+void queue_destroy(queue *q, bool cancel);
+
+#endif
