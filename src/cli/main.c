@@ -2,6 +2,7 @@
 #include "config.h"
 #include "base/base.h"
 #include "tensor/tensor.h"
+#include "cli/cmd_data.h"
 
 #include <locale.h>
 #include <stdio.h>
@@ -13,6 +14,11 @@ static void usage(FILE *f)
     fprintf(f,
             "Usage: selfmi [EXPERIMENT]\n"
             "       selfmi COMMAND [ARGS...]\n"
+            "\n"
+            "Commands:\n"
+            "  info DIR                       check and describe a dataset directory\n"
+            "  import csv FILE OUTDIR [opts]  utterance-level feature CSV -> dataset directory\n"
+            "  synth [opts] OUTDIR            write a synthetic dataset\n"
             "\n"
             "Multimodal sentiment analysis: trains Self-MI and its baselines.\n"
             "\n"
@@ -33,6 +39,12 @@ int main(int argc, char **argv)
         usage(stdout);
         return 0;
     }
+    if (argc >= 2 && strcmp(argv[1], "info") == 0)
+        return cmd_info(argc - 1, argv + 1);
+    if (argc >= 3 && strcmp(argv[1], "import") == 0 && strcmp(argv[2], "csv") == 0)
+        return cmd_import_csv(argc - 2, argv + 2);
+    if (argc >= 2 && strcmp(argv[1], "synth") == 0)
+        return cmd_synth(argc - 1, argv + 1);
     usage(stderr);
     return 2;
 }
