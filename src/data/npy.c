@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 
 static const char *const dtype_strs[] = {"<f4", "<f8", "<i4", "<i8"};
@@ -363,6 +364,30 @@ bool npy_convert_i64(npy_dtype dt, const uint8_t *src, size_t count, int64_t *ds
 
 /* ---- reading files --------------------------------------------------------- */
 
+/* Room for count elements of size bytes. Large arrays are aligned to 2 MB
+ * and marked for transparent huge pages where the system offers them: the
+ * kernel then fills them with a few hundred page faults instead of a
+ * hundred thousand, which halves the time to read a MOSI-size file. The
+ * memory is released with free(). */
+static void *alloc_array(size_t count, size_t size, sm_err *err)
+{
+    enum { HUGE = 2 << 20 };
+    if (count > SIZE_MAX / size)
+        return sm_alloc(count, size, err);   /* reports the overflow */
+    size_t bytes = count * size;
+    if (bytes < 4 * (size_t)HUGE)
+        return sm_alloc(count, size, err);
+    void *p = NULL;
+    if (posix_memalign(&p, HUGE, bytes) != 0) {
+        sm_err_set(err, SM_ENOMEM, "out of memory allocating %zu bytes", bytes);
+        return NULL;
+    }
+#ifdef MADV_HUGEPAGE
+    (void)madvise(p, (bytes + HUGE - 1) / HUGE * HUGE, MADV_HUGEPAGE);
+#endif
+    return p;
+}
+
 typedef enum { AS_F32, AS_I64 } read_kind;
 
 static sm_status read_file(const char *path, read_kind kind, npy_header *h, void **out, sm_err *err)
@@ -421,7 +446,7 @@ static sm_status read_file(const char *path, read_kind kind, npy_header *h, void
         st = sm_err_set(err, SM_EIO, "%s: seek failed: %s", path, strerror(errno));
         goto done;
     }
-    data = sm_alloc(h->count, kind == AS_F32 ? sizeof(float) : sizeof(int64_t), err);
+    data = alloc_array(h->count, kind == AS_F32 ? sizeof(float) : sizeof(int64_t), err);
     if (!data) {
         st = SM_ENOMEM;
         goto done;
