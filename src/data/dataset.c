@@ -304,9 +304,9 @@ sm_status labelcsv_parse(dataset *ds, const char *buf, size_t n, const char *nam
                             line, s);
             break;
         }
-        if (!isfinite(v)) {
+        if (!isfinite((float)v)) {
             st = sm_err_set(err, SM_EFORMAT, "%s: line %d: label of sample %s is %s; expected a finite number", name,
-                            line, id, isnan(v) ? "NaN" : "infinite");
+                            line, id, isnan(v) ? "NaN" : isinf(v) ? "infinite" : "beyond float range");
             break;
         }
         ds->label[i] = (float)v;
@@ -319,7 +319,7 @@ sm_status labelcsv_parse(dataset *ds, const char *buf, size_t n, const char *nam
                 q++;
             if (!*q)
                 continue;   /* empty: NaN */
-            if (!csvio_parse_double(s, &v) || isinf(v)) {
+            if (!csvio_parse_double(s, &v) || isinf((float)v)) {
                 st = sm_err_set(err, SM_EFORMAT, "%s: line %d: column '%s': expected a number or nothing, found '%.40s'",
                                 name, line, ulabel_cols[m], s);
                 break;

@@ -204,9 +204,9 @@ sm_status featcsv_parse(dataset *ds, const char *buf, size_t n, const char *name
         int line = t.line[r];
         const char *s = csvio_get(&t, r, c_label);
         double v;
-        if (!csvio_parse_double(s, &v) || !isfinite(v)) {
-            st = sm_err_set(err, SM_EFORMAT, "%s: line %d: column '%s': expected a number, found '%.40s'", name, line,
-                            o->label, s);
+        if (!csvio_parse_double(s, &v) || !isfinite((float)v)) {
+            st = sm_err_set(err, SM_EFORMAT, "%s: line %d: column '%s': expected a finite float32 number, found "
+                            "'%.40s'", name, line, o->label, s);
             goto out;
         }
         ds->label[i] = (float)v;
@@ -248,9 +248,10 @@ sm_status featcsv_parse(dataset *ds, const char *buf, size_t n, const char *name
             float *x = ds->mod[m].x + (size_t)i * D[m];   /* (1, D) */
             for (int k = 0; k < D[m]; k++) {
                 s = csvio_get(&t, r, fc[m][k].col);
-                if (!csvio_parse_double(s, &v) || !isfinite(v)) {
-                    st = sm_err_set(err, SM_EFORMAT, "%s: line %d: column '%s': expected a finite number, found "
-                                    "'%.40s'", name, line, csvio_get(&t, 0, fc[m][k].col), s);
+                if (!csvio_parse_double(s, &v) || !isfinite((float)v)) {
+                    st = sm_err_set(err, SM_EFORMAT,
+                                    "%s: line %d: column '%s': expected a finite float32 number, found '%.40s'", name,
+                                    line, csvio_get(&t, 0, fc[m][k].col), s);
                     goto out;
                 }
                 x[k] = (float)v;

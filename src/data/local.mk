@@ -29,3 +29,31 @@ BENCHES += tests/bench/bench_load
 tests_bench_bench_load_SOURCES = tests/bench/bench_load.c
 tests_bench_bench_load_LDADD = $(ENGINE_LIBS)
 CLEANFILES += tests/bench/bench_load
+
+## fuzz targets of the data readers, following tests/fuzz/local.mk: the
+## smoke drivers run each seed corpus once in `make check`; the libFuzzer
+## binaries are built with --enable-fuzzing (list fuzz_npy fuzz_labelcsv
+## fuzz_featcsv in FUZZ_TARGETS there for `make fuzz`).
+check_PROGRAMS += tests/fuzz/fuzz_npy_smoke tests/fuzz/fuzz_labelcsv_smoke tests/fuzz/fuzz_featcsv_smoke
+tests_fuzz_fuzz_npy_smoke_SOURCES = tests/fuzz/fuzz_npy.c tests/fuzz/fuzz_driver.c
+tests_fuzz_fuzz_npy_smoke_LDADD = $(ENGINE_LIBS)
+tests_fuzz_fuzz_labelcsv_smoke_SOURCES = tests/fuzz/fuzz_labelcsv.c tests/fuzz/fuzz_driver.c
+tests_fuzz_fuzz_labelcsv_smoke_LDADD = $(ENGINE_LIBS)
+tests_fuzz_fuzz_featcsv_smoke_SOURCES = tests/fuzz/fuzz_featcsv.c tests/fuzz/fuzz_driver.c
+tests_fuzz_fuzz_featcsv_smoke_LDADD = $(ENGINE_LIBS)
+TESTS += tests/cli/data_fuzz_corpus.sh
+EXTRA_DIST += tests/cli/data_fuzz_corpus.sh tests/fuzz/fuzz.h tests/fuzz/fuzz_npy.dict \
+	tests/fuzz/corpus/fuzz_npy tests/fuzz/corpus/fuzz_labelcsv tests/fuzz/corpus/fuzz_featcsv
+
+if FUZZING
+noinst_PROGRAMS += tests/fuzz/fuzz_npy tests/fuzz/fuzz_labelcsv tests/fuzz/fuzz_featcsv
+tests_fuzz_fuzz_npy_SOURCES = tests/fuzz/fuzz_npy.c
+tests_fuzz_fuzz_npy_LDADD = $(ENGINE_LIBS)
+tests_fuzz_fuzz_npy_LDFLAGS = -pthread $(FUZZ_LDFLAGS)
+tests_fuzz_fuzz_labelcsv_SOURCES = tests/fuzz/fuzz_labelcsv.c
+tests_fuzz_fuzz_labelcsv_LDADD = $(ENGINE_LIBS)
+tests_fuzz_fuzz_labelcsv_LDFLAGS = -pthread $(FUZZ_LDFLAGS)
+tests_fuzz_fuzz_featcsv_SOURCES = tests/fuzz/fuzz_featcsv.c
+tests_fuzz_fuzz_featcsv_LDADD = $(ENGINE_LIBS)
+tests_fuzz_fuzz_featcsv_LDFLAGS = -pthread $(FUZZ_LDFLAGS)
+endif

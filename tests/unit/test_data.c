@@ -102,6 +102,10 @@ int main(void)
     lrefused("video_id,clip_id,text,label,mode\na,1,t,,train\n", "line 2: column 'label'", "an empty label");
     lrefused("video_id,clip_id,text,label,mode\na,1,t,nan,train\n", "a$_$1 is NaN", "a NaN label, naming the sample");
     lrefused("video_id,clip_id,text,label,mode\na,1,t,0.5\n", "line 2: 4 fields", "a short row");
+    lrefused("video_id,clip_id,text,label,mode\na,1,t,1e39,train\n", "beyond float range",
+             "a label beyond float32 range");
+    lrefused("video_id,clip_id,text,label,label_A,mode\na,1,t,1,-1e39,train\n", "column 'label_A'",
+             "a label_A beyond float32 range");
     lrefused("video_id,clip_id,text,label,label_T,mode\na,1,t,0.5,pos,train\n", "column 'label_T'",
              "a non-numeric label_T");
     lrefused("video_id,clip_id,text,label,mode\na,1,\"open,0.5,train\n", "unterminated", "an unterminated quote");

@@ -86,6 +86,10 @@ int main(void)
              "an infinite feature");
     frefused("id,label_reg,std_split,text,t0,a0,v0\nx_1,1,train,t,1,2,\n", &o, "line 2: column 'v0'",
              "an empty feature");
+    frefused("id,label_reg,std_split,text,t0,a0,v0\nx_1,1,train,t,1e39,2,3\n", &o, "line 2: column 't0'",
+             "a feature beyond float32 range");
+    frefused("id,label_reg,std_split,text,t0,a0,v0\nx_1,-1e40,train,t,1,2,3\n", &o, "line 2: column 'label_reg'",
+             "a label beyond float32 range");
     frefused("id,label_reg,std_split,text,t0,a0,v0\nx_1,good,train,t,1,2,3\n", &o, "line 2: column 'label_reg'",
              "a non-numeric label");
     frefused("id,label_reg,std_split,text,t0,a0,v0\nx_1,1,holdout,t,1,2,3\n", &o, "line 2: column 'std_split'",
