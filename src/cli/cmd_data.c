@@ -48,8 +48,10 @@ static bool parse_ulong(const char *s, unsigned long *out)
 static void info_usage(FILE *f)
 {
     fprintf(f, "Usage: selfmi info DIR\n"
-               "Checks and describes a dataset directory: samples per split, per modality\n"
-               "the padded length L, the width D and the true lengths, labels per split.\n");
+               "       selfmi info synth:PRESET[:SEED]\n"
+               "Checks and describes a dataset directory (or a synthetic dataset): samples\n"
+               "per split, per modality the padded length L, the width D and the true\n"
+               "lengths, labels per split.\n");
 }
 
 int cmd_info(int argc, char **argv)
@@ -65,7 +67,7 @@ int cmd_info(int argc, char **argv)
     dataset ds;
     sm_err err;
     sm_err_clear(&err);
-    if (dataset_load(&ds, argv[1], &err) != SM_OK) {
+    if (dataset_open(&ds, argv[1], &err) != SM_OK) {
         fprintf(stderr, "selfmi: %s\n", err.msg);
         return 1;
     }

@@ -80,6 +80,12 @@ sm_status dataset_carve_valid(dataset *ds, int from, double fraction, unsigned l
  * case-insensitive, spaces trimmed. -1 when unknown. */
 int dataset_split_parse(const char *s);
 
+/* A dataset by name: "synth:PRESET" or "synth:PRESET:SEED" builds the
+ * synthetic dataset in memory (seed 1 when not given, so runs with
+ * different training seeds see the same data); anything else is a
+ * directory for dataset_load. */
+sm_status dataset_open(dataset *ds, const char *name, sm_err *err);
+
 /* label.csv alone: parses the label columns into ds (features left empty;
  * n, video_id, clip_id, text, annotation, label, ulabel, split set). On
  * failure ds is left empty. name prefixes messages. */

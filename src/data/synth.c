@@ -6,6 +6,7 @@
 #include "data/synth.h"
 #include "base/rng.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -371,4 +372,27 @@ sm_status synth_make_preset(dataset *out, const synth_preset *p, unsigned long s
     }
     *out = ds;
     return SM_OK;
+}
+
+sm_status dataset_open(dataset *ds, const char *name, sm_err *err)
+{
+    memset(ds, 0, sizeof *ds);
+    if (strncmp(name, "synth:", 6) != 0)
+        return dataset_load(ds, name, err);
+    char preset[32];
+    const char *p = name + 6, *colon = strchr(p, ':');
+    size_t n = colon ? (size_t)(colon - p) : strlen(p);
+    unsigned long seed = 1;
+    if (n >= sizeof preset)
+        n = sizeof preset - 1;
+    memcpy(preset, p, n);
+    preset[n] = '\0';
+    if (colon) {
+        char *end;
+        errno = 0;
+        seed = strtoul(colon + 1, &end, 10);
+        if (!colon[1] || *end || errno || colon[1] == '-')
+            return sm_err_set(err, SM_EINVAL, "dataset '%s': expected synth:PRESET or synth:PRESET:SEED", name);
+    }
+    return synth_make(ds, preset, seed, err);
 }

@@ -230,6 +230,12 @@ int main(void)
            "mosi preset: MOSI's sizes and dims");
     tap_ok(s && s->D[1] == 33 && s->D[2] == 709 && s->L[0] == 39 && s->L[1] == 400 && s->L[2] == 55 && s->H == 1,
            "sims preset: SIMS-like dims");
+    tap_ok(dataset_open(&ds, "synth:small:2", &err) == SM_OK && dataset_open(&ds2, "synth:small", &err) == SM_OK &&
+               ds.n == 400 && !same_dataset(&ds, &ds2), "dataset_open synth:small:2 and synth:small (seed 1)");
+    dataset_free(&ds);
+    dataset_free(&ds2);
+    tap_ok(dataset_open(&ds, "synth:small:x", &err) == SM_EINVAL && dataset_open(&ds, "synth:tiny", &err) == SM_EINVAL,
+           "dataset_open refuses a bad seed or preset: %s", err.msg);
     tap_ok(synth_make(&ds, "huge", 1, &err) == SM_EINVAL && strstr(err.msg, "huge") && ds.n == 0,
            "unknown preset refused: %s", err.msg);
     sp.Lmin[MOD_T] = 1;
