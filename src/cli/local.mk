@@ -1,4 +1,4 @@
 ## src/cli: the command line (the only place that prints and exits)
 bin_PROGRAMS += selfmi
-selfmi_SOURCES = src/cli/main.c
+selfmi_SOURCES = src/cli/main.c src/cli/cmd_mmsa.h src/cli/cmd_mmsa.c
 selfmi_LDADD = $(ENGINE_LIBS) $(CURSES_LIBS)

@@ -2,6 +2,7 @@
 #include "config.h"
 #include "base/base.h"
 #include "tensor/tensor.h"
+#include "cli/cmd_mmsa.h"
 
 #include <locale.h>
 #include <stdio.h>
@@ -17,6 +18,9 @@ static void usage(FILE *f)
             "Multimodal sentiment analysis: trains Self-MI and its baselines.\n"
             "\n"
             "Options:\n"
+            "Commands:\n"
+            "  import mmsa FILE.pkl OUTDIR   convert an MMSA feature pickle\n"
+            "\n"
             "  --help       show this help and exit\n"
             "  --version    show the version and exit\n");
 }
@@ -33,6 +37,8 @@ int main(int argc, char **argv)
         usage(stdout);
         return 0;
     }
+    if (argc >= 3 && strcmp(argv[1], "import") == 0 && strcmp(argv[2], "mmsa") == 0)
+        return cmd_import_mmsa(argc - 2, argv + 2);
     usage(stderr);
     return 2;
 }
