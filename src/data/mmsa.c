@@ -243,8 +243,8 @@ static sm_status fill_numbers(loader *ld, int s, dataset *ds, int off)
         double y;
         if ((st = wrap(ld, s, "regression_labels", pk_seq_number(sv->labels, i, &y, ld->err))))
             return st;
-        if (!isfinite(y))
-            return bad(ld, s, "regression_labels", "element %d is not a finite number", i);
+        if (!isfinite((float)y))
+            return bad(ld, s, "regression_labels", "element %d is not a finite float32 number", i);
         ds->label[off + i] = (float)y;
         ds->split[off + i] = s;
         for (int m = 0; m < MOD_COUNT; m++) {
@@ -254,6 +254,8 @@ static sm_status fill_numbers(loader *ld, int s, dataset *ds, int off)
             if (sv->ulabel[m] &&
                 (st = wrap(ld, s, ulabel_keys[m], pk_seq_number(sv->ulabel[m], i, &u, ld->err))))
                 return st;
+            if (isinf((float)u))
+                return bad(ld, s, ulabel_keys[m], "element %d is infinite", i);
             ds->ulabel[m][off + i] = (float)u;   /* NaN = empty */
         }
     }

@@ -34,6 +34,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             SM_ASSERT(ds.split[i] >= 0 && ds.split[i] < SPLIT_COUNT);
             SM_ASSERT(ds.video_id[i] && ds.clip_id[i] && ds.text[i] && ds.annotation[i]);
             SM_ASSERT(isfinite(ds.label[i]));
+            for (int m = 0; m < MOD_COUNT; m++)
+                SM_ASSERT(!ds.ulabel[m] || !isinf(ds.ulabel[m][i]));
         }
         dataset_free(&ds);
     } else {
