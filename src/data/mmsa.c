@@ -28,6 +28,8 @@ static const char *const quiet_keys[] = {
     "classification_labels_V",
 };
 
+enum { MAX_KEY_NOTES = 8 };   /* unknown keys named per dict; the rest are counted */
+
 typedef struct {
     const pk_value *dict;
     int64_t n;
@@ -134,15 +136,19 @@ static sm_status check_split(loader *ld, int s)
     split_view *sv = &ld->sp[s];
     sm_status st;
     const pk_value *d = sv->dict;
+    size_t unknown = 0;
     for (size_t i = 0; i < pk_dict_size(d); i++) {
         const pk_value *k = pk_dict_key(d, i);
-        if (!known_key(k)) {
+        if (!known_key(k) && ++unknown <= MAX_KEY_NOTES) {
             char kt[64];
             key_text(k, kt, sizeof kt);
             sm_logf(ld->log, SM_LOG_INFO, "%s: %s: ignoring unknown key '%s'", ld->name,
                     split_names[s], kt);
         }
     }
+    if (unknown > MAX_KEY_NOTES)
+        sm_logf(ld->log, SM_LOG_INFO, "%s: %s: ignoring %zu more unknown keys", ld->name,
+                split_names[s], unknown - MAX_KEY_NOTES);
     static const char *const required[] = {"id", "raw_text", "text", "audio", "vision",
                                            "regression_labels"};
     for (size_t i = 0; i < sizeof required / sizeof required[0]; i++)
@@ -325,14 +331,19 @@ static sm_status convert(loader *ld, const pk_value *root, dataset *ds)
     if (!root || root->type != PK_DICT)
         return sm_err_set(ld->err, SM_EFORMAT, "%s: expected a dict of train/valid/test, got a %s",
                           ld->name, root ? pk_type_name(root->type) : "nothing");
+    size_t unknown = 0;
     for (size_t i = 0; i < pk_dict_size(root); i++) {
         const pk_value *k = pk_dict_key(root, i);
-        if (!pk_str_eq(k, "train") && !pk_str_eq(k, "valid") && !pk_str_eq(k, "test")) {
+        if (!pk_str_eq(k, "train") && !pk_str_eq(k, "valid") && !pk_str_eq(k, "test") &&
+            ++unknown <= MAX_KEY_NOTES) {
             char kt[64];
             key_text(k, kt, sizeof kt);
             sm_logf(ld->log, SM_LOG_INFO, "%s: ignoring unknown top-level key '%s'", ld->name, kt);
         }
     }
+    if (unknown > MAX_KEY_NOTES)
+        sm_logf(ld->log, SM_LOG_INFO, "%s: ignoring %zu more unknown top-level keys", ld->name,
+                unknown - MAX_KEY_NOTES);
     int64_t total = 0;
     for (int s = 0; s < SPLIT_COUNT; s++) {
         const pk_value *d = pk_dict_get(root, split_names[s]);
