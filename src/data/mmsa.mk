@@ -1,7 +1,7 @@
 ## src/data: the MMSA feature pickle importer (pickle VM + conversion)
 libselfmi_a_SOURCES += src/data/pickle.h src/data/pickle.c src/data/mmsa.h src/data/mmsa.c
 ## the native-directory writer used until dataset.c provides dataset_save
-libselfmi_a_SOURCES += src/data/dataset_min.c
+libselfmi_a_SOURCES += src/data/dataset_min.c src/data/dataset.h
 
 TESTS += tests/unit/test_pickle tests/unit/test_pickle_mmsa tests/cli/import_mmsa.sh
 check_PROGRAMS += tests/unit/test_pickle tests/unit/test_pickle_mmsa
