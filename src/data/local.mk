@@ -41,8 +41,7 @@ tests_fuzz_fuzz_labelcsv_smoke_SOURCES = tests/fuzz/fuzz_labelcsv.c tests/fuzz/f
 tests_fuzz_fuzz_labelcsv_smoke_LDADD = $(ENGINE_LIBS)
 tests_fuzz_fuzz_featcsv_smoke_SOURCES = tests/fuzz/fuzz_featcsv.c tests/fuzz/fuzz_driver.c
 tests_fuzz_fuzz_featcsv_smoke_LDADD = $(ENGINE_LIBS)
-TESTS += tests/cli/data_fuzz_corpus.sh
-EXTRA_DIST += tests/cli/data_fuzz_corpus.sh tests/fuzz/fuzz.h tests/fuzz/fuzz_npy.dict \
+EXTRA_DIST += tests/fuzz/fuzz.h tests/fuzz/fuzz_npy.dict \
 	tests/fuzz/corpus/fuzz_npy tests/fuzz/corpus/fuzz_labelcsv tests/fuzz/corpus/fuzz_featcsv
 
 if FUZZING
