@@ -18,6 +18,8 @@ static void usage(FILE *f)
             "\n"
             "Commands:\n"
             "  train EXPERIMENT|DATASET   one training run, no dashboard\n"
+            "  grid EXPERIMENT            an experiment's grid on worker threads, no dashboard\n"
+            "  report RESULTS...          tables like the paper's from results directories\n"
             "\n"
             "Options:\n"
             "  --help       show this help and exit\n"
@@ -33,6 +35,8 @@ typedef struct {
 
 static const command commands[] = {
     {"train", cmd_train},
+    {"grid", cmd_grid},
+    {"report", cmd_report},
 };
 
 int main(int argc, char **argv)
