@@ -245,6 +245,19 @@ sm_status exp_parse(experiment *e, const char *text, size_t len, const char *pat
     }
     if (memchr(text, '\0', len))
         return sm_err_set(err, SM_EFORMAT, "%s: a NUL byte: not a text file", where);
+    /* a file without any section header is a run configuration (run.conf,
+     * grid --emit's configs): its paths are as written, from the current
+     * directory */
+    bool sections = false;
+    for (const char *q = text; q < text + len && !sections;) {
+        while (q < text + len && (*q == ' ' || *q == '\t'))
+            q++;
+        sections = q < text + len && *q == '[';
+        const char *nl = memchr(q, '\n', (size_t)(text + len - q));
+        q = nl ? nl + 1 : text + len;
+    }
+    if (!sections)
+        e->dir[0] = '\0';
     section sec = SEC_NONE;
     int lineno = 0;
     const char *p = text, *end = text + len;

@@ -14,6 +14,9 @@
  *   group_by = tasks
  *   reference = M,T,A,V
  *
+ * A file without any section header (a run.conf) is one run whose dataset
+ * path is taken as written (from the current directory).
+ *
  * A grid point's configuration: the preset's defaults, the dataset, the
  * [config] keys in file order, the command line's overrides, then the
  * point's axis values. The first axis varies slowest. */
@@ -38,7 +41,8 @@ typedef struct {
 
 typedef struct {
     char path[1024];         /* the file, as given ("" for text parsed from memory) */
-    char dir[1024];          /* its folder, against which relative dataset paths resolve */
+    char dir[1024];          /* its folder, against which relative dataset paths resolve
+                                ("" for a file without sections: as written) */
     char title[256];
     char description[1024];
     char group_by[256];      /* [report] defaults for the final table */

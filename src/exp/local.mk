@@ -28,8 +28,11 @@ TESTS += $(EXP_CLI_TESTS)
 EXTRA_DIST += $(EXP_CLI_TESTS)
 
 ## benchmark: Table 5's grid on mosi-bclstm, --jobs 1 vs 2
-BENCHES += tests/bench/bench_grid.sh
-EXTRA_DIST += tests/bench/bench_grid.sh
+EXTRA_PROGRAMS += tests/bench/bench_grid
+BENCHES += tests/bench/bench_grid
+tests_bench_bench_grid_SOURCES = tests/bench/bench_grid.c
+tests_bench_bench_grid_LDADD = $(ENGINE_LIBS)
+CLEANFILES += tests/bench/bench_grid
 
 ## experiment files and their manual
 dist_man_MANS += man/selfmi-experiment.5

@@ -15,6 +15,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,6 +60,14 @@ struct queue {
 };
 
 /* ---- helpers (called with q->mu held) ---------------------------------- */
+
+/* Copies src into dst[n], cut to fit. */
+static void copy_text(char *dst, size_t n, const char *src)
+{
+    size_t k = strnlen(src, n - 1);
+    memcpy(dst, src, k);
+    dst[k] = '\0';
+}
 
 static void changed(queue *q)
 {
@@ -255,7 +264,7 @@ static void *worker_main(void *arg)
             j->info.state = JOB_CANCELLED;
         } else {
             j->info.state = JOB_FAILED;
-            snprintf(j->info.reason, sizeof j->info.reason, "%s", err.msg);
+            copy_text(j->info.reason, sizeof j->info.reason, err.msg);
         }
         q->running--;
         changed(q);
@@ -349,7 +358,7 @@ static sm_status check_existing(queue *q, const config *cfg, job_info *info, sm_
     if (stat(dir, &sb) != 0)
         return SM_OK;
     runstore rs;
-    snprintf(rs.dir, sizeof rs.dir, "%s", dir);
+    copy_text(rs.dir, sizeof rs.dir, dir);
     snprintf(rs.id, sizeof rs.id, "%s", info->run_id);
     run_state state;
     sm_err e2;
@@ -370,7 +379,7 @@ static sm_status check_existing(queue *q, const config *cfg, job_info *info, sm_
             results_run_free(&r);
             if (ok) {
                 info->state = JOB_SKIPPED;
-                snprintf(info->dir, sizeof info->dir, "%s", dir);
+                copy_text(info->dir, sizeof info->dir, dir);
                 return SM_OK;
             }
         }

@@ -93,6 +93,10 @@ int main(void)
     tap_ok(strcmp(c.dataset, "data/mosi-bclstm") == 0, "dir/../data/mosi-bclstm resolves to %s", c.dataset);
     tap_ok(c.preset == PRESET_SIMS && exp_grid_size(&e) == 1, "preset sims, one run");
     exp_free(&e);
+    tap_ok(parse(&e, "dataset = ../data/x\nseed = 3\n", &err) == SM_OK, "a file without sections (run.conf)");
+    exp_grid_point(&e, 0, &c, &err);
+    tap_ok(strcmp(c.dataset, "../data/x") == 0 && c.seed == 3, "its dataset path is as written: %s", c.dataset);
+    exp_free(&e);
     exp_path_resolve("experiments", "./a/./b/../c", buf, sizeof buf);
     tap_ok(strcmp(buf, "experiments/a/c") == 0, "normalised: %s", buf);
     exp_path_resolve("experiments", "/abs/x", buf, sizeof buf);

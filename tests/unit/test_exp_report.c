@@ -15,7 +15,7 @@ static char root[1024];
 
 static void write_file(const char *dir, const char *name, const char *text)
 {
-    char p[1024];
+    char p[1400];
     snprintf(p, sizeof p, "%s/%s", dir, name);
     FILE *f = fopen(p, "w");
     fputs(text, f);

@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static char base[1024];
+static char base[512];
 
 static config small_config(unsigned long seed, const char *tasks, int epochs)
 {
