@@ -467,7 +467,7 @@ static sm_status push_long(vm *m, uint64_t len)
 
 static sm_status memo_put(vm *m, uint64_t idx)
 {
-    pk_value *v;
+    pk_value *v = NULL;
     sm_status s = top(m, &v);
     if (s)
         return s;
@@ -1167,8 +1167,8 @@ static sm_status step(vm *m, bool *stop)
             return s;
         return memo_get(m, u);
     case 0x63: { /* GLOBAL: "module\nname\n" */
-        const char *mod, *name;
-        size_t nmod, nname;
+        const char *mod = NULL, *name = NULL;
+        size_t nmod = 0, nname = 0;
         if ((s = read_line(m, &mod, &nmod)) || (s = read_line(m, &name, &nname)))
             return s;
         return push_global(m, mod, nmod, name, nname);
@@ -1441,7 +1441,7 @@ sm_status pk_ndarray_to_f32(const pk_ndarray *a, float *out, sm_err *err)
     for (int64_t i = 0; i < a->count; i++) {
         int64_t j = data_index(a, i);
         if (a->dtype.kind == PK_DT_OBJECT) {
-            double d;
+            double d = 0;
             sm_status s = value_number(a->objects[j], i, &d, err);
             if (s)
                 return s;

@@ -85,6 +85,16 @@ static int task_bits(const char *v)
     return b;
 }
 
+/* copies s into buf (n bytes), cut to fit */
+static void copy_cut(char *buf, size_t n, const char *s)
+{
+    if (n == 0)
+        return;
+    size_t k = strnlen(s, n - 1);
+    memcpy(buf, s, k);
+    buf[k] = '\0';
+}
+
 static int popcount3(int b)
 {
     return (b & 1) + ((b >> 1) & 1) + ((b >> 2) & 1);
@@ -100,10 +110,10 @@ void report_value_label(const char *key, const char *value, char *buf, size_t n)
         else if (popcount3(b) == 2)
             snprintf(buf, n, "%s", wo[b == 3 ? 0 : b == 5 ? 1 : 2]);
         else
-            snprintf(buf, n, "%s", value);
+            copy_cut(buf, n, value);
         return;
     }
-    snprintf(buf, n, "%s", value);
+    copy_cut(buf, n, value);
 }
 
 /* The canonical display form of a user's spelling of a value ("MTAV",
@@ -118,7 +128,7 @@ static void canonical_value(const char *key, const char *value, char *buf, size_
         config_get(&c, key, tmp, sizeof tmp, &err) == SM_OK)
         report_value_label(key, tmp, buf, n);
     else
-        snprintf(buf, n, "%s", value);
+        copy_cut(buf, n, value);
 }
 
 /* Order of rows: the paper's for tasks (M; M,T; M,A; M,V; M,T,A; ...) and

@@ -16,7 +16,9 @@ int nn_params_add(nn_params *p, const char *name, size_t n, int group,
     SM_ASSERT(group >= 0 && group < NN_MAX_GROUPS);
     int k = p->ntensors++;
     nn_tensor *t = &p->t[k];
-    snprintf(t->name, sizeof t->name, "%s", name);
+    size_t len = strnlen(name, sizeof t->name - 1);   /* names are cut to fit */
+    memcpy(t->name, name, len);
+    t->name[len] = '\0';
     t->off = p->n;
     t->n = n;
     t->group = group;
@@ -115,6 +117,9 @@ void nn_params_zero_grad(nn_params *p)
 /* torch.optim.Adam (SPEC 5):
  *   g = grad + wd theta;  m = b1 m + (1-b1) g;  v = b2 v + (1-b2) g^2
  *   theta -= (lr / (1 - b1^t)) m / (sqrt(v) / sqrt(1 - b2^t) + eps) */
+/* Cloned for AVX2 and AVX-512 where the processor has them (same IEEE
+ * operations per element, so the same bits, only more lanes at a time). */
+__attribute__((target_clones("avx512f", "avx2", "default")))
 void nn_adam_update(real *restrict theta, const real *restrict grad, real *restrict m, real *restrict v,
                     size_t n, real lr, real wd, real b1, real b2, real eps, long t)
 {

@@ -306,6 +306,8 @@ sm_status run_execute(const config *cfg, const dataset *ds_in, const char *root,
     if (st)
         return st;
     snprintf(out->dir, sizeof out->dir, "%s", x.rs.dir);
+    /* an fsync per epoch would cost more than a small model's epoch */
+    x.rs.lazy_checkpoint = true;
     st = runstore_config_write(&x.rs, cfg, err);
     if (!st)
         st = runstore_status_write(&x.rs, RUN_RUNNING, NULL, err);
@@ -355,7 +357,10 @@ sm_status run_execute(const config *cfg, const dataset *ds_in, const char *root,
             goto done;
     }
     trainer_test(&t, &out->test);
-    st = write_results(&x, &out->test, err);
+    x.rs.lazy_checkpoint = false;
+    st = write_checkpoint(&x, err);
+    if (!st)
+        st = write_results(&x, &out->test, err);
     out->sims = t.sims;
     out->mae_baseline = t.baseline_mae[SPLIT_TEST];
     out->best_epoch = t.best_epoch;

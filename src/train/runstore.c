@@ -160,6 +160,7 @@ sm_status runstore_temps_remove(const runstore *rs, sm_err *err)
 
 typedef struct {
     int fd;
+    bool lazy;                     /* no fsync: atomic against a crash of the process only */
     char path[RUNSTORE_PATH_MAX];
     char tmp[RUNSTORE_PATH_MAX + 32];
     char dir[RUNSTORE_PATH_MAX];
@@ -168,6 +169,7 @@ typedef struct {
 static sm_status atomic_begin(atomic_file *a, const char *path, sm_err *err)
 {
     a->fd = -1;
+    a->lazy = false;
     if (strlen(path) >= sizeof a->path)
         return sm_err_set(err, SM_EINVAL, "%s: path too long", path);
     strcpy(a->path, path);
@@ -219,7 +221,7 @@ static sm_status atomic_write(atomic_file *a, const void *buf, size_t n, sm_err 
 
 static sm_status atomic_commit(atomic_file *a, sm_err *err)
 {
-    if (fsync(a->fd) != 0) {
+    if (!a->lazy && fsync(a->fd) != 0) {
         int e = errno;
         atomic_abort(a);
         return sm_err_set(err, SM_EIO, "%s: fsync failed: %s", a->path, strerror(e));
@@ -236,7 +238,8 @@ static sm_status atomic_commit(atomic_file *a, sm_err *err)
         unlink(a->tmp);
         return sm_err_set(err, SM_EIO, "%s: cannot replace: %s", a->path, strerror(e));
     }
-    dir_sync(a->dir);
+    if (!a->lazy)
+        dir_sync(a->dir);
     return SM_OK;
 }
 
@@ -783,7 +786,7 @@ static void ckpt_put(ckpt_writer *w, const void *p, size_t n)
     w->st = atomic_write(&w->a, p, n, w->err);
 }
 
-sm_status runstore_checkpoint_save(const char *path, const runstore_blob *blobs, int n, sm_err *err)
+static sm_status checkpoint_save(const char *path, const runstore_blob *blobs, int n, bool lazy, sm_err *err)
 {
     if (n < 0)
         return sm_err_set(err, SM_EINVAL, "%s: negative blob count", path);
@@ -804,6 +807,7 @@ sm_status runstore_checkpoint_save(const char *path, const runstore_blob *blobs,
     w.st = atomic_begin(&w.a, path, err);
     if (w.st != SM_OK)
         return w.st;
+    w.a.lazy = lazy;
     uint32_t version = CKPT_VERSION, bom = CKPT_BOM, count = (uint32_t)n;
     ckpt_put(&w, CKPT_MAGIC, 8);
     ckpt_put(&w, &version, 4);
@@ -827,12 +831,17 @@ sm_status runstore_checkpoint_save(const char *path, const runstore_blob *blobs,
     return atomic_commit(&w.a, err);
 }
 
+sm_status runstore_checkpoint_save(const char *path, const runstore_blob *blobs, int n, sm_err *err)
+{
+    return checkpoint_save(path, blobs, n, false, err);
+}
+
 sm_status runstore_checkpoint_write(const runstore *rs, const char *file, const runstore_blob *blobs, int n,
                                     sm_err *err)
 {
     char path[RUNSTORE_PATH_MAX];
     sm_status st = runstore_path(rs, file, path, sizeof path, err);
-    return st != SM_OK ? st : runstore_checkpoint_save(path, blobs, n, err);
+    return st != SM_OK ? st : checkpoint_save(path, blobs, n, rs->lazy_checkpoint, err);
 }
 
 static sm_status ckpt_bad(runstore_ckpt *ck, sm_err *err, const char *what)

@@ -29,6 +29,10 @@
 typedef struct {
     char dir[RUNSTORE_PATH_MAX];   /* <root>/<run-id> */
     char id[256];                  /* <run-id> */
+    /* checkpoints replaced without fsync: the rename keeps them whole
+     * when the process dies, not when the machine loses power (a run's
+     * per-epoch checkpoints; the final files are always synced) */
+    bool lazy_checkpoint;
 } runstore;
 
 /* Creates <root>/<run-id> (and root itself when missing); fails if the run
