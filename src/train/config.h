@@ -76,6 +76,9 @@ typedef struct {
 extern const config_key config_keys[];
 extern const int config_nkeys;
 
+/* Index of a key in config_keys, or -1. */
+int config_key_find(const char *key);
+
 /* Defaults of a preset (SPEC section 7). */
 void config_defaults(config *c, preset_kind p);
 /* Applies one key = value; on a bad key or value returns SM_EINVAL with a

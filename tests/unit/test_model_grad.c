@@ -136,7 +136,7 @@ static void check(const variant *v, dataset *ds)
     nn_params_zero_grad(&m.R);
     model_backward(&m);
 
-    const double h = 1e-6, tol = 2e-5;
+    const double h = 1e-6, tol = 1e-6;
     double worst = 0;
     int checked = 0, bad = 0;
     for (int pass = 0; pass < 2; pass++) {
