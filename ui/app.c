@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 const int16_t ui_series_colors[8] = {UI_CYAN, UI_MAGENTA, UI_GREEN, UI_YELLOW, UI_BLUE, UI_RED, UI_BRIGHT_CYAN,
                                      UI_BRIGHT_MAGENTA};
@@ -196,7 +197,7 @@ static int page_rows(const ui_app *a)
 
 /* ---- searching samples (Labels) ---------------------------------------------- */
 
-static const char *sample_text(const ui_app *a, int i)
+const char *ui_app_sample_text(const ui_app *a, int i)
 {
     if (!a->dsinfo.n || i < 0 || i >= a->labels.nsamp)
         return NULL;
@@ -212,7 +213,7 @@ static bool sample_matches(const ui_app *a, int i, const char *q)
         return false;
     if (strcasestr(a->labels.ids[i], q))
         return true;
-    const char *t = sample_text(a, i);
+    const char *t = ui_app_sample_text(a, i);
     return t && strcasestr(t, q);
 }
 
@@ -752,7 +753,7 @@ static void draw_status(ui_app *a, cellbuf *b)
     if (a->msg[0])
         cellbuf_text(b, r.x, r.y, r.w, ui_sty(a->msg_error ? UI_RED : UI_DEFAULT, UI_DEFAULT, 0), a->msg);
     else {
-        char t[1200];
+        char t[2100];
         snprintf(t, sizeof t, "%s  results: %s", a->experiment[0] ? a->experiment : "(no experiment)",
                  a->store.root);
         cellbuf_text(b, r.x, r.y, r.w, ui_sty(UI_GREY, UI_DEFAULT, 0), t);

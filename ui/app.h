@@ -13,6 +13,7 @@
 #include "ui/cellbuf.h"
 #include "ui/keys.h"
 #include "ui/layout.h"
+#include "ui/plot.h"
 #include "ui/results.h"
 
 typedef enum { START_RUN, START_GRID, START_RERUN } ui_start_kind;
@@ -76,7 +77,7 @@ typedef struct {
     int nselected;
     int sort_col;
     bool sort_rev;
-    char filter[128];
+    char filter[256];
 
     /* Live */
     int live_focus;
@@ -92,7 +93,7 @@ typedef struct {
     int lab_epoch;         /* index into labels.epoch, -1 = the last */
     int lab_focus;         /* 0 drift, 1 distribution, 2 heat map, 3 inspector */
     bool lab_zoom;
-    char search[128];
+    char search[256];
     int *order;            /* (nsamp) sample order: by |y_s - y_m| at the last epoch */
     int norder;
     uint64_t labels_version;
@@ -166,5 +167,36 @@ void ui_export(ui_app *a);
 /* Colours by meaning. */
 int16_t ui_state_color(rs_state s);
 extern const int16_t ui_series_colors[8];
+
+
+/* ---- plots shared by views and export ---- */
+#define UI_PLOT_MAX_SERIES 16
+typedef struct {
+    ui_series series[UI_PLOT_MAX_SERIES];
+    int nseries;
+    ui_hline hlines[4];
+    int nhlines;
+    ui_plot plot;
+    char title[128];
+    char slug[64];                     /* file name part for export */
+    char names[UI_PLOT_MAX_SERIES][64];
+    double *buf;                       /* all x and y arrays */
+    int n;                             /* points per series */
+    /* CSV export: the raw columns */
+    int ncsv;
+    const double *csv_x;
+    const double *csv_y[UI_PLOT_MAX_SERIES];
+    const char *csv_name[UI_PLOT_MAX_SERIES];
+} ui_plotdata;
+
+void ui_plotdata_free(ui_plotdata *d);
+/* Panel k (0-3) of the Live view for a run. */
+bool ui_live_plot(const ui_app *a, const rs_run *run, int k, ui_plotdata *d);
+/* Writes d as <dir>/<slug>.csv and .svg (temp + rename); the paths into msg. */
+bool ui_plot_export(const ui_plotdata *d, const char *dir, char *msg, size_t n);
+/* The transcript of labels sample i, or NULL. */
+const char *ui_app_sample_text(const ui_app *a, int i);
+bool ui_labels_export(ui_app *a, const char *dir, char *msg, size_t n);
+bool ui_compare_export(ui_app *a, const char *dir, char *msg, size_t n);
 
 #endif

@@ -13,8 +13,9 @@
 void ui_ticks_linear(ui_ticks *t, double lo, double hi, int max_ticks, bool integer)
 {
     memset(t, 0, sizeof *t);
-    if (max_ticks < 2)
-        max_ticks = 2;
+    /* a range across zero needs three ticks at least (-s, 0, s) */
+    if (max_ticks < 3)
+        max_ticks = 3;
     if (max_ticks > UI_MAX_TICKS)
         max_ticks = UI_MAX_TICKS;
     if (!isfinite(lo) || !isfinite(hi)) {
@@ -47,7 +48,7 @@ void ui_ticks_linear(ui_ticks *t, double lo, double hi, int max_ticks, bool inte
         hi_t = ceil(hi / m - 1e-9) * m;
         n = (int)llround((hi_t - lo_t) / m) + 1;
         step = m;
-        if (n <= max_ticks)
+        if (n <= max_ticks || m >= hi - lo)
             break;
     }
     if (n > max_ticks)

@@ -18,8 +18,8 @@ typedef struct {
     bool log;
 } ui_ticks;
 
-/* Nice ticks (1, 2, 5 x 10^k) over [lo, hi], at most max_ticks (>= 2) of
- * them; the range is widened to whole steps. lo == hi or non-finite input
+/* Nice ticks (1, 2, 2.5, 5 x 10^k) over [lo, hi], at most max_ticks of
+ * them (3 at least); the range is widened to whole steps. lo == hi or non-finite input
  * gives a sane unit range. integer: steps of at least 1 (epochs). */
 void ui_ticks_linear(ui_ticks *t, double lo, double hi, int max_ticks, bool integer);
 /* Log axis over [lo, hi] (both > 0): powers of ten, or 1-2-5 multiples when
