@@ -68,7 +68,22 @@ void ui_app_free(ui_app *a)
         free(a->grid[i].runs);
     free(a->grid);
     free_strs(a->grid_metrics, a->ngrid_metrics);
+    free(a->plan);
     memset(a, 0, sizeof *a);
+}
+
+void ui_app_set_plan(ui_app *a, const ui_plan_item *items, int n, const char *group_by, const char *reference)
+{
+    free(a->plan);
+    a->plan = NULL;
+    a->nplan = 0;
+    if (n > 0 && (a->plan = malloc((size_t)n * sizeof *a->plan))) {
+        memcpy(a->plan, items, (size_t)n * sizeof *a->plan);
+        a->nplan = n;
+    }
+    snprintf(a->plan_group_by, sizeof a->plan_group_by, "%s", group_by ? group_by : "");
+    snprintf(a->plan_reference, sizeof a->plan_reference, "%s", reference ? reference : "");
+    ui_app_grid_rebuild(a);
 }
 
 void ui_app_resize(ui_app *a, int w, int h)

@@ -41,11 +41,19 @@ typedef struct {
     char label[256];
     char key[64];          /* FNV hash of the configuration without the seed */
     int nruns, ndone, nrunning;
+    int nexpected;         /* runs of the row in the experiment's grid (0: unknown) */
     rs_run **runs;         /* (nruns) */
     double mean[GRID_MAX_METRICS], std[GRID_MAX_METRICS];
     double p[GRID_MAX_METRICS];   /* paired test against the reference; NaN = none */
     int npairs;
 } ui_gridrow;
+
+/* A run of the experiment's grid: its id and its row (the axis values
+ * without the seed). */
+typedef struct {
+    char run_id[256];
+    char group[256];
+} ui_plan_item;
 
 typedef enum { PROMPT_NONE, PROMPT_SEARCH, PROMPT_QUIT, PROMPT_DELETE } ui_prompt;
 
@@ -99,6 +107,9 @@ typedef struct {
     uint64_t labels_version;
 
     /* Grid */
+    ui_plan_item *plan;    /* the experiment's grid (NULL: group what is on disk) */
+    int nplan;
+    char plan_group_by[256], plan_reference[256];
     ui_gridrow *grid;
     int ngrid;
     char **grid_metrics;   /* column names of test.csv shown */
@@ -132,6 +143,8 @@ typedef struct {
 
 void ui_app_init(ui_app *a, const char *results_root, const char *experiment, const ui_backend *be);
 void ui_app_free(ui_app *a);
+/* The experiment's grid for the Grid view (copied). */
+void ui_app_set_plan(ui_app *a, const ui_plan_item *items, int n, const char *group_by, const char *reference);
 void ui_app_resize(ui_app *a, int w, int h);
 /* Refreshes jobs (when their version moved) and, when refresh_disk, the
  * results directories; true when a frame is due. */

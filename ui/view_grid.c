@@ -3,11 +3,13 @@
  * (labelled by the keys in which they differ: tasks, cpc_terms, labels...);
  * columns are the test metrics; cells are mean +- std over the finished
  * seeds, filling in as runs finish; the best cell of each column is marked,
- * and the paired test against the reference row is shown when the engine
- * provides it. */
+ * and each row gets the paired t-test against the reference row over the
+ * seeds both have. With the experiment's grid (its plan) the rows are its
+ * points and a row knows how many seeds it expects. */
 #include "config.h"
 #include "ui/app.h"
 #include "ui/fmt.h"
+#include "exp/stats.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -156,12 +158,31 @@ void ui_app_grid_rebuild(ui_app *a)
     if (a->grid_cur < a->ngrid)
         snprintf(cur_key, sizeof cur_key, "%s", a->grid[a->grid_cur].key);
     free_grid(a);
-    for (int i = 0; i < a->store.n; i++) {
-        rs_run *r = a->store.runs[i];
-        if (!r->nconf)
-            continue;
+    /* the experiment's grid when it has several rows, else what is on disk */
+    int ngroups = 0;
+    for (int i = 0; i < a->nplan; i++) {
+        bool first = true;
+        for (int j = 0; j < i && first; j++)
+            first = strcmp(a->plan[j].group, a->plan[i].group) != 0;
+        ngroups += first;
+    }
+    bool use_plan = ngroups > 1;
+    int nitems = use_plan ? a->nplan : a->store.n;
+    for (int i = 0; i < nitems; i++) {
+        rs_run *r;
         char key[64];
-        snprintf(key, sizeof key, "%08x", conf_hash(r));
+        if (use_plan) {
+            r = rs_store_find(&a->store, a->plan[i].run_id);
+            uint32_t h = 2166136261u;
+            for (const char *c = a->plan[i].group; *c; c++)
+                h = (h ^ (uint8_t)*c) * 16777619u;
+            snprintf(key, sizeof key, "%08x", h);
+        } else {
+            r = a->store.runs[i];
+            if (!r->nconf)
+                continue;
+            snprintf(key, sizeof key, "%08x", conf_hash(r));
+        }
         ui_gridrow *g = NULL;
         for (int k = 0; k < a->ngrid; k++)
             if (!strcmp(a->grid[k].key, key))
@@ -174,7 +195,13 @@ void ui_app_grid_rebuild(ui_app *a)
             g = &a->grid[a->ngrid++];
             memset(g, 0, sizeof *g);
             snprintf(g->key, sizeof g->key, "%s", key);
+            if (use_plan)
+                snprintf(g->label, sizeof g->label, "%s", a->plan[i].group);
         }
+        if (use_plan)
+            g->nexpected++;
+        if (!r)
+            continue;
         rs_run **rv = realloc(g->runs, (size_t)(g->nruns + 1) * sizeof *rv);
         if (!rv)
             continue;
@@ -189,7 +216,8 @@ void ui_app_grid_rebuild(ui_app *a)
         a->grid_version++;
         return;
     }
-    label_rows(a);
+    if (!use_plan)
+        label_rows(a);
     for (int k = 0; k < a->ngrid; k++) {
         ui_gridrow *g = &a->grid[k];
         for (int m = 0; m < a->ngrid_metrics; m++) {
@@ -221,7 +249,19 @@ void ui_app_grid_rebuild(ui_app *a)
     for (int k = 0; k < a->ngrid && ref < 0; k++)
         if (a->grid_ref[0] && !strcmp(a->grid[k].key, a->grid_ref))
             ref = k;
+    if (use_plan && a->plan_group_by[0] && a->plan_reference[0]) {
+        char want[600];
+        snprintf(want, sizeof want, "%s=%s", a->plan_group_by, a->plan_reference);
+        for (int k = 0; k < a->ngrid && ref < 0; k++) {
+            const char *p = strstr(a->grid[k].label, want);
+            size_t wl = strlen(want);
+            if (p && (p == a->grid[k].label || p[-1] == ' ') && (p[wl] == '\0' || p[wl] == ' '))
+                ref = k;
+        }
+    }
     for (int k = 0; k < a->ngrid && ref < 0; k++) {
+        if (!a->grid[k].nruns)
+            continue;
         rs_run *r = a->grid[k].runs[0];
         const char *t = rs_run_conf(r, "tasks", ""), *cpc = rs_run_conf(r, "cpc_terms", "");
         if (strchr(t, 'T') && strchr(t, 'A') && strchr(t, 'V') && !strcmp(cpc, "all"))
@@ -230,16 +270,35 @@ void ui_app_grid_rebuild(ui_app *a)
     if (ref < 0)
         ref = 0;
     snprintf(a->grid_ref, sizeof a->grid_ref, "%s", a->grid[ref].key);
-    /* seed pairs with the reference row */
+    /* the paired t-test against the reference over the seeds both rows
+     * finished: d = row - reference per seed */
     ui_gridrow *R = &a->grid[ref];
     for (int k = 0; k < a->ngrid; k++) {
         ui_gridrow *g = &a->grid[k];
         g->npairs = 0;
-        for (int i = 0; i < g->nruns; i++)
-            for (int j = 0; j < R->nruns; j++)
-                if (g->runs[i]->state == RS_DONE && R->runs[j]->state == RS_DONE &&
-                    !strcmp(rs_run_conf(g->runs[i], "seed", "a"), rs_run_conf(R->runs[j], "seed", "b")))
-                    g->npairs++;
+        if (g == R)
+            continue;
+        int cap = g->nruns;
+        double *d = malloc((size_t)(cap ? cap : 1) * sizeof *d);
+        if (!d)
+            continue;
+        for (int m = 0; m < a->ngrid_metrics; m++) {
+            int np = 0;
+            for (int i = 0; i < g->nruns; i++)
+                for (int j = 0; j < R->nruns; j++)
+                    if (!strcmp(rs_run_conf(g->runs[i], "seed", "a"), rs_run_conf(R->runs[j], "seed", "b"))) {
+                        double x = run_metric(g->runs[i], a->grid_metrics[m]);
+                        double y = run_metric(R->runs[j], a->grid_metrics[m]);
+                        if (!isnan(x) && !isnan(y) && np < cap)
+                            d[np++] = x - y;
+                        break;
+                    }
+            stats_ttest t;
+            stats_ttest_paired(d, np, &t);
+            g->p[m] = t.p;
+            g->npairs = np;
+        }
+        free(d);
     }
     a->grid_cur = a->grid_cur < a->ngrid ? a->grid_cur : a->ngrid - 1;
     for (int k = 0; k < a->ngrid; k++)
@@ -339,7 +398,10 @@ void ui_view_grid(ui_app *a, cellbuf *b, ui_rect r)
         cellbuf_text(b, x + lw, y, w[0] - lw, UI_PLAIN, g->label);
         x += w[0] + 1;
         char t[64];
-        snprintf(t, sizeof t, "%d%s", g->ndone, g->nrunning ? "+" : "");
+        if (g->nexpected)
+            snprintf(t, sizeof t, "%d/%d", g->ndone, g->nexpected);
+        else
+            snprintf(t, sizeof t, "%d%s", g->ndone, g->nrunning ? "+" : "");
         cellbuf_text(b, x, y, w[1], ui_sty(g->nrunning ? UI_GREEN : UI_DEFAULT, UI_DEFAULT, 0), t);
         x += w[1] + 1;
         for (int m = 0; m < nm; m++) {
@@ -389,11 +451,11 @@ void ui_view_grid(ui_app *a, cellbuf *b, ui_rect r)
     fmt_pm(t2, sizeof t2, R ? R->mean[a->grid_metric] : NAN, R ? R->std[a->grid_metric] : NAN, pct_metric(mn) ? 2 : 4,
            a->ascii);
     if (!isnan(g->p[a->grid_metric]))
-        snprintf(pt, sizeof pt, "  paired test p = %.3g", g->p[a->grid_metric]);
+        snprintf(pt, sizeof pt, "  paired t-test over %d seeds: p = %.3g", g->npairs, g->p[a->grid_metric]);
     else if (R && g != R)
         snprintf(pt, sizeof pt, "  %d seed pair%s with the reference", g->npairs, g->npairs == 1 ? "" : "s");
     cellbuf_printf(b, r.x, fy + 1, r.w, UI_PLAIN, "%s: %s  vs reference %s%s", metric_title(mn), t1, t2, pt);
     cellbuf_printf(b, r.x, fy + 2, r.w, ui_sty(UI_GREY, UI_DEFAULT, 0),
-                   "%d rows, %d runs  * best in column  h/l or x: metric  * on a row: reference  Enter: compare",
-                   a->ngrid, a->store.n);
+                   "%d rows  * best in column  %s p < 0.05 vs [ref]  h/l x: metric  *: set reference  Enter: compare",
+                   a->ngrid, a->ascii ? "!" : "\xe2\x80\xa0");
 }
