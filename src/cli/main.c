@@ -2,6 +2,8 @@
 #include "config.h"
 #include "base/base.h"
 #include "cli/cli.h"
+#include "cli/cmd_data.h"
+#include "cli/cmd_mmsa.h"
 #include "tensor/tensor.h"
 
 #include <locale.h>
@@ -17,13 +19,33 @@ static void usage(FILE *f)
             "Multimodal sentiment analysis: trains Self-MI and its baselines.\n"
             "\n"
             "Commands:\n"
-            "  train EXPERIMENT|DATASET   one training run, no dashboard\n"
+            "  train EXPERIMENT|DATASET       one training run, no dashboard\n"
+            "  info DIR|synth:PRESET          check and describe a dataset\n"
+            "  import csv FILE OUTDIR [opts]  utterance-level feature CSV -> dataset directory\n"
+            "  import mmsa FILE.pkl OUTDIR    MMSA feature pickle -> dataset directory\n"
+            "  synth [opts] OUTDIR            write a synthetic dataset\n"
             "\n"
             "Options:\n"
             "  --help       show this help and exit\n"
             "  --version    show the version and exit\n"
             "\n"
             "'selfmi COMMAND --help' describes each command.\n");
+}
+
+static int cmd_import(int argc, char **argv)
+{
+    if (argc >= 2 && strcmp(argv[1], "csv") == 0)
+        return cmd_import_csv(argc - 1, argv + 1);
+    if (argc >= 2 && strcmp(argv[1], "mmsa") == 0)
+        return cmd_import_mmsa(argc - 1, argv + 1);
+    if (argc >= 2 && strcmp(argv[1], "--help") == 0) {
+        printf("Usage: selfmi import csv FILE OUTDIR [OPTIONS]\n"
+               "       selfmi import mmsa FILE.pkl OUTDIR\n"
+               "'selfmi import csv --help' and 'selfmi import mmsa --help' describe each.\n");
+        return 0;
+    }
+    fprintf(stderr, "selfmi import: expected 'csv' or 'mmsa'\nTry 'selfmi import --help'.\n");
+    return 2;
 }
 
 typedef struct {
@@ -33,6 +55,9 @@ typedef struct {
 
 static const command commands[] = {
     {"train", cmd_train},
+    {"info", cmd_info},
+    {"import", cmd_import},
+    {"synth", cmd_synth},
 };
 
 int main(int argc, char **argv)

@@ -148,9 +148,10 @@ sm_status csvio_parse(csv_table *t, const char *buf, size_t n, const char *path,
     return r.st;
 }
 
-sm_status csvio_read(csv_table *t, const char *path, sm_err *err)
+sm_status csvio_slurp(const char *path, char **out, size_t *outn, sm_err *err)
 {
-    memset(t, 0, sizeof *t);
+    *out = NULL;
+    *outn = 0;
     FILE *f = fopen(path, "rb");
     if (!f)
         return sm_err_set(err, SM_EIO, "%s: cannot open: %s", path, strerror(errno));
@@ -182,7 +183,20 @@ sm_status csvio_read(csv_table *t, const char *path, sm_err *err)
         free(buf);
         return sm_err_set(err, SM_EIO, "%s: read error", path);
     }
-    sm_status st = csvio_parse(t, buf, n, path, err);
+    *out = buf;
+    *outn = n;
+    return SM_OK;
+}
+
+sm_status csvio_read(csv_table *t, const char *path, sm_err *err)
+{
+    memset(t, 0, sizeof *t);
+    char *buf;
+    size_t n;
+    sm_status st = csvio_slurp(path, &buf, &n, err);
+    if (st != SM_OK)
+        return st;
+    st = csvio_parse(t, buf, n, path, err);
     free(buf);
     return st;
 }

@@ -22,6 +22,9 @@ typedef struct {
     char *store;          /* the bytes of every field */
 } csv_table;
 
+/* Reads a whole file into a fresh buffer (free() it); *n gets its size. */
+sm_status csvio_slurp(const char *path, char **buf, size_t *n, sm_err *err);
+
 /* path is used in messages only for csvio_parse. */
 sm_status csvio_read(csv_table *t, const char *path, sm_err *err);
 sm_status csvio_parse(csv_table *t, const char *buf, size_t n, const char *path, sm_err *err);

@@ -57,4 +57,42 @@ bool dataset_has_ulabels(const dataset *ds);
 /* Label bound H: 1 when every |y_m| <= 1 (SIMS-like), else 3. */
 float dataset_label_bound(const dataset *ds);
 
+/* ---- additions ---------------------------------------------------------- */
+
+/* Allocates an empty dataset of n samples: string arrays of NULLs, labels
+ * 0, split train, features (n, L[m], D[m]) zeroed with lengths L[m];
+ * ulabel arrays (NaN) when with_ulabels. */
+sm_status dataset_alloc(dataset *ds, int n, const int L[MOD_COUNT], const int D[MOD_COUNT], bool with_ulabels,
+                        sm_err *err);
+/* Checks the invariants dataset_load guarantees: n >= 1, every string set,
+ * finite labels, a valid split, 1 <= L, 1 <= D, lengths in 1..L, finite
+ * features. The message names the sample id and the modality. */
+sm_status dataset_check(const dataset *ds, sm_err *err);
+/* Writes a new dataset directory whole or not at all: it is built in
+ * DIR.tmp-XXXXXX beside DIR and renamed. An existing DIR is an error unless
+ * replace is set and DIR holds only dataset files (label.csv, *.npy). */
+sm_status dataset_save_new(const dataset *ds, const char *dir, bool replace, sm_err *err);
+/* Moves about `fraction` of the videos of split `from` (whole videos, chosen
+ * by a generator seeded with seed) to SPLIT_VALID; *moved gets the number of
+ * samples moved (may be NULL). */
+sm_status dataset_carve_valid(dataset *ds, int from, double fraction, unsigned long seed, int *moved, sm_err *err);
+/* Split by name: "train", "valid" (also "dev", "val", "validation"), "test";
+ * case-insensitive, spaces trimmed. -1 when unknown. */
+int dataset_split_parse(const char *s);
+
+/* A dataset by name: "synth:PRESET" or "synth:PRESET:SEED" builds the
+ * synthetic dataset in memory (seed 1 when not given, so runs with
+ * different training seeds see the same data); anything else is a
+ * directory for dataset_load. */
+sm_status dataset_open(dataset *ds, const char *name, sm_err *err);
+
+/* label.csv alone: parses the label columns into ds (features left empty;
+ * n, video_id, clip_id, text, annotation, label, ulabel, split set). On
+ * failure ds is left empty. name prefixes messages. */
+sm_status labelcsv_parse(dataset *ds, const char *buf, size_t n, const char *name, sm_err *err);
+sm_status labelcsv_read(dataset *ds, const char *path, sm_err *err);
+/* Writes label.csv (header video_id, clip_id, text, label, label_T,
+ * label_A, label_V, annotation, mode) atomically. */
+sm_status labelcsv_write(const dataset *ds, const char *path, sm_err *err);
+
 #endif

@@ -1,5 +1,5 @@
 /* run.c: one run end to end, written into its results directory. */
-#include "config.h"
+#include <config.h>  /* the build configuration, not train/config.h */
 #include "train/run.h"
 #include "data/synth.h"
 
