@@ -2,6 +2,7 @@
 #include "config.h"
 #include "cli/cli.h"
 #include "train/run.h"
+#include "exp/expfile.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -101,7 +102,19 @@ int cli_resolve_config(config *c, const char *target, const char *preset, const 
     }
     config_defaults(c, pk);
     if (is_file) {
-        if (config_read_file(c, target, &err)) {
+        /* an experiment file (man 5 selfmi-experiment) or a run.conf: its
+         * first grid point */
+        experiment e;
+        sm_status st = exp_load(&e, target, &err);
+        if (!st && preset)
+            st = exp_override(&e, "preset", preset, &err);
+        if (!st)
+            st = exp_grid_point(&e, 0, c, &err);
+        if (!st && exp_grid_size(&e) > 1)
+            fprintf(stderr, "selfmi: %s has a grid of %ld runs: training its first (selfmi grid runs them all)\n",
+                    target, exp_grid_size(&e));
+        exp_free(&e);
+        if (st) {
             fprintf(stderr, "selfmi: %s\n", err.msg);
             return 2;
         }

@@ -20,6 +20,8 @@ static void usage(FILE *f)
             "\n"
             "Commands:\n"
             "  train EXPERIMENT|DATASET       one training run, no dashboard\n"
+            "  grid EXPERIMENT                an experiment's grid on worker threads, no dashboard\n"
+            "  report RESULTS...              tables like the paper's from results directories\n"
             "  info DIR|synth:PRESET          check and describe a dataset\n"
             "  import csv FILE OUTDIR [opts]  utterance-level feature CSV -> dataset directory\n"
             "  import mmsa FILE.pkl OUTDIR    MMSA feature pickle -> dataset directory\n"
@@ -55,6 +57,8 @@ typedef struct {
 
 static const command commands[] = {
     {"train", cmd_train},
+    {"grid", cmd_grid},
+    {"report", cmd_report},
     {"info", cmd_info},
     {"import", cmd_import},
     {"synth", cmd_synth},

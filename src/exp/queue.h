@@ -52,6 +52,14 @@ int queue_wake_fd(queue *q);
 void queue_wait(queue *q);
 /* Counts of jobs by state (array of 6 indexed by job_state). */
 void queue_counts(queue *q, int counts[6]);
+/* Waits at most seconds; true when every submitted job has finished. */
+bool queue_wait_for(queue *q, double seconds);
+/* Loads a dataset into the queue's cache now, in the caller's thread, so a
+ * bad dataset is reported before any run starts. Runs share each distinct
+ * dataset (by name) read-only; it is loaded once per queue. */
+sm_status queue_preload(queue *q, const char *name, sm_err *err);
+/* Number of worker threads. */
+int queue_workers(const queue *q);
 /* Cancels what is running (when cancel is true) or waits for it, stops the
  * workers and frees everything. */
 void queue_destroy(queue *q, bool cancel);

@@ -1,0 +1,103 @@
+/* cmd_report.c: `selfmi report`: tables like the paper's from results
+ * directories. */
+#include "config.h"
+#include "cli/cli.h"
+#include "exp/report.h"
+#include "exp/results.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void report_usage(FILE *f)
+{
+    fprintf(f,
+            "Usage: selfmi report RESULTS... [OPTIONS]\n"
+            "\n"
+            "Groups finished runs by their configuration minus the seed and prints, per\n"
+            "group, n and the mean and sample standard deviation (n-1) of every test\n"
+            "metric, the best value of each column marked (lowest MAE, highest others).\n"
+            "RESULTS are results roots (every run directory inside) or run directories.\n"
+            "\n"
+            "Options:\n"
+            "  --group-by KEYS   comma-separated configuration keys (default: every key\n"
+            "                    that varies across the runs, except seed and name)\n"
+            "  --reference ROW   compare every row with this one over the seeds both\n"
+            "                    share: mean difference, bootstrap 95%% interval, paired\n"
+            "                    t-test and exact Wilcoxon signed-rank p-values\n"
+            "                    (ROW as the table shows it, e.g. M,T,A,V, all, w/o mt,\n"
+            "                    mi; several keys: values separated by ' / ')\n"
+            "  --format F        table (default), md, latex, csv or json\n"
+            "  --help            show this help and exit\n"
+            "\n"
+            "Exit status: 0 a report was written, 2 usage or bad input.\n");
+}
+
+int cli_report_print(FILE *f, const result_set *s, const char *group_by, const char *reference, const char *format)
+{
+    report_format fmt = REPORT_TABLE;
+    sm_err err;
+    sm_err_clear(&err);
+    if (format && report_format_parse(format, &fmt, &err)) {
+        fprintf(stderr, "selfmi report: %s\n", err.msg);
+        return 2;
+    }
+    report r;
+    if (report_build(&r, s, group_by, reference, &err)) {
+        fprintf(stderr, "selfmi report: %s\n", err.msg);
+        report_free(&r);
+        return 2;
+    }
+    sm_status st = report_write(&r, f, fmt, &err);
+    report_free(&r);
+    if (st) {
+        fprintf(stderr, "selfmi report: %s\n", err.msg);
+        return 1;
+    }
+    return 0;
+}
+
+int cmd_report(int argc, char **argv)
+{
+    const char *group_by = NULL, *reference = NULL, *format = NULL;
+    result_set s = {0};
+    sm_err err;
+    int npaths = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--help") == 0) {
+            report_usage(stdout);
+            results_free(&s);
+            return 0;
+        } else if (strcmp(a, "--group-by") == 0 && i + 1 < argc) {
+            group_by = argv[++i];
+        } else if (strcmp(a, "--reference") == 0 && i + 1 < argc) {
+            reference = argv[++i];
+        } else if (strcmp(a, "--format") == 0 && i + 1 < argc) {
+            format = argv[++i];
+        } else if (a[0] == '-' && a[1] == '-') {
+            fprintf(stderr, "selfmi report: unknown or incomplete option '%s'\nTry 'selfmi report --help'.\n", a);
+            results_free(&s);
+            return 2;
+        } else {
+            npaths++;
+            if (results_add(&s, a, &err)) {
+                fprintf(stderr, "selfmi report: %s\n", err.msg);
+                results_free(&s);
+                return 2;
+            }
+        }
+    }
+    if (npaths == 0) {
+        fprintf(stderr, "selfmi report: missing RESULTS\nTry 'selfmi report --help'.\n");
+        return 2;
+    }
+    if (s.n == 0) {
+        fprintf(stderr, "selfmi report: no run directories (holding run.conf) in the given paths\n");
+        results_free(&s);
+        return 2;
+    }
+    int rc = cli_report_print(stdout, &s, group_by, reference, format);
+    results_free(&s);
+    return rc;
+}

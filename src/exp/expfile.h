@@ -1,0 +1,82 @@
+/* expfile.h: experiment files (man 5 selfmi-experiment) and their grids.
+ *
+ *   # comment (a line whose first non-blank character is '#' or ';')
+ *   [experiment]
+ *   title = Table 5: task subsets
+ *   dataset = synth:small           (relative paths: from this file's folder)
+ *   preset = synth
+ *   [config]                        (any configuration key; also before any section)
+ *   max_epochs = 40
+ *   [grid]                          (axes: values separated by '|')
+ *   seed = 1111..1115
+ *   tasks = M | M,T | M,A | M,V | M,T,A | M,T,V | M,A,V | M,T,A,V
+ *   [report]
+ *   group_by = tasks
+ *   reference = M,T,A,V
+ *
+ * A file without any section header (a run.conf) is one run whose dataset
+ * path is taken as written (from the current directory).
+ *
+ * A grid point's configuration: the preset's defaults, the dataset, the
+ * [config] keys in file order, the command line's overrides, then the
+ * point's axis values. The first axis varies slowest. */
+#ifndef SELFMI_EXPFILE_H
+#define SELFMI_EXPFILE_H
+
+#include "base/base.h"
+#include "train/config.h"
+
+typedef struct {
+    char key[64];
+    int line;
+    int n;
+    char **values;           /* (n) one per grid value, integer ranges expanded */
+} exp_axis;
+
+typedef struct {
+    char key[64];
+    char *value;
+    int line;                /* 0 = a command-line override */
+} exp_entry;
+
+typedef struct {
+    char path[1024];         /* the file, as given ("" for text parsed from memory) */
+    char dir[1024];          /* its folder, against which relative dataset paths resolve
+                                ("" for a file without sections: as written) */
+    char title[256];
+    char description[1024];
+    char group_by[256];      /* [report] defaults for the final table */
+    char reference[256];
+    int nentries;
+    exp_entry *entries;      /* [experiment] dataset/preset and [config] keys, then overrides */
+    int naxes;
+    exp_axis *axes;
+} experiment;
+
+/* Reads and checks an experiment file: every key and value is validated
+ * here, and errors name the file, the line and the key. */
+sm_status exp_load(experiment *e, const char *path, sm_err *err);
+/* The same from text; path names it in messages and sets the folder of
+ * relative dataset paths (NULL: the current directory). */
+sm_status exp_parse(experiment *e, const char *text, size_t n, const char *path, sm_err *err);
+void exp_free(experiment *e);
+
+/* A command-line override (grid --set KEY=VALUE): wins over the file's
+ * [config]; when KEY is a grid axis the axis is replaced by this one value.
+ * Relative dataset paths here stay relative to the current directory. */
+sm_status exp_override(experiment *e, const char *key, const char *value, sm_err *err);
+
+/* Number of grid points (1 without a grid). */
+long exp_grid_size(const experiment *e);
+/* The resolved configuration of grid point i (0 <= i < exp_grid_size),
+ * checked with config_check. */
+sm_status exp_grid_point(const experiment *e, long i, config *out, sm_err *err);
+/* The axis values of point i, e.g. "seed=1111 tasks=M,T", into buf. */
+void exp_grid_label(const experiment *e, long i, char *buf, size_t n);
+
+/* Joins a relative path to dir and normalises it lexically ("a/./b",
+ * "a/x/../b" -> "a/b"); an absolute result under the current directory is
+ * made relative to it. "synth:..." and absolute paths are kept. */
+void exp_path_resolve(const char *dir, const char *path, char *out, size_t n);
+
+#endif

@@ -1,0 +1,33 @@
+#!/bin/sh
+# grid_errors.sh: bad experiments and options are refused with exit status 2
+# and a message naming the file, line and key; nothing is run.
+set -u
+out=$(mktemp -d "$top_builddir/grid_errors.XXXXXX") || exit 1
+trap 'rm -rf "$out"' EXIT
+fail() { echo "FAIL: $*"; cat "$out/err.txt" 2>/dev/null; exit 1; }
+expect() { # expect MESSAGE ARGS...: exit 2 and MESSAGE on stderr
+  msg=$1; shift
+  "$SELFMI" grid "$@" > "$out/out.txt" 2> "$out/err.txt"
+  rc=$?
+  [ $rc -eq 2 ] || fail "grid $*: exit $rc, expected 2"
+  grep -qF -- "$msg" "$out/err.txt" || fail "grid $*: expected '$msg'"
+}
+printf '[config]\nmax_epochs = 3\nlearn_rate = 2\n' > "$out/a.conf"
+expect "a.conf:3" "$out/a.conf" --out "$out/res"
+expect "learn_rate" "$out/a.conf" --out "$out/res"
+printf '[grid]\ntasks = M | M,Q\n' > "$out/b.conf"
+expect "b.conf:2" "$out/b.conf" --out "$out/res"
+printf '[grid]\nseed = 1 | | 2\n' > "$out/c.conf"
+expect "empty value" "$out/c.conf" --out "$out/res"
+printf 'dataset = no/such/dir\n' > "$out/d.conf"
+expect "no/such/dir" "$out/d.conf" --out "$out/res"
+printf 'dataset = synth:small\n' > "$out/ok.conf"
+expect "--jobs" "$out/ok.conf" --jobs 0
+expect "expected KEY=VALUE" "$out/ok.conf" --set max_epochs
+expect "max_epochs" "$out/ok.conf" --set max_epochs=-1
+expect "--emit" "$out/ok.conf" --emit pbs
+expect "cannot open" "$out/missing.conf"
+expect "missing EXPERIMENT"
+[ ! -e "$out/res" ] || fail "a refused grid created its results root"
+"$SELFMI" grid --help | grep -q "Usage: selfmi grid" || fail "--help"
+exit 0

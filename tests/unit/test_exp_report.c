@@ -1,0 +1,212 @@
+/* test_exp_report.c: reading result directories back and the report:
+ * grouping, the paper's row order, mean and sample sd, best marks, paired
+ * statistics against a reference, and the five output formats. */
+#include "config.h"
+#include "exp/report.h"
+#include "exp/results.h"
+#include "../tap.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static char root[1024];
+
+static void write_file(const char *dir, const char *name, const char *text)
+{
+    char p[1400];
+    snprintf(p, sizeof p, "%s/%s", dir, name);
+    FILE *f = fopen(p, "w");
+    fputs(text, f);
+    fclose(f);
+}
+
+/* one fake MOSI run: tasks, seed and its test MAE / acc2_has0 */
+static void fake_run(const char *tasks, const char *cpc, int seed, double mae, double acc, const char *status)
+{
+    char dir[1200], conf[512], test[512];
+    snprintf(dir, sizeof dir, "%s/run-%s-%s-%d", root, tasks, cpc, seed);
+    for (char *p = dir + strlen(root) + 1; *p; p++)
+        if (*p == ',' || *p == '/' || *p == ' ')
+            *p = '_';
+    mkdir(dir, 0777);
+    snprintf(conf, sizeof conf,
+             "# comment\ndataset = synth:small\npreset = synth\nseed = %d\nname = \ntasks = %s\ncpc_terms = %s\n"
+             "labels = mi\n",
+             seed, tasks, cpc);
+    write_file(dir, "run.conf", conf);
+    write_file(dir, "status", status);
+    snprintf(test, sizeof test,
+             "mae,corr,acc2_has0,f1_has0,acc2_non0,f1_non0,acc5,acc7,best_epoch,epochs\n"
+             "%.17g,0.5,%.17g,0.7,0.71,0.72,0.3,0.2,3,11\n",
+             mae, acc);
+    write_file(dir, "test.csv", test);
+}
+
+static char *render(const report *r, report_format fmt)
+{
+    char *buf = NULL;
+    size_t n = 0;
+    FILE *f = open_memstream(&buf, &n);
+    sm_err err;
+    report_write(r, f, fmt, &err);
+    fclose(f);
+    return buf;
+}
+
+int main(void)
+{
+    const char *bd = getenv("top_builddir");
+    snprintf(root, sizeof root, "%s/test_exp_report.XXXXXX", bd && *bd ? bd : ".");
+    if (!mkdtemp(root))
+        tap_skip_all("cannot create a temporary directory");
+    /* Table 5 style: reference M,T,A,V better than M by a fixed 0.02 MAE */
+    const char *tasks[] = {"M,T,A,V", "M", "M,T", "M,A,V"};
+    double base_mae[] = {0.70, 0.72, 0.715, 0.705};
+    for (int t = 0; t < 4; t++)
+        for (int s = 0; s < 5; s++) {
+            double noise = 0.001 * ((s * 7 + t * 3) % 5);
+            fake_run(tasks[t], "mt,ma,mv", 1111 + s, base_mae[t] + noise + (t == 1 ? 0.0005 * s : 0),
+                     0.80 - 0.01 * t + 0.002 * s, "done\n");
+        }
+    fake_run("M,T", "mt,ma,mv", 1116, 0.9, 0.5, "failed: diverged\n");
+    fake_run("M,T", "mt,ma,mv", 1117, 0.9, 0.5, "running\n");
+    mkdir("not-a-run", 0777);
+
+    result_set s = {0};
+    sm_err err;
+    tap_ok(results_add(&s, root, &err) == SM_OK, "results root reads");
+    tap_ok(s.n == 22, "22 run directories: %d", s.n);
+    int ndone = 0;
+    for (int i = 0; i < s.n; i++)
+        ndone += s.runs[i].has_test;
+    tap_ok(ndone == 20, "20 finished runs with test metrics");
+    double v;
+    tap_ok(results_metric(&s.runs[0], "acc7", &v) && v == 0.2 && !s.runs[0].sims, "metric by column name");
+    tap_ok(results_conf(&s.runs[0], "labels") && strcmp(results_conf(&s.runs[0], "labels"), "mi") == 0,
+           "run.conf value");
+
+    report r;
+    tap_ok(report_build(&r, &s, NULL, "MTAV", &err) == SM_OK, "report builds with reference spelled MTAV");
+    tap_ok(r.nkeys == 1 && strcmp(r.keys[0], "tasks") == 0, "default grouping: the one varying key (tasks)");
+    tap_ok(r.nrows == 4, "4 rows");
+    const char *order[] = {"M", "M,T", "M,A,V", "M,T,A,V"};
+    bool ordered = true;
+    for (int g = 0; g < 4; g++)
+        ordered &= strcmp(r.rows[g].label, order[g]) == 0;
+    tap_ok(ordered, "the paper's row order: M, M,T, M,A,V, M,T,A,V");
+    tap_ok(r.ref == 3, "reference row found");
+    tap_ok(r.rows[1].n == 5 && r.rows[1].nother == 2, "M,T: 5 finished, 2 not");
+    /* M,T,A,V: mae 0.70 + 0.001 * ((7 s + 9) % 5) = 0.704 0.701 0.703 0.700 0.702 */
+    double x[] = {0.704, 0.701, 0.703, 0.700, 0.702};
+    tap_near(r.rows[3].mean[0], stats_mean(x, 5), 1e-12, "mean MAE of the reference");
+    tap_near(r.rows[3].sd[0], stats_sd(x, 5), 1e-12, "sample sd of MAE");
+    tap_near(r.rows[3].mean[2], 100 * (0.80 + 0.004), 1e-9, "accuracy in percent");
+    tap_ok(r.rows[3].best[0] && !r.rows[0].best[0], "best MAE (lowest) marked on M,T,A,V");
+    tap_ok(r.rows[3].best[2] && !r.rows[2].best[2], "best Acc2 (highest) marked");
+    /* the comparison of M against the reference, recomputed */
+    double d[5];
+    for (int sd = 0; sd < 5; sd++) {
+        double a = 0.72 + 0.001 * ((sd * 7 + 3) % 5) + 0.0005 * sd;
+        double b = 0.70 + 0.001 * ((sd * 7 + 9) % 5);
+        d[sd] = a - b;
+    }
+    stats_ttest tt;
+    stats_ttest_paired(d, 5, &tt);
+    stats_wilcoxon w;
+    stats_wilcoxon_exact(d, 5, &w, &err);
+    tap_ok(r.rows[0].has_cmp && r.rows[0].cmp.npairs == 5, "M pairs with the reference over 5 seeds");
+    tap_near(r.rows[0].cmp.diff[0], tt.mean, 1e-12, "mean difference of MAE");
+    tap_near(r.rows[0].cmp.p_t[0], tt.p, 1e-12, "paired t-test p");
+    tap_near(r.rows[0].cmp.p_w[0], 0.0625, 1e-12, "Wilcoxon p = 0.0625 (all 5 one way)");
+    tap_ok(r.rows[0].cmp.lo[0] <= tt.mean && tt.mean <= r.rows[0].cmp.hi[0] && r.rows[0].cmp.lo[0] > 0,
+           "bootstrap CI holds the mean and excludes 0: [%g, %g]", r.rows[0].cmp.lo[0], r.rows[0].cmp.hi[0]);
+
+    char *t = render(&r, REPORT_TABLE);
+    tap_ok(strstr(t, "sample standard deviation (n-1)") && strstr(t, "M,T,A,V (ref)") && strstr(t, "0.702±0.002 *"),
+           "table: sd named, reference and best marked");
+    tap_ok(strstr(t, "cannot go below 0.0625") != NULL, "table: says 5 pairs cannot reach p < 0.05 by Wilcoxon");
+    tap_ok(strstr(t, "2 of 22 runs are not finished") != NULL, "table: unfinished runs noted");
+    tap_ok(strstr(t, "Acc2 Has0") && strstr(t, "F1 Non0") && !strstr(t, "Acc7"), "table: the paper's columns");
+    if (!tap_ok(strstr(t, "5+2") != NULL, "table: n with unfinished runs"))
+        printf("%s", t);
+    free(t);
+    t = render(&r, REPORT_MD);
+    tap_ok(strstr(t, "| tasks") && strstr(t, "**0.702 ± 0.002**") && strstr(t, "|:-"), "markdown table, bold best");
+    free(t);
+    t = render(&r, REPORT_LATEX);
+    tap_ok(strstr(t, "\\begin{tabular}") && strstr(t, "\\textbf{0.702}$\\pm$0.002") && strstr(t, "\\toprule"),
+           "latex table, bold best");
+    free(t);
+    t = render(&r, REPORT_CSV);
+    tap_ok(strncmp(t, "\"tasks\",\"n\",\"unfinished\",\"mae_mean\"", 34) == 0 && strstr(t, "\"M,T,A,V\",5,0,"),
+           "csv: header and quoted values with commas");
+    tap_ok(strstr(t, "mae_p_wilcoxon") != NULL, "csv: comparison columns");
+    free(t);
+    t = render(&r, REPORT_JSON);
+    tap_ok(strstr(t, "\"reference\": \"M,T,A,V\"") && strstr(t, "\"p_wilcoxon\": 0.0625"), "json: reference, p");
+    const char *py = getenv("PYTHON3");
+    if (py && *py) {
+        char path[1100], cmd[2400];
+        snprintf(path, sizeof path, "%s/report.json", root);
+        FILE *f = fopen(path, "w");
+        fputs(t, f);
+        fclose(f);
+        snprintf(cmd, sizeof cmd, "'%s' -c 'import json,sys; d=json.load(open(sys.argv[1])); "
+                                  "assert len(d[\"rows\"])==4' '%s'", py, path);
+        tap_ok(system(cmd) == 0, "json parses with python's json module");
+        remove(path);
+    }
+    free(t);
+    report_free(&r);
+
+    /* explicit grouping, bad keys and references */
+    tap_ok(report_build(&r, &s, "labels", NULL, &err) == SM_OK && r.nrows == 1 && r.rows[0].n == 20,
+           "group by a constant key: one row of 20");
+    report_free(&r);
+    tap_ok(report_build(&r, &s, "tasks,foo", NULL, &err) != SM_OK && strstr(err.msg, "foo"), "unknown key refused");
+    report_free(&r);
+    tap_ok(report_build(&r, &s, NULL, "M,Q", &err) != SM_OK && strstr(err.msg, "M,T,A,V"),
+           "unknown reference lists the rows");
+    report_free(&r);
+    results_free(&s);
+
+    /* CPC sets as the paper writes them */
+    char sub[1100];
+    snprintf(sub, sizeof sub, "%s/cpc", root);
+    mkdir(sub, 0777);
+    char keep[1024];
+    snprintf(keep, sizeof keep, "%s", root);
+    memcpy(root, sub, sizeof root - 1);
+    const char *sets[] = {"ma,mv", "mt,ma,mv", "mt,ma", "mt,mv"};
+    for (int c = 0; c < 4; c++)
+        for (int sd = 0; sd < 3; sd++)
+            fake_run("M,T,A,V", sets[c], 1111 + sd, 0.7 + 0.01 * c, 0.8, "done\n");
+    result_set s2 = {0};
+    tap_ok(results_add(&s2, sub, &err) == SM_OK && s2.n == 12, "12 CPC runs");
+    tap_ok(report_build(&r, &s2, NULL, "all", &err) == SM_OK, "report by cpc_terms");
+    const char *corder[] = {"all", "w/o mt", "w/o ma", "w/o mv"};
+    ordered = r.nrows == 4;
+    for (int g = 0; g < r.nrows && ordered; g++)
+        ordered &= strcmp(r.rows[g].label, corder[g]) == 0;
+    if (!tap_ok(ordered, "rows all, w/o mt, w/o ma, w/o mv"))
+        for (int g = 0; g < r.nrows; g++)
+            tap_diag("row %d: %s", g, r.rows[g].label);
+    t = render(&r, REPORT_TABLE);
+    tap_ok(strstr(t, "cannot go below 0.25") != NULL, "3 pairs: the Wilcoxon floor is 0.25");
+    free(t);
+    report_free(&r);
+    tap_ok(report_build(&r, &s2, "cpc_terms", "w/o mv", &err) == SM_OK && r.ref == 3, "reference by w/o mv");
+    report_free(&r);
+    results_free(&s2);
+    tap_ok(results_add(&s2, "/nonexistent/results", &err) != SM_OK && strstr(err.msg, "/nonexistent/results"),
+           "a missing path is named");
+    results_free(&s2);
+    rmdir("not-a-run");
+    char cmd[1100];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", keep);
+    if (system(cmd) != 0)
+        tap_diag("could not remove %s", keep);
+    return tap_done();
+}
