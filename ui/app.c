@@ -809,15 +809,13 @@ static void draw_help(ui_app *a, cellbuf *b)
         if (y >= r.y + 1 + rows)
             break;
         int x = r.x + 2;
-        cellbuf_text(b, x, y, 16, ui_sty(UI_CYAN, UI_DEFAULT, UI_BOLD), keys);
+        cellbuf_text(b, x, y, 12, ui_sty(UI_CYAN, UI_DEFAULT, UI_BOLD), keys);
         char name[32];
         ui_request_name((ui_request)q, name, sizeof name);
-        cellbuf_text(b, x + 17, y, 14, ui_sty(UI_GREY, UI_DEFAULT, 0), name);
-        int hx = x + 32;
-        int n = cellbuf_text(b, hx, y, r.x + r.w - 2 - hx, UI_PLAIN, ui_request_help((ui_request)q));
-        if (where[0] && hx + n + 3 < r.x + r.w - 2)
-            cellbuf_printf(b, hx + n + 1, y, r.x + r.w - 2 - (hx + n + 1), ui_sty(UI_GREY, UI_DEFAULT, 0), "[%s]",
-                           where);
+        cellbuf_text(b, x + 13, y, 13, ui_sty(UI_GREY, UI_DEFAULT, 0), name);
+        cellbuf_text(b, x + 27, y, 14, ui_sty(UI_YELLOW, UI_DEFAULT, 0), where[0] ? where : "all views");
+        int hx = x + 42;
+        cellbuf_text(b, hx, y, r.x + r.w - 1 - hx, UI_PLAIN, ui_request_help((ui_request)q));
         y++;
     }
     if (a->help_top >= line)

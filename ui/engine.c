@@ -52,12 +52,12 @@ static sm_status build_plan(ui_engine *e, sm_err *err)
     return SM_OK;
 }
 
-sm_status ui_engine_open(ui_engine *e, const char *experiment, const char *root, int jobs, sm_err *err)
+sm_status ui_engine_open(ui_engine *e, const char *exp_path, const char *root, int jobs, sm_err *err)
 {
     memset(e, 0, sizeof *e);
     snprintf(e->root, sizeof e->root, "%s", root);
-    if (experiment && *experiment) {
-        sm_status st = exp_load(&e->exp, experiment, err);
+    if (exp_path && *exp_path) {
+        sm_status st = exp_load(&e->exp, exp_path, err);
         if (st)
             return st;
         e->have_exp = true;

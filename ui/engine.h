@@ -20,7 +20,7 @@ typedef struct {
 
 /* Loads the experiment (NULL or "": none) and starts jobs workers (<= 0:
  * one per core) writing under root. */
-sm_status ui_engine_open(ui_engine *e, const char *experiment, const char *root, int jobs, sm_err *err);
+sm_status ui_engine_open(ui_engine *e, const char *exp_path, const char *root, int jobs, sm_err *err);
 /* The backend functions the app calls. */
 void ui_engine_backend(ui_engine *e, ui_backend *be);
 /* Stops the workers: cancel = true cancels what runs (marked cancelled),

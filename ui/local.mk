@@ -6,7 +6,9 @@ UI_SOURCES = ui/cellbuf.h ui/cellbuf.c ui/fmt.h ui/fmt.c ui/layout.h ui/layout.c
 	ui/plot.h ui/plot.c ui/keys.h ui/keys.c ui/results.h ui/results.c \
 	ui/app.h ui/app.c ui/view_runs.c ui/view_live.c ui/view_labels.c \
 	ui/view_grid.c ui/view_compare.c ui/export.c ui/headless.h ui/headless.c \
-	ui/term.h ui/term.c
+	ui/term.h ui/term.c ui/engine.h ui/engine.c
+
+selfmi_SOURCES += src/cli/cmd_dash.c $(UI_SOURCES)
 
 noinst_LIBRARIES += libselfmi_ui.a
 libselfmi_ui_a_SOURCES = $(UI_SOURCES)

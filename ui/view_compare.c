@@ -125,18 +125,19 @@ void ui_view_compare(ui_app *a, cellbuf *b, ui_rect r)
     int mrows = 0;
     for (int c = 0; c < T0->ncols && mrows < budget; c++) {
         const char *nm = T0->names[c];
-        if (!strcmp(nm, "epochs"))
+        if (!strcmp(nm, "epochs") || !strcmp(nm, "best_epoch"))
             continue;
-        cellbuf_text(b, r.x, y, kw - 1, grey, nm);
-        double v0 = rs_table_get(T0, 0, c);
+        bool pct = !strncmp(nm, "acc", 3) || !strncmp(nm, "f1", 2);
+        cellbuf_printf(b, r.x, y, kw - 1, grey, "%s%s", nm, pct ? " %" : "");
+        double v0 = rs_table_get(T0, 0, c) * (pct ? 100 : 1);
         for (int i = 0; i < n; i++) {
-            double v = rs_table_getn(&runs[i]->test, 0, nm);
+            double v = rs_table_getn(&runs[i]->test, 0, nm) * (pct ? 100 : 1);
             char t[32], dt[32] = "";
-            fmt_num(t, sizeof t, v, 8, 4);
+            fmt_num(t, sizeof t, v, 8, pct ? 2 : 4);
             ui_style s = UI_PLAIN;
             if (i > 0 && !isnan(v) && !isnan(v0)) {
                 double dlt = v - v0;
-                fmt_num(dt, sizeof dt, dlt, 8, 4);
+                fmt_num(dt, sizeof dt, dlt, 8, pct ? 2 : 4);
                 bool better = strcmp(nm, "mae") == 0 ? dlt < 0 : dlt > 0;
                 s = ui_sty(dlt == 0 ? UI_DEFAULT : better ? UI_GREEN : UI_RED, UI_DEFAULT, 0);
             }

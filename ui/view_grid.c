@@ -264,7 +264,8 @@ void ui_app_grid_rebuild(ui_app *a)
             continue;
         rs_run *r = a->grid[k].runs[0];
         const char *t = rs_run_conf(r, "tasks", ""), *cpc = rs_run_conf(r, "cpc_terms", "");
-        if (strchr(t, 'T') && strchr(t, 'A') && strchr(t, 'V') && !strcmp(cpc, "all"))
+        bool all_cpc = !strcmp(cpc, "all") || (strstr(cpc, "mt") && strstr(cpc, "ma") && strstr(cpc, "mv"));
+        if (strchr(t, 'T') && strchr(t, 'A') && strchr(t, 'V') && all_cpc)
             ref = k;
     }
     if (ref < 0)

@@ -351,14 +351,14 @@ static void draw_inspector(ui_app *a, cellbuf *b, ui_rect r)
         return;
     int y = in.y;
     ui_style lab = ui_sty(UI_GREY, UI_DEFAULT, 0);
-    cellbuf_text(b, in.x, y, 4, lab, "id");
-    cellbuf_text(b, in.x + 4, y++, in.w - 4, ui_sty(UI_DEFAULT, UI_DEFAULT, UI_BOLD), L->ids[i]);
+    cellbuf_text(b, in.x, y, 5, lab, "id");
+    cellbuf_text(b, in.x + 5, y++, in.w - 5, ui_sty(UI_DEFAULT, UI_DEFAULT, UI_BOLD), L->ids[i]);
     const char *text = ui_app_sample_text(a, i);
     if (text && *text) {
         /* the transcript, wrapped on up to three lines */
         const char *s = text;
         for (int line = 0; line < 3 && *s && y < in.y + in.h; line++) {
-            int w = in.w - 4, used = 0;
+            int w = in.w - 5, used = 0;
             const char *p = s, *brk = NULL;
             uint32_t cp;
             int k;
@@ -377,8 +377,8 @@ static void draw_inspector(ui_app *a, cellbuf *b, ui_rect r)
             memcpy(buf, s, len);
             buf[len] = '\0';
             if (line == 0)
-                cellbuf_text(b, in.x, y, 4, lab, "text");
-            cellbuf_text(b, in.x + 4, y++, in.w - 4, UI_PLAIN, buf);
+                cellbuf_text(b, in.x, y, 5, lab, "text");
+            cellbuf_text(b, in.x + 5, y++, in.w - 5, UI_PLAIN, buf);
             s = end;
         }
     }

@@ -109,19 +109,19 @@ static void draw_side(ui_app *a, cellbuf *b, ui_rect r, const rs_run *run, const
     if (job && job->state == JOB_RUNNING)
         st = RS_RUNNING;
     cellbuf_text(b, r.x, y, r.w, lab, "status");
-    cellbuf_text(b, r.x + 10, y++, r.w - 10, ui_sty(ui_state_color(st), UI_DEFAULT, UI_BOLD), rs_state_name(st));
+    cellbuf_text(b, r.x + 11, y++, r.w - 11, ui_sty(ui_state_color(st), UI_DEFAULT, UI_BOLD), rs_state_name(st));
     if (st == RS_FAILED) {
         cellbuf_text(b, r.x, y++, r.w, ui_sty(UI_RED, UI_DEFAULT, 0), run->reason);
     }
     int ep = last >= 0 ? (int)rs_table_getn(E, last, "epoch") : 0;
     cellbuf_text(b, r.x, y, r.w, lab, "epoch");
-    cellbuf_printf(b, r.x + 10, y++, r.w - 10, val, "%d of %s", ep, rs_run_conf(run, "max_epochs", "?"));
+    cellbuf_printf(b, r.x + 11, y++, r.w - 11, val, "%d of %s", ep, rs_run_conf(run, "max_epochs", "?"));
     if (job && job->state == JOB_RUNNING && job->nbatches > 0) {
         cellbuf_text(b, r.x, y, r.w, lab, "batch");
-        int bw = r.w - 10 - 8;
-        cellbuf_printf(b, r.x + 10, y, 8, val, "%d/%d", job->batch, job->nbatches);
+        int bw = r.w - 11 - 8;
+        cellbuf_printf(b, r.x + 11, y, 8, val, "%d/%d", job->batch, job->nbatches);
         for (int i = 0; i < bw && bw > 0; i++)
-            cellbuf_put(b, r.x + 18 + i, y, a->ascii ? (i < bw * job->batch / job->nbatches ? '#' : '.')
+            cellbuf_put(b, r.x + 19 + i, y, a->ascii ? (i < bw * job->batch / job->nbatches ? '#' : '.')
                                                      : (i < bw * job->batch / job->nbatches ? 0x2588 : 0x2591),
                         ui_sty(UI_GREEN, UI_DEFAULT, 0));
         y++;
@@ -133,11 +133,11 @@ static void draw_side(ui_app *a, cellbuf *b, ui_rect r, const rs_run *run, const
         char t[32];
         cellbuf_text(b, r.x, y, r.w, lab, "best");
         fmt_num(t, sizeof t, bv, 8, 4);
-        cellbuf_printf(b, r.x + 10, y++, r.w - 10, ui_sty(UI_YELLOW, UI_DEFAULT, UI_BOLD), "epoch %d  MAE %s",
+        cellbuf_printf(b, r.x + 11, y++, r.w - 11, ui_sty(UI_YELLOW, UI_DEFAULT, UI_BOLD), "epoch %d  MAE %s",
                        (int)best, t);
         /* the early-stop counter: k of early_stop epochs without improvement */
         cellbuf_text(b, r.x, y, r.w, lab, "patience");
-        int x = r.x + 10 + cellbuf_printf(b, r.x + 10, y, r.w - 10, val, "%d of %d ", (int)pat, es);
+        int x = r.x + 11 + cellbuf_printf(b, r.x + 11, y, r.w - 11, val, "%d of %d ", (int)pat, es);
         for (int i = 0; i < es && x < r.x + r.w; i++, x++)
             cellbuf_put(b, x, y, a->ascii ? (i < pat ? '#' : '.') : (i < pat ? 0x25A0 : 0x25A1),
                         ui_sty(i < pat ? (pat >= es - 1 ? UI_RED : UI_YELLOW) : UI_GREY, UI_DEFAULT, 0));
@@ -145,7 +145,7 @@ static void draw_side(ui_app *a, cellbuf *b, ui_rect r, const rs_run *run, const
         double secs = rs_table_getn(E, last, "seconds");
         fmt_duration(t, sizeof t, secs);
         cellbuf_text(b, r.x, y, r.w, lab, "epoch time");
-        cellbuf_text(b, r.x + 10, y++, r.w - 10, val, t);
+        cellbuf_text(b, r.x + 11, y++, r.w - 11, val, t);
         y++;
         cellbuf_text(b, r.x, y++, r.w, head, "last epoch");
         static const char *const show[][2] = {{"loss", "loss"}, {"L17", "l17"}, {"val MAE", "val_mae"},
@@ -153,13 +153,13 @@ static void draw_side(ui_app *a, cellbuf *b, ui_rect r, const rs_run *run, const
         for (size_t i = 0; i < sizeof show / sizeof show[0] && y < r.y + r.h; i++) {
             fmt_num(t, sizeof t, rs_table_getn(E, last, show[i][1]), 9, 4);
             cellbuf_text(b, r.x, y, r.w, lab, show[i][0]);
-            cellbuf_text(b, r.x + 10, y++, r.w - 10, val, t);
+            cellbuf_text(b, r.x + 11, y++, r.w - 11, val, t);
         }
         double drift[3] = {rs_table_getn(E, last, "drift_t"), rs_table_getn(E, last, "drift_a"),
                            rs_table_getn(E, last, "drift_v")};
         if (!isnan(drift[0]) && y < r.y + r.h) {
             cellbuf_text(b, r.x, y, r.w, lab, "drift");
-            cellbuf_printf(b, r.x + 10, y++, r.w - 10, val, "%.3f %.3f %.3f", drift[0], drift[1], drift[2]);
+            cellbuf_printf(b, r.x + 11, y++, r.w - 11, val, "%.3f %.3f %.3f", drift[0], drift[1], drift[2]);
         }
     }
     if (run->test.nrows > 0 && y + 2 < r.y + r.h) {
@@ -174,7 +174,7 @@ static void draw_side(ui_app *a, cellbuf *b, ui_rect r, const rs_run *run, const
             bool pct = strncmp(nm, "acc", 3) == 0 || strncmp(nm, "f1", 2) == 0;
             fmt_num(t, sizeof t, pct ? 100 * v : v, 9, pct ? 2 : 4);
             cellbuf_text(b, r.x, y, r.w, lab, nm);
-            cellbuf_text(b, r.x + 10, y++, r.w - 10, val, t);
+            cellbuf_text(b, r.x + 11, y++, r.w - 11, val, t);
         }
     }
     if (y < r.y + r.h - 1) {

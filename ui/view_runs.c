@@ -168,7 +168,7 @@ enum { C_SEL, C_STATUS, C_RUN, C_DATA, C_GEN, C_TASKS, C_CPC, C_SEED, C_EPOCH, C
 static const char *const col_title[C_COUNT] = {"", "status", "run", "data", "gen", "tasks", "cpc", "seed", "epoch",
                                                "best", "MAE", "Corr", "Acc2", "F1", "Acc7", "val MAE", "time"};
 static const ui_col cols[C_COUNT] = {
-    {1, 1, 100, false},  {10, 10, 99, false}, {14, 44, 98, true},  {8, 12, 40, false},
+    {1, 1, 100, false},  {11, 11, 99, false}, {26, 48, 98, true},  {8, 12, 40, false},
     {4, 4, 50, false},   {5, 5, 60, false},   {5, 8, 55, false},   {5, 6, 70, false},
     {7, 12, 90, false},  {4, 4, 80, false},   {6, 6, 97, false},   {6, 6, 96, false},
     {5, 5, 95, false},   {5, 5, 85, false},   {5, 5, 45, false},   {10, 12, 30, false},
@@ -203,8 +203,22 @@ static void format_cell(const ui_app *a, const ui_runrow *r, int c, char *buf, s
         break;
     }
     case C_GEN: snprintf(buf, n, "%s", run ? rs_run_conf(run, "labels", "") : ""); break;
-    case C_TASKS: snprintf(buf, n, "%s", run ? rs_run_conf(run, "tasks", "") : ""); break;
-    case C_CPC: snprintf(buf, n, "%s", run ? rs_run_conf(run, "cpc_terms", "") : ""); break;
+    case C_TASKS: {
+        /* "M,T,A,V" -> "MTAV" */
+        const char *t = run ? rs_run_conf(run, "tasks", "") : "";
+        size_t k = 0;
+        for (; *t && k + 1 < n; t++)
+            if (*t != ',' && *t != ' ')
+                buf[k++] = *t;
+        buf[k] = '\0';
+        break;
+    }
+    case C_CPC: {
+        const char *c2 = run ? rs_run_conf(run, "cpc_terms", "") : "";
+        bool all = strstr(c2, "mt") && strstr(c2, "ma") && strstr(c2, "mv");
+        snprintf(buf, n, "%s", all ? "all" : *c2 ? c2 : "none");
+        break;
+    }
     case C_SEED: snprintf(buf, n, "%s", run ? rs_run_conf(run, "seed", "") : ""); break;
     case C_EPOCH: {
         const char *mx = run ? rs_run_conf(run, "max_epochs", "?") : "?";
