@@ -334,7 +334,7 @@ void ui_view_grid(ui_app *a, cellbuf *b, ui_rect r)
     int nm = a->ngrid_metrics;
     ui_col cols[2 + GRID_MAX_METRICS];
     int w[2 + GRID_MAX_METRICS];
-    cols[0] = (ui_col){16, 48, 100, true};
+    cols[0] = (ui_col){20, 48, 100, true};
     cols[1] = (ui_col){5, 7, 99, false};
     for (int m = 0; m < nm; m++)
         cols[2 + m] = (ui_col){11, 13, m == a->grid_metric ? 98 : 90 - m, false};

@@ -111,7 +111,10 @@ static void draw_side(ui_app *a, cellbuf *b, ui_rect r, const rs_run *run, const
     cellbuf_text(b, r.x, y, r.w, lab, "status");
     cellbuf_text(b, r.x + 11, y++, r.w - 11, ui_sty(ui_state_color(st), UI_DEFAULT, UI_BOLD), rs_state_name(st));
     if (st == RS_FAILED) {
-        cellbuf_text(b, r.x, y++, r.w, ui_sty(UI_RED, UI_DEFAULT, 0), run->reason);
+        /* the reason, on two lines when long */
+        int n = cellbuf_text(b, r.x, y++, r.w, ui_sty(UI_RED, UI_DEFAULT, 0), run->reason);
+        if ((size_t)n < strlen(run->reason))
+            cellbuf_text(b, r.x, y++, r.w, ui_sty(UI_RED, UI_DEFAULT, 0), run->reason + n);
     }
     int ep = last >= 0 ? (int)rs_table_getn(E, last, "epoch") : 0;
     cellbuf_text(b, r.x, y, r.w, lab, "epoch");

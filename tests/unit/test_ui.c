@@ -2,7 +2,7 @@
  * formatting, table fitting, layout, axis ticks, braille rasterisation,
  * the cell grid, the key table, and the incremental results reader. */
 #include "config.h"
-#include "tap.h"
+#include "../tap.h"
 #include "ui/cellbuf.h"
 #include "ui/fmt.h"
 #include "ui/keys.h"
