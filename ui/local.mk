@@ -22,3 +22,8 @@ tests_unit_test_ui_LDADD = $(UI_LIBS)
 tests_unit_test_ui_screens_SOURCES = tests/unit/test_ui_screens.c
 tests_unit_test_ui_screens_LDADD = $(UI_LIBS)
 EXTRA_DIST += tests/golden
+
+## tests/tui: the dashboard end to end in a real terminal (tmux)
+TUI_TESTS = tests/tui/dashboard.sh tests/tui/quit_cancel.sh tests/tui/live_external.sh
+TESTS += $(TUI_TESTS)
+EXTRA_DIST += $(TUI_TESTS) tests/tui/lib.sh

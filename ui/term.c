@@ -299,8 +299,12 @@ int ui_term_run(ui_app *a, const ui_term_opts *o, sm_err *err)
         ui_app_update(a, disk);
         if (a->dirty || full) {
             ui_app_render(a, &cur);
-            if (full)
+            if (full) {
                 clearok(curscr, TRUE);
+                /* stdscr goes out first and untouched, or the next
+                 * wget_wch (which refreshes stdscr) would blank the screen */
+                wnoutrefresh(stdscr);
+            }
             bool changed = blit(&wins, &pal, &cur, &prev, full);
             if (changed || full)
                 doupdate();
