@@ -27,3 +27,10 @@ EXTRA_DIST += tests/golden
 TUI_TESTS = tests/tui/dashboard.sh tests/tui/quit_cancel.sh tests/tui/live_external.sh
 TESTS += $(TUI_TESTS)
 EXTRA_DIST += $(TUI_TESTS) tests/tui/lib.sh
+
+## tests/bench: frame times, keypress latency with two workers, idle CPU
+EXTRA_PROGRAMS += tests/bench/bench_ui
+BENCHES += tests/bench/bench_ui
+tests_bench_bench_ui_SOURCES = tests/bench/bench_ui.c
+tests_bench_bench_ui_LDADD = $(UI_LIBS)
+CLEANFILES += tests/bench/bench_ui

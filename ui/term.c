@@ -283,7 +283,8 @@ int ui_term_run(ui_app *a, const ui_term_opts *o, sm_err *err)
     ui_app_resize(a, COLS, LINES);
     windows_build(&wins, a);
     bool full = true;
-    double last_disk = 0;
+    double last_disk = 0, last_jobs = 0;
+    bool wake_pending = true;
 
     while (!a->quit) {
         if (got_signal) {
@@ -292,11 +293,20 @@ int ui_term_run(ui_app *a, const ui_term_opts *o, sm_err *err)
             ui_app_key(a, UI_KEY_CTRL_C);
             break;
         }
+        /* the queue's changes are taken at most 10 times a second (a
+         * worker wakes us after every batch); the disk twice a second */
         double t = now_s();
         bool disk = t - last_disk >= 0.5;
-        if (disk)
-            last_disk = t;
-        ui_app_update(a, disk);
+        bool jobs = wake_pending && t - last_jobs >= 0.1;
+        if (disk || jobs) {
+            ui_app_update(a, disk);
+            if (disk)
+                last_disk = t;
+            if (jobs) {
+                last_jobs = t;
+                wake_pending = false;
+            }
+        }
         if (a->dirty || full) {
             ui_app_render(a, &cur);
             if (full) {
@@ -312,15 +322,22 @@ int ui_term_run(ui_app *a, const ui_term_opts *o, sm_err *err)
             cellbuf_resize(&prev, cur.w, cur.h);
             memcpy(prev.cells, cur.cells, (size_t)cur.w * (size_t)cur.h * sizeof *cur.cells);
         }
+        /* wait for a key, a wake-up, or the next due update */
+        int timeout = 100;
+        if (wake_pending) {
+            int left = (int)((last_jobs + 0.1 - now_s()) * 1000) + 1;
+            timeout = left < 0 ? 0 : left < timeout ? left : timeout;
+        }
         struct pollfd pf[2] = {{STDIN_FILENO, POLLIN, 0}, {o->wake_fd, POLLIN, 0}};
-        int np = o->wake_fd >= 0 ? 2 : 1;
-        int k = poll(pf, (nfds_t)np, 100);
+        int np = o->wake_fd >= 0 && !wake_pending ? 2 : 1;
+        int k = poll(pf, (nfds_t)np, timeout);
         if (k < 0 && errno != EINTR)
             break;
         if (np == 2 && (pf[1].revents & POLLIN)) {
             char drain[256];
             while (read(o->wake_fd, drain, sizeof drain) > 0)
                 ;
+            wake_pending = true;
         }
         wint_t ch;
         int kind;
