@@ -9,6 +9,7 @@
 #include "ui/headless.h"
 #include "ui/term.h"
 
+#include <langinfo.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -146,6 +147,8 @@ int cmd_dash(int argc, char **argv)
     if (headless) {
         const char *nc = getenv("NO_COLOR");
         app.color = !no_color && !(nc && *nc);
+        const char *cs = nl_langinfo(CODESET);
+        app.ascii = !(cs && strcmp(cs, "UTF-8") == 0);
         ui_app_resize(&app, w, h);
         if (ui_headless_run(&app, script, screen, &err)) {
             fprintf(stderr, "selfmi: %s\n", err.msg);

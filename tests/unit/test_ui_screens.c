@@ -173,11 +173,12 @@ static void write_fixture(const char *root)
 }
 
 /* Runs a key script on a fresh app at w x h and compares the screen. */
-static void screen(const char *name, int w, int h, const char *keys, bool color)
+static void screen_mode(const char *name, int w, int h, const char *keys, bool color, bool ascii)
 {
     ui_app a;
     ui_app_init(&a, "results", "experiments/fixture.conf", NULL);
     a.color = color;
+    a.ascii = ascii;
     ui_app_resize(&a, w, h);
     char script[64];
     snprintf(script, sizeof script, "script-%s.txt", name);
@@ -194,6 +195,11 @@ static void screen(const char *name, int w, int h, const char *keys, bool color)
     golden(&b, name);
     cellbuf_free(&b);
     ui_app_free(&a);
+}
+
+static void screen(const char *name, int w, int h, const char *keys, bool color)
+{
+    screen_mode(name, w, h, keys, color, false);
 }
 
 static void widgets(void)
@@ -275,6 +281,28 @@ int main(void)
     screen("too_small", 50, 10, ":update", true);
     screen("resize", 80, 24, "2\n:resize 130x30\n", true);
     screen("nocolor_runs", 90, 16, ":update", false);
+    screen_mode("ascii_live", 100, 30, "2", true, true);
+    screen_mode("ascii_labels", 100, 30, "3", true, true);
+
+    /* mouse: a click on a tab opens its view, a click on a row selects it */
+    {
+        ui_app m;
+        ui_app_init(&m, "results", NULL, NULL);
+        ui_app_resize(&m, 120, 30);
+        ui_app_update(&m, true);
+        cellbuf mb;
+        cellbuf_init(&mb, 120, 30);
+        ui_app_render(&m, &mb);
+        ui_rect tab = m.tab_hit[VIEW_GRID];
+        tap_ok(ui_app_click(&m, tab.x + 1, tab.y) && m.view == VIEW_GRID, "a click on the Grid tab opens it");
+        ui_app_click(&m, m.tab_hit[VIEW_RUNS].x + 1, 0);
+        ui_app_render(&m, &mb);
+        tap_ok(ui_app_click(&m, 5, m.list_hit.y + 2) && m.cur == 2 && !strcmp(m.cur_id, m.rows[2].id),
+               "a click on the third row selects it (%s)", m.cur_id);
+        tap_ok(!ui_app_click(&m, 5, 29), "a click on the status line does nothing");
+        cellbuf_free(&mb);
+        ui_app_free(&m);
+    }
 
     /* an export writes CSV and SVG beside the run and says where */
     ui_app a;
