@@ -18,7 +18,7 @@ jobs=$(nproc 2>/dev/null || echo 2)
 say() { printf 'quickstart: %s\n' "$*" >&2; }
 
 # ---- packages ---------------------------------------------------------------
-pkgs="gcc make autoconf automake pkg-config libcsv-dev libopenblas-serial-dev
+pkgs="gcc make autoconf automake pkg-config libcsv-dev libopenblas-pthread-dev
       liblapacke-dev libncurses-dev tmux python3 python3-numpy"
 test_pkgs="python3-scipy clang libclang-rt-14-dev groff-base man-db"
 [ "$mode" = test ] && pkgs="$pkgs $test_pkgs"

@@ -314,6 +314,11 @@ int cmd_grid(int argc, char **argv)
     }
     free(sets);
     long npoints = exp_grid_size(&e);
+    if (npoints > 100000) {
+        fprintf(stderr, "selfmi grid: %s: a grid of %ld runs (at most 100000)\n", target, npoints);
+        exp_free(&e);
+        return 2;
+    }
     grid_run *runs = calloc((size_t)npoints, sizeof *runs);
     if (!runs) {
         exp_free(&e);
@@ -379,9 +384,10 @@ int cmd_grid(int argc, char **argv)
     sigaction(SIGINT, &sa, &old_int);
     sigaction(SIGTERM, &sa, &old_term);
     double t0 = sm_now();
-    int *job_of = calloc((size_t)n, sizeof *job_of);
-    job_info *snap = calloc((size_t)n + 1, sizeof *snap);
-    bool *reported = calloc((size_t)n + 1, sizeof *reported);
+    size_t cap = (size_t)(n > 0 ? n : 0) + 1;
+    int *job_of = calloc(cap, sizeof *job_of);
+    job_info *snap = calloc(cap, sizeof *snap);
+    bool *reported = calloc(cap, sizeof *reported);
     int rc = 0;
     if (!job_of || !snap || !reported) {
         rc = 2;

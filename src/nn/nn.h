@@ -187,7 +187,7 @@ void nn_params_zero_grad(nn_params *p);
  * Does not zero the gradients. */
 void nn_adam_step(nn_params *p);
 /* The same update over one flat array (t = step number, from 1). */
-void nn_adam_update(real *theta, const real *grad, real *m, real *v, size_t n,
+void nn_adam_update(real *restrict theta, const real *restrict grad, real *restrict m, real *restrict v, size_t n,
                     real lr, real wd, real b1, real b2, real eps, long t);
 
 #endif

@@ -115,8 +115,8 @@ void nn_params_zero_grad(nn_params *p)
 /* torch.optim.Adam (SPEC 5):
  *   g = grad + wd theta;  m = b1 m + (1-b1) g;  v = b2 v + (1-b2) g^2
  *   theta -= (lr / (1 - b1^t)) m / (sqrt(v) / sqrt(1 - b2^t) + eps) */
-void nn_adam_update(real *theta, const real *grad, real *m, real *v, size_t n,
-                    real lr, real wd, real b1, real b2, real eps, long t)
+void nn_adam_update(real *restrict theta, const real *restrict grad, real *restrict m, real *restrict v,
+                    size_t n, real lr, real wd, real b1, real b2, real eps, long t)
 {
     SM_ASSERT(t >= 1);
     double bc1 = 1.0 - pow((double)b1, (double)t);

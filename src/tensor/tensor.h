@@ -36,11 +36,14 @@ void blas_gemv(bool ta, int M, int N, real alpha, const real *A, int lda,
 /* y += alpha * x */
 void blas_axpy(int n, real alpha, const real *x, real *y);
 
-/* One BLAS thread for the calling process's BLAS calls. OpenBLAS's serial
- * build (Debian libopenblas0-serial) is what selfmi is built against by
- * quickstart: its calls run in parallel from several worker threads. For
- * pthread/OpenMP builds this also sets the thread count to 1 so that runs
- * stay bit-reproducible whatever else executes. */
+/* One BLAS thread for the process's BLAS calls, so every run stays
+ * bit-reproducible whatever else executes. selfmi is built against
+ * OpenBLAS's pthread variant (Debian libopenblas-pthread-dev), which with
+ * one thread computes each call on its caller, and two worker threads run
+ * their calls concurrently. Debian's serial variant shares an unlocked
+ * buffer pool between concurrent calls; blas.c detects it and serialises
+ * the calls there. An OpenMP variant needs OMP_NUM_THREADS=1 in the
+ * environment before the program starts. */
 void blas_single_thread(void);
 
 /* The BLAS library's own description (OpenBLAS config string), or "cblas". */

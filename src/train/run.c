@@ -93,7 +93,7 @@ static const char *const epoch_cols_mosi[] = {
     "epoch", "seconds", "loss", "l17", "l_m", "l_t", "l_a", "l_v", "cpc_mt", "cpc_ma", "cpc_mv",
     "task_t", "task_a", "task_v",
     "val_mae", "val_corr", "val_acc2_has0", "val_f1_has0", "val_acc2_non0", "val_f1_non0", "val_acc5", "val_acc7",
-    "best_epoch", "best_val_mae", "patience", "steps",
+    "val_mae_baseline", "best_epoch", "best_val_mae", "patience", "steps",
     "drift_t", "drift_a", "drift_v", "ul_corr_t", "ul_corr_a", "ul_corr_v", "ul_mae_t", "ul_mae_a", "ul_mae_v",
     "floor_corr_t", "floor_corr_a", "floor_corr_v", "floor_mae_t", "floor_mae_a", "floor_mae_v",
     "dev_corr_t", "dev_corr_a", "dev_corr_v"};
@@ -101,7 +101,7 @@ static const char *const epoch_cols_sims[] = {
     "epoch", "seconds", "loss", "l17", "l_m", "l_t", "l_a", "l_v", "cpc_mt", "cpc_ma", "cpc_mv",
     "task_t", "task_a", "task_v",
     "val_mae", "val_corr", "val_acc2", "val_f1", "val_acc3", "val_acc5", "val_acc2_non0", "val_acc7",
-    "best_epoch", "best_val_mae", "patience", "steps",
+    "val_mae_baseline", "best_epoch", "best_val_mae", "patience", "steps",
     "drift_t", "drift_a", "drift_v", "ul_corr_t", "ul_corr_a", "ul_corr_v", "ul_mae_t", "ul_mae_a", "ul_mae_v",
     "floor_corr_t", "floor_corr_a", "floor_corr_v", "floor_mae_t", "floor_mae_a", "floor_mae_v",
     "dev_corr_t", "dev_corr_a", "dev_corr_v"};
@@ -109,8 +109,9 @@ static const char *const epoch_cols_sims[] = {
 
 static const char *const label_cols[] = {"epoch", "row", "id", "y_m", "y_t", "y_a", "y_v", "r_t", "r_a", "r_v"};
 static const char *const test_cols_mosi[] = {"mae", "corr", "acc2_has0", "f1_has0", "acc2_non0", "f1_non0",
-                                             "acc5", "acc7", "best_epoch", "epochs"};
-static const char *const test_cols_sims[] = {"mae", "corr", "acc2", "f1", "acc3", "acc5", "best_epoch", "epochs"};
+                                             "acc5", "acc7", "mae_baseline", "best_epoch", "epochs"};
+static const char *const test_cols_sims[] = {"mae", "corr", "acc2", "f1", "acc3", "acc5", "mae_baseline",
+                                             "best_epoch", "epochs"};
 static const char *const pred_cols[] = {"row", "id", "y_m", "pred_m", "pred_t", "pred_a", "pred_v"};
 
 typedef struct {
@@ -164,6 +165,7 @@ static void on_epoch(void *ud, const epoch_record *e)
         runstore_rows_num(r, NAN);
         runstore_rows_num(r, NAN);
     }
+    runstore_rows_num(r, e->val_mae_baseline);
     runstore_rows_int(r, e->best_epoch);
     runstore_rows_num(r, e->best_val_mae);
     runstore_rows_int(r, e->patience);
@@ -249,10 +251,11 @@ static sm_status write_results(run_ctx *x, const metrics *m, sm_err *err)
     trainer *t = x->t;
     bool sims = t->sims;
     runstore_rows r;
-    sm_status st = sims ? runstore_rows_init(&r, test_cols_sims, 8, err) : runstore_rows_init(&r, test_cols_mosi, 10, err);
+    sm_status st = sims ? runstore_rows_init(&r, test_cols_sims, 9, err) : runstore_rows_init(&r, test_cols_mosi, 11, err);
     if (st)
         return st;
     put_metrics_row(&r, m, sims);
+    runstore_rows_num(&r, t->baseline_mae[SPLIT_TEST]);
     runstore_rows_int(&r, t->best_epoch);
     runstore_rows_int(&r, t->epoch);
     st = runstore_rows_end(&r, err);
@@ -354,6 +357,7 @@ sm_status run_execute(const config *cfg, const dataset *ds_in, const char *root,
     trainer_test(&t, &out->test);
     st = write_results(&x, &out->test, err);
     out->sims = t.sims;
+    out->mae_baseline = t.baseline_mae[SPLIT_TEST];
     out->best_epoch = t.best_epoch;
     out->epochs = t.epoch;
 done:

@@ -24,6 +24,7 @@ typedef struct {
 
 typedef struct {
     metrics test;
+    double mae_baseline;         /* test MAE of predicting the mean training label */
     bool sims;
     int best_epoch, epochs;
     double seconds;

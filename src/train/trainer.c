@@ -70,8 +70,17 @@ sm_status trainer_init(trainer *t, const config *cfg, const dataset *ds, sm_err 
             ALLOC(t->cneg[h], (size_t)d, sizeof(float));
         }
 #undef ALLOC
-    for (int i = 0; i < ntr; i++)
+    for (int i = 0; i < ntr; i++) {
         t->perm[i] = i;
+        t->train_mean += ds->label[t->idx[SPLIT_TRAIN][i]];
+    }
+    t->train_mean /= ntr;
+    for (int sp = 0; sp < SPLIT_COUNT; sp++) {
+        double e = 0;
+        for (int i = 0; i < t->n_split[sp]; i++)
+            e += fabs(ds->label[t->idx[sp][i]] - t->train_mean);
+        t->baseline_mae[sp] = e / t->n_split[sp];
+    }
     memcpy(t->best, t->m.P.data, t->m.P.n * sizeof(real));
     t->best_val = INFINITY;
     return SM_OK;
@@ -395,6 +404,7 @@ sm_status trainer_epoch(trainer *t, const train_hooks *hooks, epoch_record *rec,
     /* validation on y^_m (section 5) */
     int nv = trainer_eval(t, SPLIT_VALID);
     compute_metrics(t, &rec->val, nv);
+    rec->val_mae_baseline = t->baseline_mae[SPLIT_VALID];
     double vmae = metrics_mae(t->pred[HEAD_M], t->truth, nv);
     if (!isfinite(vmae))
         return sm_err_set(err, SM_EDIVERGED, "non-finite validation loss at epoch %d", n);

@@ -20,6 +20,7 @@ typedef struct {
     double loss;                 /* L17 + L_task + lambda_cpc * L_CPC (enabled terms) */
     double l17, l_m, l_s[MOD_COUNT], l_cpc[MOD_COUNT], l_task[MOD_COUNT];
     metrics val;                 /* validation, multimodal head */
+    double val_mae_baseline;     /* validation MAE of predicting the mean training label */
     bool improved;
     int best_epoch;
     double best_val_mae;
@@ -70,6 +71,8 @@ typedef struct {
     int epoch;                   /* epochs completed */
     int best_epoch;
     double best_val;
+    double train_mean;           /* mean training label */
+    double baseline_mae[SPLIT_COUNT]; /* MAE of predicting train_mean on each split */
     int patience;
     bool finished;
     /* evaluation */
