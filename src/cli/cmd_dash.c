@@ -26,7 +26,7 @@ static void dash_usage(FILE *f)
             "experiment's grid as a table, and runs compared side by side. Runs start\n"
             "from the dashboard on worker threads (n: a new run, n in the Grid view: the\n"
             "whole grid). ? lists every key.\n"
-            "Without a terminal (stdout not a tty) or with --batch, the exp_path's grid\n"
+            "Without a terminal (stdout not a tty) or with --batch, the experiment's grid\n"
             "runs without curses, as 'selfmi grid EXPERIMENT'.\n"
             "\n"
             "Options:\n"
@@ -43,7 +43,7 @@ static void dash_usage(FILE *f)
             "commands: :resize WxH, :sleep MS, :wait-text TEXT, :wait-jobs, :dump FILE.\n");
 }
 
-/* The default exp_path: ./experiments/default.conf, else the installed
+/* The default experiment: ./experiments/default.conf, else the installed
  * or source tree's copy. */
 static const char *default_experiment(void)
 {
@@ -104,7 +104,7 @@ int cmd_dash(int argc, char **argv)
         jobs = (int)v;
     }
     if (exp_path && access(exp_path, R_OK) != 0) {
-        fprintf(stderr, "selfmi: '%s' is neither a command nor a readable exp_path file\n"
+        fprintf(stderr, "selfmi: '%s' is neither a command nor a readable experiment file\n"
                         "Try 'selfmi --help'.\n", exp_path);
         return 2;
     }
@@ -113,7 +113,7 @@ int cmd_dash(int argc, char **argv)
     bool headless = script || screen;
     if (!headless && (batch || !isatty(STDOUT_FILENO) || !isatty(STDIN_FILENO))) {
         if (!exp_path) {
-            fprintf(stderr, "selfmi: no exp_path given and no experiments/default.conf found\n");
+            fprintf(stderr, "selfmi: no experiment given and no experiments/default.conf found\n");
             return 2;
         }
         /* no terminal: the same grid, run as `selfmi grid` */

@@ -22,6 +22,7 @@ keys q
 wait_for "in progress: c cancel them and quit"
 keys c
 wait_for "AFTER-DASH rc=0" 20
+wait_for "STTY:"
 screen | grep -qx "STTY:icanon" || fail "the terminal was left in raw mode"
 grep -qx cancelled res/*/status || fail "status is not cancelled: $(cat res/*/status)"
 T kill-session -t dash
