@@ -11,6 +11,8 @@
 int cmd_train(int argc, char **argv);
 int cmd_grid(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+/* `selfmi [EXPERIMENT]`: the dashboard (argv[0] is the program's name). */
+int cmd_dash(int argc, char **argv);
 
 /* Defaults of the preset, then the experiment file or dataset, the --set
  * pairs and the seed; prints the error and returns 2 on bad input. */

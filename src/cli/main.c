@@ -14,9 +14,13 @@
 static void usage(FILE *f)
 {
     fprintf(f,
-            "Usage: selfmi COMMAND [ARGS...]\n"
+            "Usage: selfmi [EXPERIMENT] [--results DIR] [--jobs N] [--no-color]\n"
+            "       selfmi COMMAND [ARGS...]\n"
             "\n"
             "Multimodal sentiment analysis: trains Self-MI and its baselines.\n"
+            "\n"
+            "Without a command: the dashboard on EXPERIMENT (default\n"
+            "experiments/default.conf); 'selfmi --help-dashboard' lists its options.\n"
             "\n"
             "Commands:\n"
             "  train EXPERIMENT|DATASET       one training run, no dashboard\n"
@@ -70,9 +74,11 @@ int main(int argc, char **argv)
      * decimal point whatever the locale */
     setlocale(LC_CTYPE, "");
     blas_single_thread();
-    if (argc < 2) {
-        usage(stderr);
-        return 2;
+    if (argc < 2)
+        return cmd_dash(argc, argv);
+    if (strcmp(argv[1], "--help-dashboard") == 0) {
+        char *hv[] = {argv[0], "--help", NULL};
+        return cmd_dash(2, hv);
     }
     if (strcmp(argv[1], "--version") == 0) {
         printf("selfmi (selfmi) %s\n", PACKAGE_VERSION);
@@ -85,6 +91,6 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (strcmp(argv[1], commands[i].name) == 0)
             return commands[i].fn(argc - 1, argv + 1);
-    fprintf(stderr, "selfmi: unknown command '%s'\nTry 'selfmi --help'.\n", argv[1]);
-    return 2;
+    /* not a command: an experiment file or dashboard options */
+    return cmd_dash(argc, argv);
 }

@@ -1,0 +1,185 @@
+/* cmd_dash.c: `selfmi [EXPERIMENT]`: the dashboard. Without a terminal
+ * (stdout not a tty, or --batch) it runs the experiment's grid as
+ * `selfmi grid` does; with --script it runs headless, keys from a file and
+ * the screen into another (for tests and screenshots). */
+#include "config.h"
+#include "cli/cli.h"
+#include "ui/app.h"
+#include "ui/engine.h"
+#include "ui/headless.h"
+#include "ui/term.h"
+
+#include <langinfo.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static void dash_usage(FILE *f)
+{
+    fprintf(f,
+            "Usage: selfmi [EXPERIMENT] [OPTIONS]\n"
+            "\n"
+            "Opens the dashboard on an experiment file (default: experiments/default.conf):\n"
+            "every run under the results root, live curves, u-label drift, the\n"
+            "experiment's grid as a table, and runs compared side by side. Runs start\n"
+            "from the dashboard on worker threads (n: a new run, n in the Grid view: the\n"
+            "whole grid). ? lists every key.\n"
+            "Without a terminal (stdout not a tty) or with --batch, the experiment's grid\n"
+            "runs without curses, as 'selfmi grid EXPERIMENT'.\n"
+            "\n"
+            "Options:\n"
+            "  --results DIR   results root (default results)\n"
+            "  --jobs N        worker threads (default: the number of cores)\n"
+            "  --no-color      no colours (also when NO_COLOR is set)\n"
+            "  --batch         run the grid without the dashboard\n"
+            "  --script FILE   headless: keys and commands from FILE (see below)\n"
+            "  --screen FILE   headless: write the final screen to FILE\n"
+            "  --size WxH      headless: the screen size (default 120x40)\n"
+            "  --help          show this help and exit\n"
+            "\n"
+            "A script has lines of keys (\"jj<Enter>\", \"<Tab>\", \"/text<Enter>\") and\n"
+            "commands: :resize WxH, :sleep MS, :wait-text TEXT, :wait-jobs, :dump FILE.\n");
+}
+
+/* The default experiment: ./experiments/default.conf, else the installed
+ * or source tree's copy. */
+static const char *default_experiment(void)
+{
+    static const char *const cand[] = {"experiments/default.conf", SELFMI_DATADIR "/experiments/default.conf",
+                                       SELFMI_SRCDIR "/experiments/default.conf"};
+    for (size_t i = 0; i < sizeof cand / sizeof cand[0]; i++)
+        if (access(cand[i], R_OK) == 0)
+            return cand[i];
+    return NULL;
+}
+
+int cmd_dash(int argc, char **argv)
+{
+    const char *exp_path = NULL, *root = "results", *script = NULL, *screen = NULL, *jobs_s = NULL;
+    bool no_color = false, batch = false;
+    int w = 120, h = 40;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        bool more = i + 1 < argc;
+        if (!strcmp(a, "--help")) {
+            dash_usage(stdout);
+            return 0;
+        } else if (!strcmp(a, "--no-color")) {
+            no_color = true;
+        } else if (!strcmp(a, "--batch")) {
+            batch = true;
+        } else if ((!strcmp(a, "--results") || !strcmp(a, "--out")) && more) {
+            root = argv[++i];
+        } else if (!strcmp(a, "--jobs") && more) {
+            jobs_s = argv[++i];
+        } else if (!strcmp(a, "--script") && more) {
+            script = argv[++i];
+        } else if (!strcmp(a, "--screen") && more) {
+            screen = argv[++i];
+        } else if (!strcmp(a, "--size") && more) {
+            if (sscanf(argv[++i], "%dx%d", &w, &h) != 2 || w < 1 || h < 1 || w > 1000 || h > 1000) {
+                fprintf(stderr, "selfmi: --size %s: expected WxH, e.g. 120x40\n", argv[i]);
+                return 2;
+            }
+        } else if (a[0] == '-' && a[1]) {
+            fprintf(stderr, "selfmi: unknown or incomplete option '%s'\nTry 'selfmi --help'.\n", a);
+            return 2;
+        } else if (!exp_path) {
+            exp_path = a;
+        } else {
+            fprintf(stderr, "selfmi: one EXPERIMENT only ('%s' is extra)\n", a);
+            return 2;
+        }
+    }
+    int jobs = 0;
+    if (jobs_s) {
+        char *end;
+        long v = strtol(jobs_s, &end, 10);
+        if (*end || v < 1 || v > 1024) {
+            fprintf(stderr, "selfmi: --jobs %s: expected a number of workers from 1 to 1024\n", jobs_s);
+            return 2;
+        }
+        jobs = (int)v;
+    }
+    if (exp_path && access(exp_path, R_OK) != 0) {
+        fprintf(stderr, "selfmi: '%s' is neither a command nor a readable experiment file\n"
+                        "Try 'selfmi --help'.\n", exp_path);
+        return 2;
+    }
+    if (!exp_path)
+        exp_path = default_experiment();
+    bool headless = script || screen;
+    if (!headless && (batch || !isatty(STDOUT_FILENO) || !isatty(STDIN_FILENO))) {
+        if (!exp_path) {
+            fprintf(stderr, "selfmi: no experiment given and no experiments/default.conf found\n");
+            return 2;
+        }
+        /* no terminal: the same grid, run as `selfmi grid` */
+        char *gv[8];
+        int gc = 0;
+        gv[gc++] = "grid";
+        gv[gc++] = (char *)exp_path;
+        gv[gc++] = "--out";
+        gv[gc++] = (char *)root;
+        if (jobs_s) {
+            gv[gc++] = "--jobs";
+            gv[gc++] = (char *)jobs_s;
+        }
+        gv[gc] = NULL;
+        return cmd_grid(gc, gv);
+    }
+
+    sm_err err;
+    ui_engine eng;
+    if (ui_engine_open(&eng, exp_path, root, jobs, &err)) {
+        fprintf(stderr, "selfmi: %s\n", err.msg);
+        return 2;
+    }
+    ui_backend be;
+    ui_engine_backend(&eng, &be);
+    ui_app app;
+    ui_app_init(&app, root, exp_path, &be);
+    if (eng.have_exp)
+        ui_app_set_plan(&app, eng.plan, eng.nplan, eng.exp.group_by, eng.exp.reference);
+    int rc = 0;
+    if (headless) {
+        const char *nc = getenv("NO_COLOR");
+        app.color = !no_color && !(nc && *nc);
+        const char *cs = nl_langinfo(CODESET);
+        app.ascii = !(cs && strcmp(cs, "UTF-8") == 0);
+        ui_app_resize(&app, w, h);
+        if (ui_headless_run(&app, script, screen, &err)) {
+            fprintf(stderr, "selfmi: %s\n", err.msg);
+            rc = 1;
+        }
+        ui_engine_close(&eng, !app.keep_running);
+        ui_app_free(&app);
+        return rc;
+    }
+    ui_term_opts o = {no_color, queue_wake_fd(eng.q)};
+    if (ui_term_run(&app, &o, &err)) {
+        fprintf(stderr, "selfmi: %s\n", err.msg);
+        rc = 1;
+    }
+    int active = ui_app_active_jobs(&app);
+    if (app.keep_running && active > 0) {
+        /* the user chose to let the runs finish: the terminal is back, the
+         * process stays until they are done (a hang-up does not stop it) */
+        signal(SIGHUP, SIG_IGN);
+        fprintf(stderr,
+                "selfmi: the dashboard is closed; %d run%s continue%s into %s (pid %ld).\n"
+                "selfmi: reopen 'selfmi' anywhere to watch them; Ctrl-C here cancels them.\n",
+                active, active == 1 ? "" : "s", active == 1 ? "s" : "", root, (long)getpid());
+        signal(SIGINT, SIG_DFL);
+        ui_engine_close(&eng, false);
+    } else {
+        if (active > 0)
+            fprintf(stderr, "selfmi: cancelling %d run%s (marked cancelled in %s)\n", active, active == 1 ? "" : "s",
+                    root);
+        ui_engine_close(&eng, true);
+    }
+    ui_app_free(&app);
+    return rc;
+}

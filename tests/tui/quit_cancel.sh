@@ -1,0 +1,34 @@
+#!/bin/sh
+# quit_cancel.sh: q while a run is in progress asks first; c cancels it
+# cleanly (status "cancelled" on disk) and restores the terminal; another
+# dashboard then shows the cancelled run from disk.
+. "$top_srcdir/tests/tui/lib.sh"
+
+cat > exp.conf <<'EOC'
+[experiment]
+dataset = synth:small
+preset = synth
+[config]
+max_epochs = 2000
+early_stop = 2000
+EOC
+
+start_dash 100 30 exp.conf --results res --jobs 1
+wait_for "No runs yet"
+keys n
+keys 2
+wait_for "of 2000" 20
+keys q
+wait_for "in progress: c cancel them and quit"
+keys c
+wait_for "AFTER-DASH rc=0" 20
+wait_for "STTY:"
+screen | grep -qx "STTY:icanon" || fail "the terminal was left in raw mode"
+grep -qx cancelled res/*/status || fail "status is not cancelled: $(cat res/*/status)"
+T kill-session -t dash
+# reopening shows the past run from disk
+start_dash 100 30 exp.conf --results res --jobs 1
+wait_for "cancelled"
+keys F10
+wait_for "AFTER-DASH rc=0"
+exit 0

@@ -1,0 +1,339 @@
+/* test_ui_screens.c: widgets and views rendered into the off-screen cell
+ * grid and compared with golden screens (tests/golden, one .txt per screen). The views
+ * read a results root this test writes (deterministic values, fixed
+ * mtimes), through the same app and headless driver as `selfmi --script`.
+ *
+ * To regenerate the golden files after a deliberate change:
+ *     SELFMI_UPDATE_GOLDEN=1 make check TESTS=tests/unit/test_ui_screens
+ * (writes into the source tree's tests/golden; review with git diff). */
+#include "config.h"
+#include "../tap.h"
+#include "ui/app.h"
+#include "ui/headless.h"
+#include "ui/plot.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static const char *srcdir;
+static bool update;
+
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *s = malloc((size_t)n + 1);
+    if (s && fread(s, 1, (size_t)n, f) != (size_t)n) {
+        free(s);
+        s = NULL;
+    }
+    if (s)
+        s[n] = '\0';
+    fclose(f);
+    return s;
+}
+
+/* Compares the grid with tests/golden/<name>.txt (or rewrites it). */
+static void golden(const cellbuf *b, const char *name)
+{
+    char path[2048];
+    snprintf(path, sizeof path, "%s/tests/golden/%s.txt", srcdir, name);
+    char *got = cellbuf_to_text(b);
+    if (update) {
+        FILE *f = fopen(path, "w");
+        bool ok = f && fputs(got, f) >= 0;
+        if (f)
+            ok = fclose(f) == 0 && ok;
+        tap_ok(ok, "golden %s rewritten", name);
+        free(got);
+        return;
+    }
+    char *want = slurp(path);
+    bool same = want && got && strcmp(want, got) == 0;
+    tap_ok(same, "screen %s matches tests/golden/%s.txt", name, name);
+    if (!same && got) {
+        /* the first differing line, to read in the log */
+        const char *g = got, *w = want ? want : "";
+        int line = 1;
+        while (*g && *g == *w) {
+            if (*g == '\n')
+                line++;
+            g++;
+            w++;
+        }
+        tap_diag("first difference at line %d; got screen:", line);
+        printf("%s", got);
+    }
+    free(want);
+    free(got);
+}
+
+/* ---- fixture: a results root with five runs ---------------------------------------- */
+
+static void put(const char *dir, const char *file, const char *text)
+{
+    char p[2048];
+    snprintf(p, sizeof p, "%s/%s", dir, file);
+    FILE *f = fopen(p, "w");
+    fputs(text, f);
+    fclose(f);
+}
+
+static void set_mtime(const char *dir, const char *file, long sec)
+{
+    char p[2048];
+    snprintf(p, sizeof p, "%s/%s", dir, file);
+    struct timespec ts[2] = {{sec, 0}, {sec, 0}};
+    utimensat(AT_FDCWD, p, ts, 0);
+}
+
+static void write_run(const char *root, const char *id, const char *tasks, int seed, int epochs, const char *status,
+                      double quality, long t0)
+{
+    char dir[1024];
+    snprintf(dir, sizeof dir, "%s/%s", root, id);
+    mkdir(dir, 0777);
+    char conf[1024];
+    snprintf(conf, sizeof conf,
+             "dataset = data\npreset = synth\nseed = %d\nname = \nlabels = mi\ntasks = %s\ncpc_terms = mt,ma,mv\n"
+             "lr_other = 0.001\nbatch_size = 32\nlambda_cpc = 0.1\nearly_stop = 8\nmax_epochs = 30\n",
+             seed, tasks);
+    put(dir, "run.conf", conf);
+    put(dir, "status", status);
+    char path[2048];
+    snprintf(path, sizeof path, "%s/epochs.csv", dir);
+    FILE *f = fopen(path, "w");
+    fprintf(f, "epoch,seconds,loss,l17,l_m,l_t,l_a,l_v,cpc_mt,cpc_ma,cpc_mv,task_t,task_a,task_v,val_mae,val_corr,"
+               "val_acc2_has0,val_f1_has0,val_acc2_non0,val_f1_non0,val_acc5,val_acc7,best_epoch,best_val_mae,"
+               "patience,steps,drift_t,drift_a,drift_v\n");
+    double best = 1e9;
+    int best_ep = 0;
+    for (int e = 1; e <= epochs; e++) {
+        double mae = quality + 0.6 / e + 0.004 * (e > 10 ? e - 10 : 0);
+        if (mae < best) {
+            best = mae;
+            best_ep = e;
+        }
+        double l = 3.0 / (1 + 0.3 * e);
+        fprintf(f, "%d,0.25,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,"
+                   "%.4f,%.4f,%d,%.4f,%d,%d,%.4f,%.4f,%.4f\n",
+                e, l + 1, l, l * 0.5, l * 0.2, l * 0.15, l * 0.15, 3.2 - 0.02 * e, 3.3 - 0.03 * e, 3.25 - 0.01 * e,
+                0.1, 0.1, 0.1, mae, 0.2 + 0.4 * (1 - 1.0 / e), 0.5 + 0.02 * e, 0.5 + 0.019 * e, 0.5 + 0.021 * e,
+                0.5 + 0.02 * e, 0.3, 0.25, best_ep, best, e - best_ep, 8, 0.05 * e, 0.03 * e, 0.04 * e);
+    }
+    fclose(f);
+    snprintf(path, sizeof path, "%s/labels.csv", dir);
+    f = fopen(path, "w");
+    fprintf(f, "epoch,row,id,y_m,y_t,y_a,y_v,r_t,r_a,r_v\n");
+    for (int e = 1; e <= epochs; e++)
+        for (int i = 0; i < 12; i++) {
+            double ym = -1.5 + 0.25 * i, k = 1 - exp(-0.3 * e);
+            fprintf(f, "%d,%d,\"clip%02d$_$%d\",%.3f,%.4f,%.4f,%.4f,0,0,0\n", e, 2 * i, i, i % 3, ym,
+                    ym + k * 0.6 * sin(i), ym - k * 0.4 * cos(i), ym + k * 0.2 * (i % 2 ? 1 : -1));
+        }
+    fclose(f);
+    if (!strcmp(status, "done\n")) {
+        char t[512];
+        snprintf(t, sizeof t, "mae,corr,acc2_has0,f1_has0,acc2_non0,f1_non0,acc5,acc7,best_epoch,epochs\n"
+                              "%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,%d,%d\n",
+                 quality + 0.05, 0.7 - quality / 3, 0.8 - quality / 10, 0.79 - quality / 10, 0.81 - quality / 10,
+                 0.8 - quality / 10, 0.4, 0.35, best_ep, epochs);
+        put(dir, "test.csv", t);
+        set_mtime(dir, "test.csv", t0 + 60);
+    }
+    set_mtime(dir, "run.conf", t0);
+}
+
+static void write_fixture(const char *root)
+{
+    mkdir(root, 0777);
+    mkdir("data", 0777);
+    FILE *f = fopen("data/label.csv", "w");
+    fprintf(f, "video_id,clip_id,text,label,label_T,label_A,label_V,annotation,mode\n");
+    for (int i = 0; i < 24; i++)
+        fprintf(f, "clip%02d,%d,\"%s number %d\",%.2f,%.1f,%.1f,%.1f,,train\n", i / 2, (i / 2) % 3,
+                i % 4 ? "a fine film" : "the plot was dull", i, -1.5 + 0.125 * i, 0.5, -0.5, 1.0);
+    fclose(f);
+    write_run(root, "selfmi-MTAV-s1", "M,T,A,V", 1, 14, "done\n", 0.70, 1700000000);
+    write_run(root, "selfmi-MTAV-s2", "M,T,A,V", 2, 12, "done\n", 0.72, 1700000100);
+    write_run(root, "selfmi-M-s1", "M", 1, 13, "done\n", 0.80, 1700000200);
+    write_run(root, "selfmi-M-s2", "M", 2, 11, "done\n", 0.83, 1700000300);
+    write_run(root, "selfmi-MT-s1", "M,T", 1, 6, "running\n", 0.75, 1700000400);
+    write_run(root, "selfmi-MA-s1", "M,A", 1, 3, "failed: non-finite loss at epoch 3 batch 1\n", 0.9, 1700000500);
+}
+
+/* Runs a key script on a fresh app at w x h and compares the screen. */
+static void screen_mode(const char *name, int w, int h, const char *keys, bool color, bool ascii)
+{
+    ui_app a;
+    ui_app_init(&a, "results", "experiments/fixture.conf", NULL);
+    a.color = color;
+    a.ascii = ascii;
+    ui_app_resize(&a, w, h);
+    char script[64];
+    snprintf(script, sizeof script, "script-%s.txt", name);
+    FILE *f = fopen(script, "w");
+    fprintf(f, "%s\n", keys);
+    fclose(f);
+    sm_err err;
+    sm_status st = ui_headless_run(&a, script, NULL, &err);
+    if (st)
+        tap_diag("%s: %s", name, err.msg);
+    cellbuf b;
+    cellbuf_init(&b, w, h);
+    ui_app_render(&a, &b);
+    golden(&b, name);
+    cellbuf_free(&b);
+    ui_app_free(&a);
+}
+
+static void screen(const char *name, int w, int h, const char *keys, bool color)
+{
+    screen_mode(name, w, h, keys, color, false);
+}
+
+static void widgets(void)
+{
+    double x[20], y1[20], y2[20];
+    for (int i = 0; i < 20; i++) {
+        x[i] = i + 1;
+        y1[i] = 1.0 + 0.9 * exp(-0.25 * i);
+        y2[i] = 0.2 + 0.03 * i + (i % 3 == 0 ? 0.05 : 0);
+    }
+    ui_series s[2] = {{"val MAE", x, y1, 20, UI_CYAN, false, false}, {"Corr", x, y2, 20, UI_MAGENTA, false, false}};
+    ui_plot p = {.title = "two series", .series = s, .nseries = 2, .integer_x = true, .vmark = 12, .vmark_name = "best",
+                 .xcursor = NAN};
+    cellbuf b;
+    cellbuf_init(&b, 60, 16);
+    ui_plot_draw(&b, (ui_rect){0, 0, 60, 16}, &p);
+    golden(&b, "plot_braille");
+    b.ascii = true;
+    cellbuf_clear(&b);
+    ui_plot_draw(&b, (ui_rect){0, 0, 60, 16}, &p);
+    golden(&b, "plot_ascii");
+    b.ascii = false;
+    cellbuf_clear(&b);
+    p.logy = true;
+    p.title = "log y";
+    ui_plot_draw(&b, (ui_rect){0, 0, 60, 16}, &p);
+    golden(&b, "plot_logy");
+    /* a plot squeezed small never writes outside its rectangle */
+    int leaks = 0;
+    for (int w = 0; w <= 30; w += 3)
+        for (int h = 0; h <= 12; h += 2) {
+            cellbuf_resize(&b, 40, 16);
+            ui_plot_draw(&b, (ui_rect){2, 2, w, h}, &p);
+            for (int yy = 0; yy < 16; yy++)
+                for (int xx = 0; xx < 40; xx++)
+                    if (cellbuf_at(&b, xx, yy)->ch != ' ' && !(xx >= 2 && yy >= 2 && xx < 2 + w && yy < 2 + h))
+                        leaks++;
+        }
+    tap_ok(leaks == 0, "plots at 0..30 x 0..12 stay inside their rectangle (%d cells leaked)", leaks);
+    /* heat map in ASCII: density glyphs */
+    float m[4 * 6];
+    for (int i = 0; i < 24; i++)
+        m[i] = (float)(i % 6) / 5.0f;
+    cellbuf_resize(&b, 12, 4);
+    b.ascii = true;
+    ui_heatmap_draw(&b, (ui_rect){0, 0, 12, 4}, m, 4, 6, 0, 0, 1, false, -1);
+    golden(&b, "heatmap_ascii");
+    cellbuf_free(&b);
+}
+
+int main(void)
+{
+    srcdir = getenv("top_srcdir");
+    const char *bd = getenv("top_builddir");
+    if (!srcdir || !bd)
+        tap_skip_all("top_srcdir and top_builddir are not set (run through make check)");
+    update = getenv("SELFMI_UPDATE_GOLDEN") != NULL;
+    char tmp[1024];
+    snprintf(tmp, sizeof tmp, "%s/tests/unit/test_ui_screens.XXXXXX", bd);
+    if (!mkdtemp(tmp) || chdir(tmp) != 0)
+        tap_skip_all("cannot create a temporary directory");
+    write_fixture("results");
+
+    widgets();
+    screen("runs", 120, 24, ":update", true);
+    screen("runs_narrow", 64, 16, ":update", true);
+    screen("runs_sorted_corr", 120, 24, "sssss", true);
+    screen("runs_sorted_mae_reversed", 120, 24, "ssssS", true);
+    screen("runs_filter", 100, 16, "/MTAV<Enter>", true);
+    screen("live", 120, 36, "2", true);
+    screen("live_narrow", 70, 24, "2", true);
+    screen("live_smooth_zoom", 100, 30, "2mz", true);
+    screen("live_failed", 120, 30, "G2", true);
+    screen("labels", 120, 40, "3", true);
+    screen("labels_search", 120, 40, "3/dull<Enter>n", true);
+    screen("grid", 120, 20, "4", true);
+    screen("compare", 120, 36, "j <Space>5", true);
+    screen("help", 100, 30, "?", true);
+    screen("too_small", 50, 10, ":update", true);
+    screen("resize", 80, 24, "2\n:resize 130x30\n", true);
+    screen("nocolor_runs", 90, 16, ":update", false);
+    screen_mode("ascii_live", 100, 30, "2", true, true);
+    screen_mode("ascii_labels", 100, 30, "3", true, true);
+
+    /* mouse: a click on a tab opens its view, a click on a row selects it */
+    {
+        ui_app m;
+        ui_app_init(&m, "results", NULL, NULL);
+        ui_app_resize(&m, 120, 30);
+        ui_app_update(&m, true);
+        cellbuf mb;
+        cellbuf_init(&mb, 120, 30);
+        ui_app_render(&m, &mb);
+        ui_rect tab = m.tab_hit[VIEW_GRID];
+        tap_ok(ui_app_click(&m, tab.x + 1, tab.y) && m.view == VIEW_GRID, "a click on the Grid tab opens it");
+        ui_app_click(&m, m.tab_hit[VIEW_RUNS].x + 1, 0);
+        ui_app_render(&m, &mb);
+        tap_ok(ui_app_click(&m, 5, m.list_hit.y + 2) && m.cur == 2 && !strcmp(m.cur_id, m.rows[2].id),
+               "a click on the third row selects it (%s)", m.cur_id);
+        tap_ok(!ui_app_click(&m, 5, 29), "a click on the status line does nothing");
+        cellbuf_free(&mb);
+        ui_app_free(&m);
+    }
+
+    /* an export writes CSV and SVG beside the run and says where */
+    ui_app a;
+    ui_app_init(&a, "results", NULL, NULL);
+    ui_app_resize(&a, 120, 30);
+    ui_app_update(&a, true);
+    ui_app_key(&a, '2');
+    ui_app_key(&a, 'e');
+    tap_ok(strstr(a.msg, "export-losses.csv") && strstr(a.msg, "export-losses.svg"), "export message: %s", a.msg);
+    rs_run *r = ui_app_current_run(&a);
+    char p[2048];
+    snprintf(p, sizeof p, "%s/export-losses.svg", r ? r->dir : "?");
+    char *svg = slurp(p);
+    tap_ok(svg && strstr(svg, "<svg") && strstr(svg, "<polyline") && strstr(svg, "</svg>"), "SVG written");
+    free(svg);
+    snprintf(p, sizeof p, "%s/export-losses.csv", r ? r->dir : "?");
+    char *csv = slurp(p);
+    tap_ok(csv && !strncmp(csv, "\"epoch\",\"loss\",\"L17\",\"L_M\",\"L_task\"\n1,", 37), "CSV written with a header");
+    free(csv);
+    ui_app_key(&a, '4');
+    ui_app_key(&a, 'e');
+    tap_ok(access("results/export-grid.csv", R_OK) == 0, "Grid export: %s", a.msg);
+    ui_app_key(&a, 'q');
+    tap_ok(a.quit, "q quits when nothing runs");
+    ui_app_free(&a);
+
+    if (chdir(bd) == 0) {
+        char cmd[1200];
+        snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp);
+        if (system(cmd) != 0)
+            tap_diag("could not remove %s", tmp);
+    }
+    return tap_done();
+}

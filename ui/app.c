@@ -1,0 +1,858 @@
+/* app.c: the dashboard's state machine: keys and clicks to requests,
+ * requests to state changes, and the frame around the views (tabs, help
+ * line, status line, prompts, the help overlay). */
+#include "config.h"
+#include "ui/app.h"
+#include "ui/fmt.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+const int16_t ui_series_colors[8] = {UI_CYAN, UI_MAGENTA, UI_GREEN, UI_YELLOW, UI_BLUE, UI_RED, UI_BRIGHT_CYAN,
+                                     UI_BRIGHT_MAGENTA};
+
+int16_t ui_state_color(rs_state s)
+{
+    switch (s) {
+    case RS_RUNNING: return UI_GREEN;
+    case RS_DONE: return UI_DEFAULT;
+    case RS_FAILED: return UI_RED;
+    case RS_CANCELLED: return UI_YELLOW;
+    case RS_QUEUED: return UI_BLUE;
+    default: return UI_GREY;
+    }
+}
+
+void ui_app_init(ui_app *a, const char *root, const char *experiment, const ui_backend *be)
+{
+    memset(a, 0, sizeof *a);
+    rs_store_init(&a->store, root);
+    snprintf(a->experiment, sizeof a->experiment, "%s", experiment ? experiment : "");
+    if (be) {
+        a->be = *be;
+        a->has_backend = true;
+    }
+    a->color = true;
+    a->smooth = false;
+    a->lab_epoch = -1;
+    a->dirty = true;
+    rs_labels_init(&a->labels);
+    ui_app_resize(a, 80, 24);
+}
+
+static void free_strs(char **v, int n)
+{
+    for (int i = 0; i < n; i++)
+        free(v[i]);
+    free(v);
+}
+
+void ui_app_free(ui_app *a)
+{
+    if (!a)
+        return;
+    rs_store_free(&a->store);
+    free(a->jobs);
+    free(a->rows);
+    free_strs(a->selected, a->nselected);
+    rs_labels_free(&a->labels);
+    rs_dataset_info_free(&a->dsinfo);
+    free(a->order);
+    for (int i = 0; i < a->ngrid; i++)
+        free(a->grid[i].runs);
+    free(a->grid);
+    free_strs(a->grid_metrics, a->ngrid_metrics);
+    free(a->plan);
+    memset(a, 0, sizeof *a);
+}
+
+void ui_app_set_plan(ui_app *a, const ui_plan_item *items, int n, const char *group_by, const char *reference)
+{
+    free(a->plan);
+    a->plan = NULL;
+    a->nplan = 0;
+    if (n > 0 && (a->plan = malloc((size_t)n * sizeof *a->plan))) {
+        memcpy(a->plan, items, (size_t)n * sizeof *a->plan);
+        a->nplan = n;
+    }
+    snprintf(a->plan_group_by, sizeof a->plan_group_by, "%s", group_by ? group_by : "");
+    snprintf(a->plan_reference, sizeof a->plan_reference, "%s", reference ? reference : "");
+    ui_app_grid_rebuild(a);
+}
+
+void ui_app_resize(ui_app *a, int w, int h)
+{
+    a->w = w < 0 ? 0 : w;
+    a->h = h < 0 ? 0 : h;
+    ui_layout_compute(&a->lay, a->w, a->h);
+    a->dirty = true;
+}
+
+void ui_app_message(ui_app *a, bool error, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(a->msg, sizeof a->msg, fmt, ap);
+    va_end(ap);
+    a->msg_error = error;
+    a->dirty = true;
+}
+
+int ui_app_active_jobs(const ui_app *a)
+{
+    int n = 0;
+    for (int i = 0; i < a->njobs; i++)
+        if (a->jobs[i].state == JOB_QUEUED || a->jobs[i].state == JOB_RUNNING)
+            n++;
+    return n;
+}
+
+bool ui_app_update(ui_app *a, bool refresh_disk)
+{
+    bool changed = false;
+    if (a->has_backend && a->be.version) {
+        uint64_t v = a->be.version(a->be.ud);
+        if (v != a->jobs_version || !a->jobs) {
+            a->jobs_version = v;
+            for (;;) {
+                int n = a->be.snapshot(a->be.ud, a->jobs, a->cap_jobs);
+                if (n <= a->cap_jobs) {
+                    a->njobs = n;
+                    break;
+                }
+                job_info *j = realloc(a->jobs, (size_t)(n + 16) * sizeof *j);
+                if (!j)
+                    break;
+                a->jobs = j;
+                a->cap_jobs = n + 16;
+            }
+            changed = true;
+            refresh_disk = true;   /* a job moved: its files did too */
+        }
+    }
+    if (refresh_disk && rs_store_refresh(&a->store))
+        changed = true;
+    if (changed || a->store.version != a->store_version_seen) {
+        a->store_version_seen = a->store.version;
+        ui_app_rebuild_rows(a);
+        ui_app_grid_rebuild(a);
+        changed = true;
+    }
+    if (refresh_disk && a->view == VIEW_LABELS) {
+        uint64_t lv = a->labels_version;
+        ui_app_labels_sync(a);
+        if (a->labels_version != lv)
+            changed = true;
+    }
+    if (changed)
+        a->dirty = true;
+    return a->dirty;
+}
+
+ui_runrow *ui_app_current(ui_app *a)
+{
+    if (a->cur < 0 || a->cur >= a->nrows)
+        return NULL;
+    return &a->rows[a->cur];
+}
+
+rs_run *ui_app_current_run(ui_app *a)
+{
+    ui_runrow *r = ui_app_current(a);
+    return r ? r->run : NULL;
+}
+
+bool ui_app_is_selected(const ui_app *a, const char *id)
+{
+    for (int i = 0; i < a->nselected; i++)
+        if (strcmp(a->selected[i], id) == 0)
+            return true;
+    return false;
+}
+
+static void toggle_selected(ui_app *a, const char *id)
+{
+    for (int i = 0; i < a->nselected; i++)
+        if (strcmp(a->selected[i], id) == 0) {
+            free(a->selected[i]);
+            a->selected[i] = a->selected[--a->nselected];
+            return;
+        }
+    char **v = realloc(a->selected, (size_t)(a->nselected + 1) * sizeof *v);
+    if (!v)
+        return;
+    a->selected = v;
+    a->selected[a->nselected] = strdup(id);
+    if (a->selected[a->nselected])
+        a->nselected++;
+}
+
+static void set_cursor(ui_app *a, int cur)
+{
+    if (cur >= a->nrows)
+        cur = a->nrows - 1;
+    if (cur < 0)
+        cur = 0;
+    a->cur = cur;
+    if (cur < a->nrows)
+        snprintf(a->cur_id, sizeof a->cur_id, "%s", a->rows[cur].id);
+}
+
+static int page_rows(const ui_app *a)
+{
+    int n = a->lay.body.h - 2;
+    return n > 1 ? n : 1;
+}
+
+/* ---- searching samples (Labels) ---------------------------------------------- */
+
+const char *ui_app_sample_text(const ui_app *a, int i)
+{
+    if (!a->dsinfo.n || i < 0 || i >= a->labels.nsamp)
+        return NULL;
+    int row = a->labels.row[i];
+    if (row >= 0 && row < a->dsinfo.n)
+        return a->dsinfo.text[row];
+    return NULL;
+}
+
+static bool sample_matches(const ui_app *a, int i, const char *q)
+{
+    if (!*q)
+        return false;
+    if (strcasestr(a->labels.ids[i], q))
+        return true;
+    const char *t = ui_app_sample_text(a, i);
+    return t && strcasestr(t, q);
+}
+
+/* Moves the sample cursor to the next (dir 1) or previous (-1) match in
+ * display order, starting after (from_next) or at the current one. */
+static bool search_samples(ui_app *a, int dir, bool from_next)
+{
+    int n = a->norder;
+    if (!n || !a->search[0])
+        return false;
+    int pos = 0;
+    for (int k = 0; k < n; k++)
+        if (a->order[k] == a->lab_sample)
+            pos = k;
+    for (int step = from_next ? 1 : 0; step <= n; step++) {
+        int k = ((pos + dir * step) % n + n) % n;
+        if (sample_matches(a, a->order[k], a->search)) {
+            a->lab_sample = a->order[k];
+            return true;
+        }
+    }
+    return false;
+}
+
+/* ---- quitting and deleting ---------------------------------------------------- */
+
+static void cancel_jobs(ui_app *a, bool only_selected)
+{
+    if (!a->has_backend)
+        return;
+    int n = 0;
+    for (int i = 0; i < a->njobs; i++) {
+        const job_info *j = &a->jobs[i];
+        if (j->state != JOB_QUEUED && j->state != JOB_RUNNING)
+            continue;
+        if (only_selected) {
+            ui_runrow *r = ui_app_current(a);
+            bool hit = ui_app_is_selected(a, j->run_id) || (r && strcmp(r->id, j->run_id) == 0);
+            if (!hit)
+                continue;
+        }
+        a->be.cancel(a->be.ud, j->id);
+        n++;
+    }
+    if (only_selected)
+        ui_app_message(a, n == 0, n ? "cancelling %d run%s" : "no queued or running run selected", n,
+                       n == 1 ? "" : "s");
+}
+
+static void delete_selected(ui_app *a)
+{
+    char trash[1100];
+    snprintf(trash, sizeof trash, "%s/.trash", a->store.root);
+    mkdir(trash, 0777);
+    int n = 0, busy = 0;
+    for (int i = 0; i < a->nrows; i++) {
+        ui_runrow *r = &a->rows[i];
+        bool hit = ui_app_is_selected(a, r->id) || (a->nselected == 0 && i == a->cur);
+        if (!hit || !r->run)
+            continue;
+        if (r->run->state == RS_RUNNING || (r->job && (r->job->state == JOB_RUNNING || r->job->state == JOB_QUEUED))) {
+            busy++;
+            continue;
+        }
+        char to[1400];
+        snprintf(to, sizeof to, "%s/%s", trash, r->run->id);
+        /* an older run of the same name in the trash gets a suffix */
+        for (int k = 2; access(to, F_OK) == 0 && k < 1000; k++)
+            snprintf(to, sizeof to, "%s/%s.%d", trash, r->run->id, k);
+        if (rename(r->run->dir, to) == 0)
+            n++;
+    }
+    free_strs(a->selected, a->nselected);
+    a->selected = NULL;
+    a->nselected = 0;
+    rs_store_refresh(&a->store);
+    ui_app_rebuild_rows(a);
+    ui_app_grid_rebuild(a);
+    ui_app_message(a, false, "moved %d run%s to %s%s", n, n == 1 ? "" : "s", trash,
+                   busy ? " (running ones were kept: cancel them first)" : "");
+}
+
+static bool prompt_key(ui_app *a, uint32_t key)
+{
+    if (a->prompt == PROMPT_QUIT) {
+        if (key == 'c' || key == 'y' || key == 'q') {
+            cancel_jobs(a, false);
+            a->keep_running = false;
+            a->quit = true;
+        } else if (key == 'k') {
+            a->keep_running = true;
+            a->quit = true;
+        } else if (key == UI_KEY_ESC || key == 'n') {
+            ui_app_message(a, false, "still here");
+        } else {
+            return true;
+        }
+        a->prompt = PROMPT_NONE;
+        return true;
+    }
+    if (a->prompt == PROMPT_DELETE) {
+        a->prompt = PROMPT_NONE;
+        if (key == 'y')
+            delete_selected(a);
+        else
+            ui_app_message(a, false, "nothing deleted");
+        return true;
+    }
+    /* search / filter input */
+    size_t len = strlen(a->input);
+    if (key == UI_KEY_ESC) {
+        a->prompt = PROMPT_NONE;
+        if (a->view == VIEW_RUNS) {
+            a->filter[0] = '\0';
+            ui_app_rebuild_rows(a);
+        }
+        a->msg[0] = '\0';
+        return true;
+    }
+    if (key == UI_KEY_ENTER) {
+        a->prompt = PROMPT_NONE;
+        if (a->view == VIEW_LABELS) {
+            snprintf(a->search, sizeof a->search, "%s", a->input);
+            if (!search_samples(a, 1, false))
+                ui_app_message(a, true, "no sample matches '%s'", a->search);
+            else
+                ui_app_message(a, false, "/%s  (n next, N previous)", a->search);
+        }
+        return true;
+    }
+    if (key == UI_KEY_BACKSPACE) {
+        while (len > 0 && (a->input[len - 1] & 0xC0) == 0x80)
+            len--;
+        if (len > 0)
+            len--;
+        a->input[len] = '\0';
+    } else if (key == UI_KEY_CTRL_U) {
+        a->input[0] = '\0';
+    } else if (key >= 0x20 && key < 0x110000 && key != 0x7F) {
+        char u[4];
+        int k = ui_utf8_encode(key, u);
+        if (len + (size_t)k < sizeof a->input) {
+            memcpy(a->input + len, u, (size_t)k);
+            a->input[len + (size_t)k] = '\0';
+        }
+    } else {
+        return false;
+    }
+    /* live: the Runs filter narrows as one types; the sample search jumps */
+    if (a->view == VIEW_RUNS) {
+        snprintf(a->filter, sizeof a->filter, "%s", a->input);
+        ui_app_rebuild_rows(a);
+    } else if (a->view == VIEW_LABELS) {
+        snprintf(a->search, sizeof a->search, "%s", a->input);
+        search_samples(a, 1, false);
+    }
+    return true;
+}
+
+/* ---- requests -------------------------------------------------------------------- */
+
+static void move_cursor(ui_app *a, int delta, bool absolute)
+{
+    switch (a->view) {
+    case VIEW_RUNS:
+    case VIEW_LIVE:
+    case VIEW_COMPARE:
+        set_cursor(a, absolute ? delta : a->cur + delta);
+        break;
+    case VIEW_LABELS: {
+        int n = a->norder;
+        if (!n)
+            break;
+        int pos = 0;
+        for (int k = 0; k < n; k++)
+            if (a->order[k] == a->lab_sample)
+                pos = k;
+        pos = absolute ? delta : pos + delta;
+        pos = pos < 0 ? 0 : pos >= n ? n - 1 : pos;
+        a->lab_sample = a->order[pos];
+        break;
+    }
+    case VIEW_GRID: {
+        int c = absolute ? delta : a->grid_cur + delta;
+        a->grid_cur = c < 0 ? 0 : c >= a->ngrid ? (a->ngrid ? a->ngrid - 1 : 0) : c;
+        break;
+    }
+    default:
+        break;
+    }
+}
+
+static void start_runs(ui_app *a, ui_start_kind kind)
+{
+    if (!a->has_backend || !a->be.start) {
+        ui_app_message(a, true, "no worker queue in this mode");
+        return;
+    }
+    char msg[512] = "";
+    const char *dir = NULL;
+    if (kind == START_RERUN) {
+        rs_run *r = ui_app_current_run(a);
+        if (!r) {
+            ui_app_message(a, true, "no run under the cursor");
+            return;
+        }
+        dir = r->dir;
+    }
+    int n = a->be.start(a->be.ud, kind, dir, msg, sizeof msg);
+    ui_app_message(a, n < 0, "%s", msg);
+    ui_app_update(a, true);
+}
+
+static void set_view(ui_app *a, ui_view v)
+{
+    a->view = v;
+    a->help = false;
+    if (v == VIEW_LABELS)
+        ui_app_labels_sync(a);
+    if (v == VIEW_GRID)
+        ui_app_grid_rebuild(a);
+}
+
+static bool request(ui_app *a, ui_request req)
+{
+    int page = page_rows(a);
+    switch (req) {
+    case REQ_VIEW_RUNS: set_view(a, VIEW_RUNS); break;
+    case REQ_VIEW_LIVE: set_view(a, VIEW_LIVE); break;
+    case REQ_VIEW_LABELS: set_view(a, VIEW_LABELS); break;
+    case REQ_VIEW_GRID: set_view(a, VIEW_GRID); break;
+    case REQ_VIEW_COMPARE: set_view(a, VIEW_COMPARE); break;
+    case REQ_VIEW_NEXT: set_view(a, (ui_view)((a->view + 1) % VIEW_COUNT)); break;
+    case REQ_VIEW_PREV: set_view(a, (ui_view)((a->view + VIEW_COUNT - 1) % VIEW_COUNT)); break;
+    case REQ_UP: move_cursor(a, -1, false); break;
+    case REQ_DOWN: move_cursor(a, 1, false); break;
+    case REQ_PGUP: move_cursor(a, -page, false); break;
+    case REQ_PGDN: move_cursor(a, page, false); break;
+    case REQ_TOP: move_cursor(a, 0, true); break;
+    case REQ_BOTTOM: move_cursor(a, 1 << 30, true); break;
+    case REQ_LEFT:
+    case REQ_RIGHT: {
+        int d = req == REQ_LEFT ? -1 : 1;
+        if (a->view == VIEW_LIVE)
+            a->live_focus = (a->live_focus + d + 4) % 4;
+        else if (a->view == VIEW_LABELS && a->labels.nep > 0) {
+            int e = a->lab_epoch < 0 ? a->labels.nep - 1 : a->lab_epoch;
+            e += d;
+            e = e < 0 ? 0 : e >= a->labels.nep ? a->labels.nep - 1 : e;
+            a->lab_epoch = e == a->labels.nep - 1 ? -1 : e;
+        } else if (a->view == VIEW_GRID && a->ngrid_metrics > 0)
+            a->grid_metric = (a->grid_metric + d + a->ngrid_metrics) % a->ngrid_metrics;
+        break;
+    }
+    case REQ_SEARCH:
+        a->prompt = PROMPT_SEARCH;
+        snprintf(a->input, sizeof a->input, "%s", a->view == VIEW_RUNS ? a->filter : "");
+        break;
+    case REQ_SEARCH_NEXT:
+    case REQ_SEARCH_PREV:
+        if (!a->search[0])
+            ui_app_message(a, true, "no search yet: press / first");
+        else if (!search_samples(a, req == REQ_SEARCH_NEXT ? 1 : -1, true))
+            ui_app_message(a, true, "no sample matches '%s'", a->search);
+        break;
+    case REQ_SORT:
+        if (a->view == VIEW_GRID) {
+            a->grid_sort = (a->grid_sort + 1) % (a->ngrid_metrics + 1);
+            ui_app_grid_rebuild(a);
+        } else {
+            a->sort_col++;
+            ui_app_rebuild_rows(a);
+        }
+        break;
+    case REQ_SORT_REVERSE:
+        if (a->view == VIEW_GRID) {
+            a->grid_sort_rev = !a->grid_sort_rev;
+            ui_app_grid_rebuild(a);
+        } else {
+            a->sort_rev = !a->sort_rev;
+            ui_app_rebuild_rows(a);
+        }
+        break;
+    case REQ_SELECT:
+        if (a->view == VIEW_RUNS) {
+            ui_runrow *r = ui_app_current(a);
+            if (r)
+                toggle_selected(a, r->id);
+            move_cursor(a, 1, false);
+        } else if (a->view == VIEW_GRID && a->grid_cur < a->ngrid) {
+            ui_gridrow *g = &a->grid[a->grid_cur];
+            bool all = g->nruns > 0;
+            for (int i = 0; i < g->nruns; i++)
+                all = all && ui_app_is_selected(a, g->runs[i]->id);
+            for (int i = 0; i < g->nruns; i++)
+                if (ui_app_is_selected(a, g->runs[i]->id) == all)
+                    toggle_selected(a, g->runs[i]->id);
+            move_cursor(a, 1, false);
+        }
+        break;
+    case REQ_OPEN:
+        if (a->view == VIEW_RUNS)
+            set_view(a, VIEW_LIVE);
+        else if (a->view == VIEW_GRID && a->grid_cur < a->ngrid) {
+            /* the row's runs against the reference row's in Compare */
+            ui_gridrow *g = &a->grid[a->grid_cur];
+            free_strs(a->selected, a->nselected);
+            a->selected = NULL;
+            a->nselected = 0;
+            for (int i = 0; i < g->nruns; i++)
+                toggle_selected(a, g->runs[i]->id);
+            set_view(a, VIEW_COMPARE);
+        }
+        break;
+    case REQ_NEW: start_runs(a, START_RUN); break;
+    case REQ_NEW_GRID: start_runs(a, START_GRID); break;
+    case REQ_RERUN: start_runs(a, START_RERUN); break;
+    case REQ_CANCEL: cancel_jobs(a, true); break;
+    case REQ_DELETE:
+        a->prompt = PROMPT_DELETE;
+        break;
+    case REQ_SMOOTH:
+        a->smooth = !a->smooth;
+        ui_app_message(a, false, "smoothing %s", a->smooth ? "on (EMA 0.6, raw line faint)" : "off");
+        break;
+    case REQ_LOGY:
+        a->logy = !a->logy;
+        ui_app_message(a, false, "%s y axis", a->logy ? "log" : "linear");
+        break;
+    case REQ_ZOOM:
+        if (a->view == VIEW_LIVE)
+            a->live_zoom = !a->live_zoom;
+        else
+            a->lab_zoom = !a->lab_zoom;
+        break;
+    case REQ_CYCLE:
+        if (a->view == VIEW_LABELS) {
+            a->lab_mod = (a->lab_mod + 1) % 3;
+            ui_app_labels_sync(a);
+        } else if (a->view == VIEW_GRID && a->ngrid_metrics > 0)
+            a->grid_metric = (a->grid_metric + 1) % a->ngrid_metrics;
+        else
+            a->cmp_metric++;
+        break;
+    case REQ_REFERENCE:
+        if (a->grid_cur < a->ngrid) {
+            snprintf(a->grid_ref, sizeof a->grid_ref, "%s", a->grid[a->grid_cur].key);
+            ui_app_grid_rebuild(a);
+            ui_app_message(a, false, "reference row: %s", a->grid[a->grid_cur].label);
+        }
+        break;
+    case REQ_EXPORT: ui_export(a); break;
+    case REQ_HELP:
+        a->help = !a->help;
+        a->help_top = 0;
+        break;
+    case REQ_REDRAW: break;
+    case REQ_QUIT:
+        if (ui_app_active_jobs(a) > 0) {
+            a->prompt = PROMPT_QUIT;
+        } else {
+            a->quit = true;
+        }
+        break;
+    default:
+        return false;
+    }
+    return true;
+}
+
+bool ui_app_key(ui_app *a, uint32_t key)
+{
+    if (key == UI_KEY_RESIZE) {
+        a->dirty = true;
+        return true;
+    }
+    if (key == UI_KEY_CTRL_C) {
+        cancel_jobs(a, false);
+        a->quit = true;
+        return true;
+    }
+    if (a->prompt != PROMPT_NONE) {
+        if (prompt_key(a, key))
+            a->dirty = true;
+        return a->dirty;
+    }
+    if (a->help) {
+        if (key == UI_KEY_DOWN || key == 'j')
+            a->help_top++;
+        else if (key == UI_KEY_UP || key == 'k')
+            a->help_top = a->help_top > 0 ? a->help_top - 1 : 0;
+        else if (key == UI_KEY_PGDN || key == ' ')
+            a->help_top += page_rows(a);
+        else if (key == UI_KEY_PGUP)
+            a->help_top = a->help_top > page_rows(a) ? a->help_top - page_rows(a) : 0;
+        else if (key == 'q' || key == UI_KEY_ESC || key == '?' || key == UI_KEY_F1)
+            a->help = false;
+        else {
+            a->help = false;
+            ui_request r = ui_key_request(key, a->view);
+            if (r != REQ_NONE && r != REQ_HELP)
+                request(a, r);
+        }
+        a->dirty = true;
+        return true;
+    }
+    if (key == UI_KEY_ESC) {
+        a->msg[0] = '\0';
+        if (a->view == VIEW_RUNS && a->filter[0]) {
+            a->filter[0] = '\0';
+            ui_app_rebuild_rows(a);
+        }
+        a->dirty = true;
+        return true;
+    }
+    ui_request r = ui_key_request(key, a->view);
+    if (r == REQ_NONE) {
+        char kn[16];
+        ui_key_name(key, kn, sizeof kn);
+        ui_app_message(a, true, "%s: no binding in the %s view (? lists the keys)", kn, ui_view_name(a->view));
+        return true;
+    }
+    if (r != REQ_EXPORT && r != REQ_CANCEL && r != REQ_NEW && r != REQ_NEW_GRID && r != REQ_RERUN &&
+        r != REQ_SMOOTH && r != REQ_LOGY && r != REQ_SEARCH_NEXT && r != REQ_SEARCH_PREV && r != REQ_REFERENCE)
+        a->msg[0] = '\0';
+    request(a, r);
+    a->dirty = true;
+    return true;
+}
+
+bool ui_app_click(ui_app *a, int x, int y)
+{
+    for (int v = 0; v < VIEW_COUNT; v++)
+        if (ui_rect_contains(a->tab_hit[v], x, y)) {
+            set_view(a, (ui_view)v);
+            a->dirty = true;
+            return true;
+        }
+    if (ui_rect_contains(a->list_hit, x, y)) {
+        int idx = a->list_first + (y - a->list_hit.y);
+        if (a->view == VIEW_RUNS || a->view == VIEW_COMPARE)
+            set_cursor(a, idx);
+        else if (a->view == VIEW_GRID)
+            move_cursor(a, idx, true);
+        else if (a->view == VIEW_LABELS)
+            move_cursor(a, idx, true);
+        a->dirty = true;
+        return true;
+    }
+    return false;
+}
+
+/* ---- the frame ------------------------------------------------------------------- */
+
+static void draw_tabs(ui_app *a, cellbuf *b)
+{
+    ui_rect r = a->lay.tabs;
+    cellbuf_fill(b, r, ' ', ui_sty(UI_DEFAULT, UI_DEFAULT, UI_REVERSE));
+    int x = r.x;
+    x += cellbuf_text(b, x, r.y, -1, ui_sty(UI_DEFAULT, UI_DEFAULT, UI_REVERSE | UI_BOLD), " selfmi ");
+    for (int v = 0; v < VIEW_COUNT; v++) {
+        char t[32];
+        snprintf(t, sizeof t, " %d %s ", v + 1, ui_view_name((ui_view)v));
+        bool on = (int)a->view == v;
+        ui_style s = on ? ui_sty(UI_BLACK, UI_CYAN, UI_BOLD) : ui_sty(UI_DEFAULT, UI_DEFAULT, UI_REVERSE);
+        if (!a->color && on)
+            s = ui_sty(UI_DEFAULT, UI_DEFAULT, UI_BOLD | UI_UNDERLINE);
+        int n = cellbuf_text(b, x, r.y, -1, s, t);
+        a->tab_hit[v] = (ui_rect){x, r.y, n, 1};
+        x += n;
+    }
+    /* queue summary on the right */
+    int running = 0, queued = 0, done = 0, failed = 0;
+    for (int i = 0; i < a->store.n; i++) {
+        rs_state s = a->store.runs[i]->state;
+        running += s == RS_RUNNING;
+        done += s == RS_DONE;
+        failed += s == RS_FAILED;
+    }
+    for (int i = 0; i < a->njobs; i++)
+        queued += a->jobs[i].state == JOB_QUEUED;
+    char sum[128];
+    snprintf(sum, sizeof sum, " %d running  %d queued  %d done%s%.0d%s ", running, queued, done,
+             failed ? "  " : "", failed, failed ? " failed" : "");
+    int sw = ui_text_width(sum);
+    if (x + sw < r.x + r.w)
+        cellbuf_text(b, r.x + r.w - sw, r.y, sw, ui_sty(UI_DEFAULT, UI_DEFAULT, UI_REVERSE), sum);
+}
+
+static void draw_help_line(ui_app *a, cellbuf *b)
+{
+    ui_rect r = a->lay.help;
+    cellbuf_fill(b, r, ' ', UI_PLAIN);
+    int x = r.x;
+    for (int i = 0; i < ui_nbindings && x < r.x + r.w; i++) {
+        const ui_binding *k = &ui_bindings[i];
+        if (!k->hint || !(k->views & VIEW_BIT(a->view)))
+            continue;
+        char kn[16];
+        ui_key_name(k->key, kn, sizeof kn);
+        int need = ui_text_width(kn) + 1 + ui_text_width(k->hint) + 2;
+        if (x + need > r.x + r.w)
+            break;
+        x += cellbuf_text(b, x, r.y, -1, ui_sty(UI_CYAN, UI_DEFAULT, UI_BOLD), kn);
+        x += cellbuf_text(b, x + 1, r.y, -1, ui_sty(UI_GREY, UI_DEFAULT, 0), k->hint) + 3;
+    }
+}
+
+static void draw_status(ui_app *a, cellbuf *b)
+{
+    ui_rect r = a->lay.status;
+    cellbuf_fill(b, r, ' ', UI_PLAIN);
+    switch (a->prompt) {
+    case PROMPT_SEARCH: {
+        const char *what = a->view == VIEW_RUNS ? "filter: " : "search id or text: ";
+        int x = r.x + cellbuf_text(b, r.x, r.y, -1, ui_sty(UI_YELLOW, UI_DEFAULT, UI_BOLD), what);
+        x += cellbuf_text(b, x, r.y, r.w - (x - r.x) - 1, UI_PLAIN, a->input);
+        cellbuf_put(b, x, r.y, ' ', ui_sty(UI_DEFAULT, UI_DEFAULT, UI_REVERSE));
+        return;
+    }
+    case PROMPT_QUIT: {
+        int n = ui_app_active_jobs(a);
+        cellbuf_printf(b, r.x, r.y, r.w, ui_sty(UI_YELLOW, UI_DEFAULT, UI_BOLD),
+                       "%d run%s in progress: c cancel them and quit, k keep them running and quit, Esc stay", n,
+                       n == 1 ? "" : "s");
+        return;
+    }
+    case PROMPT_DELETE: {
+        int n = a->nselected ? a->nselected : 1;
+        cellbuf_printf(b, r.x, r.y, r.w, ui_sty(UI_YELLOW, UI_DEFAULT, UI_BOLD),
+                       "move %d run%s to %s/.trash? y yes, any other key no", n, n == 1 ? "" : "s",
+                       a->store.root);
+        return;
+    }
+    default: break;
+    }
+    if (a->msg[0])
+        cellbuf_text(b, r.x, r.y, r.w, ui_sty(a->msg_error ? UI_RED : UI_DEFAULT, UI_DEFAULT, 0), a->msg);
+    else {
+        char t[2100];
+        snprintf(t, sizeof t, "%s  results: %s", a->experiment[0] ? a->experiment : "(no experiment)",
+                 a->store.root);
+        cellbuf_text(b, r.x, r.y, r.w, ui_sty(UI_GREY, UI_DEFAULT, 0), t);
+    }
+}
+
+static void draw_help(ui_app *a, cellbuf *b)
+{
+    ui_rect body = a->lay.body;
+    int w = body.w - 4 < 96 ? body.w - 4 : 96;
+    ui_rect r = {body.x + (body.w - w) / 2, body.y, w, body.h};
+    cellbuf_fill(b, r, ' ', UI_PLAIN);
+    cellbuf_box(b, r, ui_sty(UI_CYAN, UI_DEFAULT, 0), "keys (? or Esc closes, j/k scroll)");
+    /* one line per request: its keys, where it applies, what it does */
+    int line = 0, y = r.y + 1, rows = r.h - 2;
+    for (int q = 1; q < REQ_COUNT; q++) {
+        char keys[64] = "";
+        unsigned views = 0;
+        for (int i = 0; i < ui_nbindings; i++)
+            if ((int)ui_bindings[i].req == q) {
+                char kn[16];
+                ui_key_name(ui_bindings[i].key, kn, sizeof kn);
+                size_t l = strlen(keys);
+                snprintf(keys + l, sizeof keys - l, "%s%s", l ? " " : "", kn);
+                views |= ui_bindings[i].views;
+            }
+        if (!keys[0])
+            continue;
+        char where[64] = "";
+        if (views != VIEWS_ALL)
+            for (int v = 0; v < VIEW_COUNT; v++)
+                if (views & VIEW_BIT(v)) {
+                    size_t l = strlen(where);
+                    snprintf(where + l, sizeof where - l, "%s%s", l ? "," : "", ui_view_name((ui_view)v));
+                }
+        if (line++ < a->help_top)
+            continue;
+        if (y >= r.y + 1 + rows)
+            break;
+        int x = r.x + 2;
+        cellbuf_text(b, x, y, 12, ui_sty(UI_CYAN, UI_DEFAULT, UI_BOLD), keys);
+        char name[32];
+        ui_request_name((ui_request)q, name, sizeof name);
+        cellbuf_text(b, x + 13, y, 13, ui_sty(UI_GREY, UI_DEFAULT, 0), name);
+        cellbuf_text(b, x + 27, y, 14, ui_sty(UI_YELLOW, UI_DEFAULT, 0), where[0] ? where : "all views");
+        int hx = x + 42;
+        cellbuf_text(b, hx, y, r.x + r.w - 1 - hx, UI_PLAIN, ui_request_help((ui_request)q));
+        y++;
+    }
+    if (a->help_top >= line)
+        a->help_top = line > 0 ? line - 1 : 0;
+}
+
+void ui_app_render(ui_app *a, cellbuf *b)
+{
+    if (b->w != a->w || b->h != a->h)
+        cellbuf_resize(b, a->w, a->h);
+    b->ascii = a->ascii;
+    cellbuf_clear(b);
+    a->list_hit = (ui_rect){0, 0, 0, 0};
+    for (int v = 0; v < VIEW_COUNT; v++)
+        a->tab_hit[v] = (ui_rect){0, 0, 0, 0};
+    if (a->lay.too_small) {
+        char t[128];
+        snprintf(t, sizeof t, "selfmi: terminal too small (%dx%d; needs %dx%d)", a->w, a->h, UI_MIN_W, UI_MIN_H);
+        cellbuf_text(b, 0, 0, a->w, ui_sty(UI_YELLOW, UI_DEFAULT, UI_BOLD), t);
+        a->dirty = false;
+        return;
+    }
+    draw_tabs(a, b);
+    ui_rect body = a->lay.body;
+    ui_rect old = cellbuf_clip(b, body);
+    switch (a->view) {
+    case VIEW_RUNS: ui_view_runs(a, b, body); break;
+    case VIEW_LIVE: ui_view_live(a, b, body); break;
+    case VIEW_LABELS: ui_view_labels(a, b, body); break;
+    case VIEW_GRID: ui_view_grid(a, b, body); break;
+    case VIEW_COMPARE: ui_view_compare(a, b, body); break;
+    default: break;
+    }
+    if (a->help)
+        draw_help(a, b);
+    cellbuf_clip(b, old);
+    draw_help_line(a, b);
+    draw_status(a, b);
+    a->dirty = false;
+}

@@ -1,0 +1,215 @@
+/* app.h: the dashboard's state and its pure parts: keys change the state,
+ * a frame renders the state into a cellbuf. Nothing here calls curses or
+ * owns threads: the terminal loop (term.c), the headless driver
+ * (headless.c) and the tests all drive the same ui_app.
+ *
+ * The engine is reached through ui_backend (start and cancel runs, job
+ * snapshots, a version counter); results come from disk through
+ * results.h. */
+#ifndef SELFMI_UI_APP_H
+#define SELFMI_UI_APP_H
+
+#include "exp/queue.h"
+#include "ui/cellbuf.h"
+#include "ui/keys.h"
+#include "ui/layout.h"
+#include "ui/plot.h"
+#include "ui/results.h"
+
+typedef enum { START_RUN, START_GRID, START_RERUN } ui_start_kind;
+
+typedef struct {
+    void *ud;
+    /* copies up to max job records; returns the number of jobs */
+    int (*snapshot)(void *ud, job_info *out, int max);
+    uint64_t (*version)(void *ud);
+    /* starts runs; returns how many were queued (-1 on error) and a message */
+    int (*start)(void *ud, ui_start_kind kind, const char *run_dir, char *msg, size_t n);
+    void (*cancel)(void *ud, int job);
+} ui_backend;
+
+/* One line of the Runs view: a run on disk, a job of this process, or both. */
+typedef struct {
+    rs_run *run;           /* NULL: queued, no directory yet */
+    const job_info *job;   /* NULL: not run by this process */
+    const char *id;
+} ui_runrow;
+
+/* One row of the Grid view: runs sharing a configuration but the seed. */
+#define GRID_MAX_METRICS 12
+typedef struct {
+    char label[256];
+    char key[64];          /* FNV hash of the configuration without the seed */
+    int nruns, ndone, nrunning;
+    int nexpected;         /* runs of the row in the experiment's grid (0: unknown) */
+    rs_run **runs;         /* (nruns) */
+    double mean[GRID_MAX_METRICS], std[GRID_MAX_METRICS];
+    double p[GRID_MAX_METRICS];   /* paired test against the reference; NaN = none */
+    int npairs;
+} ui_gridrow;
+
+/* A run of the experiment's grid: its id and its row (the axis values
+ * without the seed). */
+typedef struct {
+    char run_id[256];
+    char group[256];
+} ui_plan_item;
+
+typedef enum { PROMPT_NONE, PROMPT_SEARCH, PROMPT_QUIT, PROMPT_DELETE } ui_prompt;
+
+typedef struct {
+    /* set up */
+    char experiment[1024];
+    bool color;
+    bool ascii;
+    ui_backend be;
+    bool has_backend;
+
+    /* terminal */
+    int w, h;
+    ui_layout lay;
+
+    /* data */
+    rs_store store;
+    job_info *jobs;
+    int njobs, cap_jobs;
+    uint64_t jobs_version;
+    ui_runrow *rows;
+    int nrows, cap_rows;
+
+    /* navigation */
+    ui_view view;
+    char cur_id[256];      /* the run under the cursor (kept across sorting) */
+    int cur, top;
+    char **selected;       /* ids selected for Compare */
+    int nselected;
+    int sort_col;
+    bool sort_rev;
+    char filter[256];
+
+    /* Live */
+    int live_focus;
+    bool live_zoom, smooth, logy;
+
+    /* Labels */
+    rs_labels labels;
+    char labels_run[256];
+    rs_dataset_info dsinfo;
+    char dsinfo_for[1024];
+    int lab_mod;           /* 0 t, 1 a, 2 v */
+    int lab_sample, lab_top;
+    int lab_epoch;         /* index into labels.epoch, -1 = the last */
+    int lab_focus;         /* 0 drift, 1 distribution, 2 heat map, 3 inspector */
+    bool lab_zoom;
+    char search[256];
+    int *order;            /* (nsamp) sample order: by |y_s - y_m| at the last epoch */
+    int norder;
+    uint64_t labels_version;
+
+    /* Grid */
+    ui_plan_item *plan;    /* the experiment's grid (NULL: group what is on disk) */
+    int nplan;
+    char plan_group_by[256], plan_reference[256];
+    ui_gridrow *grid;
+    int ngrid;
+    char **grid_metrics;   /* column names of test.csv shown */
+    int ngrid_metrics;
+    int grid_cur, grid_top, grid_metric, grid_sort;
+    bool grid_sort_rev;
+    char grid_ref[64];     /* key of the reference row ("" = the first) */
+    uint64_t grid_version;
+
+    /* Compare */
+    int cmp_metric;
+
+    /* overlays and prompts */
+    bool help;
+    int help_top;
+    ui_prompt prompt;
+    char input[256];
+    char msg[512];
+    bool msg_error;
+    bool quit;             /* the loop should end */
+    bool keep_running;     /* quit leaving the runs going */
+
+    /* mouse targets of the last frame */
+    ui_rect tab_hit[VIEW_COUNT];
+    ui_rect list_hit;      /* rows of the current list */
+    int list_first;        /* index of the list's first visible row */
+
+    bool dirty;            /* a frame is due */
+    uint64_t store_version_seen;
+} ui_app;
+
+void ui_app_init(ui_app *a, const char *results_root, const char *experiment, const ui_backend *be);
+void ui_app_free(ui_app *a);
+/* The experiment's grid for the Grid view (copied). */
+void ui_app_set_plan(ui_app *a, const ui_plan_item *items, int n, const char *group_by, const char *reference);
+void ui_app_resize(ui_app *a, int w, int h);
+/* Refreshes jobs (when their version moved) and, when refresh_disk, the
+ * results directories; true when a frame is due. */
+bool ui_app_update(ui_app *a, bool refresh_disk);
+/* Handles a key; true when a frame is due. */
+bool ui_app_key(ui_app *a, uint32_t key);
+/* A click at (x, y); true when a frame is due. */
+bool ui_app_click(ui_app *a, int x, int y);
+/* Renders the whole screen into b (resized to the app's size). */
+void ui_app_render(ui_app *a, cellbuf *b);
+/* Number of jobs queued or running. */
+int ui_app_active_jobs(const ui_app *a);
+
+/* internal: shared by the views */
+ui_runrow *ui_app_current(ui_app *a);
+rs_run *ui_app_current_run(ui_app *a);
+bool ui_app_is_selected(const ui_app *a, const char *id);
+void ui_app_message(ui_app *a, bool error, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void ui_app_rebuild_rows(ui_app *a);
+void ui_app_grid_rebuild(ui_app *a);
+void ui_app_labels_sync(ui_app *a);
+
+void ui_view_runs(ui_app *a, cellbuf *b, ui_rect r);
+void ui_view_live(ui_app *a, cellbuf *b, ui_rect r);
+void ui_view_labels(ui_app *a, cellbuf *b, ui_rect r);
+void ui_view_grid(ui_app *a, cellbuf *b, ui_rect r);
+void ui_view_compare(ui_app *a, cellbuf *b, ui_rect r);
+
+/* Export of the current view's focused plot or table into the run's (or
+ * the grid's: the results root) directory; the paths go to the message. */
+void ui_export(ui_app *a);
+
+/* Colours by meaning. */
+int16_t ui_state_color(rs_state s);
+extern const int16_t ui_series_colors[8];
+
+
+/* ---- plots shared by views and export ---- */
+#define UI_PLOT_MAX_SERIES 16
+typedef struct {
+    ui_series series[UI_PLOT_MAX_SERIES];
+    int nseries;
+    ui_hline hlines[4];
+    int nhlines;
+    ui_plot plot;
+    char title[128];
+    char slug[64];                     /* file name part for export */
+    char names[UI_PLOT_MAX_SERIES][64];
+    double *buf;                       /* all x and y arrays */
+    int n;                             /* points per series */
+    /* CSV export: the raw columns */
+    int ncsv;
+    const double *csv_x;
+    const double *csv_y[UI_PLOT_MAX_SERIES];
+    const char *csv_name[UI_PLOT_MAX_SERIES];
+} ui_plotdata;
+
+void ui_plotdata_free(ui_plotdata *d);
+/* Panel k (0-3) of the Live view for a run. */
+bool ui_live_plot(const ui_app *a, const rs_run *run, int k, ui_plotdata *d);
+/* Writes d as <dir>/<slug>.csv and .svg (temp + rename); the paths into msg. */
+bool ui_plot_export(const ui_plotdata *d, const char *dir, char *msg, size_t n);
+/* The transcript of labels sample i, or NULL. */
+const char *ui_app_sample_text(const ui_app *a, int i);
+bool ui_labels_export(ui_app *a, const char *dir, char *msg, size_t n);
+bool ui_compare_export(ui_app *a, const char *dir, char *msg, size_t n);
+
+#endif

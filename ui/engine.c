@@ -1,0 +1,230 @@
+/* engine.c: start, re-run and cancel runs on the worker queue for the
+ * dashboard; the experiment's grid as a plan of run ids and row labels. */
+#include "config.h"
+#include "ui/engine.h"
+#include "train/run.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* "seed=1111 tasks=M,T" -> "tasks=M,T" (a row is every seed of a point) */
+static void label_without_seed(const char *in, char *out, size_t n)
+{
+    out[0] = '\0';
+    const char *p = in;
+    while (*p) {
+        while (*p == ' ')
+            p++;
+        const char *e = strchr(p, ' ');
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        if (len && strncmp(p, "seed=", 5) != 0) {
+            size_t l = strlen(out);
+            if (l + len + 2 < n) {
+                if (l)
+                    out[l++] = ' ';
+                memcpy(out + l, p, len);
+                out[l + len] = '\0';
+            }
+        }
+        p += len;
+    }
+}
+
+static sm_status build_plan(ui_engine *e, sm_err *err)
+{
+    long n = exp_grid_size(&e->exp);
+    e->plan = calloc((size_t)(n > 0 ? n : 1), sizeof *e->plan);
+    if (!e->plan)
+        return sm_err_set(err, SM_ENOMEM, "out of memory for a grid of %ld runs", n);
+    for (long i = 0; i < n; i++) {
+        config c;
+        sm_status st = exp_grid_point(&e->exp, i, &c, err);
+        if (st)
+            return st;
+        run_default_id(&c, e->plan[i].run_id, sizeof e->plan[i].run_id);
+        char lab[512];
+        exp_grid_label(&e->exp, i, lab, sizeof lab);
+        label_without_seed(lab, e->plan[i].group, sizeof e->plan[i].group);
+        e->nplan = (int)i + 1;
+    }
+    return SM_OK;
+}
+
+sm_status ui_engine_open(ui_engine *e, const char *exp_path, const char *root, int jobs, sm_err *err)
+{
+    memset(e, 0, sizeof *e);
+    snprintf(e->root, sizeof e->root, "%s", root);
+    if (exp_path && *exp_path) {
+        sm_status st = exp_load(&e->exp, exp_path, err);
+        if (st)
+            return st;
+        e->have_exp = true;
+        if ((st = build_plan(e, err))) {
+            ui_engine_close(e, true);
+            return st;
+        }
+    }
+    sm_status st = queue_create(&e->q, jobs, root, err);
+    if (st) {
+        ui_engine_close(e, true);
+        return st;
+    }
+    return SM_OK;
+}
+
+void ui_engine_close(ui_engine *e, bool cancel)
+{
+    if (!e)
+        return;
+    if (e->q)
+        queue_destroy(e->q, cancel);
+    if (e->have_exp)
+        exp_free(&e->exp);
+    free(e->plan);
+    memset(e, 0, sizeof *e);
+}
+
+static int be_snapshot(void *ud, job_info *out, int max)
+{
+    ui_engine *e = ud;
+    return queue_snapshot(e->q, out, max);
+}
+
+static uint64_t be_version(void *ud)
+{
+    ui_engine *e = ud;
+    return queue_version(e->q);
+}
+
+static void be_cancel(void *ud, int job)
+{
+    ui_engine *e = ud;
+    queue_cancel(e->q, job);
+}
+
+/* Is run_id taken: on disk or by a job of this queue? */
+static bool id_taken(ui_engine *e, const char *run_id)
+{
+    char p[2048];
+    snprintf(p, sizeof p, "%s/%s", e->root, run_id);
+    if (access(p, F_OK) == 0)
+        return true;
+    int n = queue_snapshot(e->q, NULL, 0);
+    job_info *jobs = n > 0 ? calloc((size_t)n, sizeof *jobs) : NULL;
+    bool hit = false;
+    if (jobs) {
+        n = queue_snapshot(e->q, jobs, n);
+        for (int i = 0; i < n && !hit; i++)
+            hit = strcmp(jobs[i].run_id, run_id) == 0;
+        free(jobs);
+    }
+    return hit;
+}
+
+static int start_grid(ui_engine *e, char *msg, size_t n)
+{
+    int queued = 0;
+    sm_err err;
+    for (int i = 0; i < e->nplan; i++) {
+        config c;
+        if (exp_grid_point(&e->exp, i, &c, &err)) {
+            snprintf(msg, n, "grid point %d: %s", i, err.msg);
+            return -1;
+        }
+        if (queue_submit(e->q, &c, e->plan[i].run_id, &err) < 0) {
+            snprintf(msg, n, "%s: %s", e->plan[i].run_id, err.msg);
+            return -1;
+        }
+        queued++;
+    }
+    snprintf(msg, n, "queued the grid of %s: %d run%s (finished ones are skipped)", e->exp.path, queued,
+             queued == 1 ? "" : "s");
+    return queued;
+}
+
+static int start_run(ui_engine *e, char *msg, size_t n)
+{
+    sm_err err;
+    config c;
+    if (exp_grid_point(&e->exp, 0, &c, &err)) {
+        snprintf(msg, n, "%s", err.msg);
+        return -1;
+    }
+    /* a new run: the first seed from the experiment's whose run is not on
+     * disk or in the queue yet */
+    char id[256];
+    unsigned long s0 = c.seed;
+    for (unsigned long k = 0; k < 100000; k++) {
+        c.seed = s0 + k;
+        run_default_id(&c, id, sizeof id);
+        if (!id_taken(e, id))
+            break;
+    }
+    if (queue_submit(e->q, &c, id, &err) < 0) {
+        snprintf(msg, n, "%s: %s", id, err.msg);
+        return -1;
+    }
+    snprintf(msg, n, "queued %s (seed %lu)", id, c.seed);
+    return 1;
+}
+
+static int start_rerun(ui_engine *e, const char *dir, char *msg, size_t n)
+{
+    sm_err err;
+    config c;
+    config_defaults(&c, PRESET_MOSI);
+    char p[2048];
+    snprintf(p, sizeof p, "%s/run.conf", dir);
+    if (config_read_file(&c, p, &err)) {
+        snprintf(msg, n, "%s", err.msg);
+        return -1;
+    }
+    const char *base = strrchr(dir, '/') ? strrchr(dir, '/') + 1 : dir;
+    char id[256], status[64] = "";
+    snprintf(p, sizeof p, "%s/status", dir);
+    FILE *f = fopen(p, "r");
+    if (f) {
+        if (!fgets(status, sizeof status, f))
+            status[0] = '\0';
+        fclose(f);
+    }
+    /* a failed or cancelled run is redone in place (the queue moves the old
+     * directory aside); a finished one gets a new id beside it */
+    snprintf(id, sizeof id, "%.200s", base);
+    if (strncmp(status, "done", 4) == 0 || strncmp(status, "running", 7) == 0)
+        for (int k = 2; k < 10000; k++) {
+            snprintf(id, sizeof id, "%.200s-r%d", base, k);
+            if (!id_taken(e, id))
+                break;
+        }
+    if (queue_submit(e->q, &c, id, &err) < 0) {
+        snprintf(msg, n, "%s: %s", id, err.msg);
+        return -1;
+    }
+    snprintf(msg, n, "queued %s again as %s", base, id);
+    return 1;
+}
+
+static int be_start(void *ud, ui_start_kind kind, const char *dir, char *msg, size_t n)
+{
+    ui_engine *e = ud;
+    if (kind == START_RERUN)
+        return start_rerun(e, dir, msg, n);
+    if (!e->have_exp) {
+        snprintf(msg, n, "no experiment: start the dashboard as `selfmi EXPERIMENT`");
+        return -1;
+    }
+    return kind == START_GRID ? start_grid(e, msg, n) : start_run(e, msg, n);
+}
+
+void ui_engine_backend(ui_engine *e, ui_backend *be)
+{
+    memset(be, 0, sizeof *be);
+    be->ud = e;
+    be->snapshot = be_snapshot;
+    be->version = be_version;
+    be->start = be_start;
+    be->cancel = be_cancel;
+}

@@ -1,0 +1,33 @@
+/* fmt.h: numbers and tables fitted to a number of terminal columns.
+ * Everything here is pure (no curses, no locale: a decimal point always). */
+#ifndef SELFMI_UI_FMT_H
+#define SELFMI_UI_FMT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* v with prec decimals, or fewer, or in exponent form, so that it takes at
+ * most width columns (width >= 1); NaN shows as "-" and infinities as
+ * "inf"/"-inf" (or "#" when even that does not fit). Returns the length. */
+int fmt_num(char *buf, size_t n, double v, int width, int prec);
+/* "mean±std" (ASCII: "mean+-std") with prec decimals; std NaN: the mean only. */
+int fmt_pm(char *buf, size_t n, double mean, double std, int prec, bool ascii);
+/* Durations: "0.4s", "12s", "4m05s", "1h02m", "3d04h". */
+int fmt_duration(char *buf, size_t n, double seconds);
+/* A tick label: the fewest decimals that tell ticks step apart. */
+int fmt_tick(char *buf, size_t n, double v, double step);
+
+/* A table column to fit: it takes at least min columns and at most want
+ * (or every spare column when flex); when the table is too narrow the
+ * columns of lowest priority are hidden first (ties: the rightmost). */
+typedef struct {
+    int min, want;
+    int priority;
+    bool flex;
+} ui_col;
+
+/* Widths of n columns separated by gap spaces in width columns; a hidden
+ * column gets 0. Returns the number of visible columns. */
+int ui_table_fit(const ui_col *cols, int n, int width, int gap, int *out_w);
+
+#endif

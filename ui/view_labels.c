@@ -1,0 +1,479 @@
+/* view_labels.c: the Labels view: how the generated unimodal labels move.
+ * Mean |y_s - y_m| per modality over epochs, the distribution of
+ * y_s - y_m per epoch (bins x epochs), a samples x epochs heat map in half
+ * blocks, and the per-sample inspector (transcript, y_m, the trajectory of
+ * y_t, y_a, y_v, and the human unimodal labels where the data has them). */
+#include "config.h"
+#include "ui/app.h"
+#include "ui/fmt.h"
+#include "ui/plot.h"
+#include "train/run.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static const char *const mod_letter[3] = {"t", "a", "v"};
+
+/* Transcripts and human labels: label.csv of a dataset directory, or the
+ * synthetic dataset rebuilt in memory (its known per-modality sentiments
+ * play the human labels). */
+static void dsinfo_load(ui_app *a, const char *name)
+{
+    if (strcmp(a->dsinfo_for, name) == 0)
+        return;
+    rs_dataset_info_free(&a->dsinfo);
+    snprintf(a->dsinfo_for, sizeof a->dsinfo_for, "%s", name);
+    if (strncmp(name, "synth:", 6) == 0) {
+        dataset ds;
+        sm_err err;
+        if (run_dataset_load(&ds, name, &err) != SM_OK)
+            return;
+        rs_dataset_info *d = &a->dsinfo;
+        d->id = calloc((size_t)ds.n + 1, sizeof *d->id);
+        d->text = calloc((size_t)ds.n + 1, sizeof *d->text);
+        for (int m = 0; m < 3; m++)
+            d->ulabel[m] = malloc(((size_t)ds.n + 1) * sizeof(float));
+        bool ok = d->id && d->text && d->ulabel[0] && d->ulabel[1] && d->ulabel[2];
+        for (int i = 0; i < ds.n && ok; i++) {
+            char id[512];
+            dataset_sample_id(&ds, i, id, sizeof id);
+            d->id[i] = strdup(id);
+            d->text[i] = strdup(ds.text && ds.text[i] ? ds.text[i] : "");
+            ok = d->id[i] && d->text[i];
+            d->n = i + 1;
+            for (int m = 0; m < 3; m++)
+                d->ulabel[m][i] = ds.ulabel[m] ? ds.ulabel[m][i] : NAN;
+        }
+        d->has_ulabels = dataset_has_ulabels(&ds);
+        dataset_free(&ds);
+        if (!ok)
+            rs_dataset_info_free(d);
+        return;
+    }
+    char p[1200];
+    snprintf(p, sizeof p, "%s/label.csv", name);
+    rs_dataset_info_read(&a->dsinfo, p);
+}
+
+static int cmp_dev_desc(const void *x, const void *y, void *ud)
+{
+    const float *dev = ud;
+    float a = dev[*(const int *)x], b = dev[*(const int *)y];
+    if (isnan(a) || isnan(b))
+        return isnan(a) - isnan(b);
+    return (a < b) - (a > b);
+}
+
+static void labels_order(ui_app *a)
+{
+    const rs_labels *L = &a->labels;
+    if (a->norder != L->nsamp) {
+        free(a->order);
+        a->order = malloc(((size_t)L->nsamp + 1) * sizeof *a->order);
+        a->norder = a->order ? L->nsamp : 0;
+    }
+    if (!a->norder)
+        return;
+    float *dev = malloc((size_t)L->nsamp * sizeof *dev);
+    for (int i = 0; i < a->norder; i++)
+        a->order[i] = i;
+    if (!dev || L->nep == 0) {
+        free(dev);
+        return;
+    }
+    /* most moved samples first: |y_s - y_m| at the last epoch */
+    for (int i = 0; i < L->nsamp; i++)
+        dev[i] = fabsf(rs_labels_get(L, a->lab_mod, L->nep - 1, i) - L->ym[i]);
+    qsort_r(a->order, (size_t)a->norder, sizeof *a->order, cmp_dev_desc, dev);
+    free(dev);
+}
+
+void ui_app_labels_sync(ui_app *a)
+{
+    rs_run *run = ui_app_current_run(a);
+    if (!run) {
+        if (a->labels_run[0]) {
+            rs_labels_free(&a->labels);
+            a->labels_run[0] = '\0';
+            a->labels_version++;
+        }
+        return;
+    }
+    bool changed = false;
+    if (strcmp(a->labels_run, run->id) != 0) {
+        rs_labels_free(&a->labels);
+        snprintf(a->labels_run, sizeof a->labels_run, "%s", run->id);
+        a->lab_sample = 0;
+        a->lab_epoch = -1;
+        changed = true;
+    }
+    char p[1200];
+    snprintf(p, sizeof p, "%s/labels.csv", run->dir);
+    if (rs_labels_update(&a->labels, p))
+        changed = true;
+    const char *ds = rs_run_conf(run, "dataset", "");
+    if (*ds)
+        dsinfo_load(a, ds);
+    if (changed || a->norder != a->labels.nsamp) {
+        int keep = a->lab_sample;
+        labels_order(a);
+        a->lab_sample = keep < a->labels.nsamp ? keep : 0;
+        a->labels_version++;
+    }
+}
+
+static float human_label(const ui_app *a, int m, int i)
+{
+    if (!a->dsinfo.has_ulabels || i < 0 || i >= a->labels.nsamp)
+        return NAN;
+    int row = a->labels.row[i];
+    return row >= 0 && row < a->dsinfo.n ? a->dsinfo.ulabel[m][row] : NAN;
+}
+
+/* ---- plots as data (also exported) ---------------------------------------------- */
+
+static bool drift_plot(const ui_app *a, ui_plotdata *d)
+{
+    const rs_labels *L = &a->labels;
+    memset(d, 0, sizeof *d);
+    int n = L->nep;
+    d->buf = malloc((size_t)(n ? n : 1) * 4 * sizeof *d->buf);
+    if (!d->buf)
+        return false;
+    double *x = d->buf;
+    for (int e = 0; e < n; e++)
+        x[e] = L->epoch[e];
+    d->csv_x = x;
+    for (int m = 0; m < 3; m++) {
+        double *y = d->buf + (size_t)n * (size_t)(1 + m);
+        for (int e = 0; e < n; e++) {
+            double s = 0;
+            int k = 0;
+            for (int i = 0; i < L->nsamp; i++) {
+                float v = rs_labels_get(L, m, e, i);
+                if (!isnan(v)) {
+                    s += fabs(v - L->ym[i]);
+                    k++;
+                }
+            }
+            y[e] = k ? s / k : NAN;
+        }
+        snprintf(d->names[m], sizeof d->names[m], "|y_%s - y_m|", mod_letter[m]);
+        d->series[d->nseries++] = (ui_series){d->names[m], x, y, n, ui_series_colors[m], false, false};
+        d->csv_y[m] = y;
+        d->csv_name[m] = d->names[m];
+    }
+    d->ncsv = 3;
+    d->n = n;
+    snprintf(d->title, sizeof d->title, "mean |y_s - y_m| per modality");
+    snprintf(d->slug, sizeof d->slug, "label_drift");
+    int ce = a->lab_epoch < 0 ? n - 1 : a->lab_epoch;
+    d->plot = (ui_plot){.title = d->title, .series = d->series, .nseries = 3, .logy = a->logy, .integer_x = true,
+                        .vmark = NAN, .xcursor = ce >= 0 && ce < n ? L->epoch[ce] : NAN, .focused = false};
+    return true;
+}
+
+static bool trajectory_plot(const ui_app *a, int i, ui_plotdata *d)
+{
+    const rs_labels *L = &a->labels;
+    memset(d, 0, sizeof *d);
+    int n = L->nep;
+    d->buf = malloc((size_t)(n ? n : 1) * 4 * sizeof *d->buf);
+    if (!d->buf || i < 0 || i >= L->nsamp)
+        return false;
+    double *x = d->buf;
+    for (int e = 0; e < n; e++)
+        x[e] = L->epoch[e];
+    d->csv_x = x;
+    for (int m = 0; m < 3; m++) {
+        double *y = d->buf + (size_t)n * (size_t)(1 + m);
+        for (int e = 0; e < n; e++)
+            y[e] = rs_labels_get(L, m, e, i);
+        snprintf(d->names[m], sizeof d->names[m], "y_%s", mod_letter[m]);
+        d->series[d->nseries++] = (ui_series){d->names[m], x, y, n, ui_series_colors[m], false, false};
+        d->csv_y[m] = y;
+        d->csv_name[m] = d->names[m];
+    }
+    d->ncsv = 3;
+    d->n = n;
+    d->hlines[d->nhlines++] = (ui_hline){L->ym[i], UI_WHITE, "y_m"};
+    for (int m = 0; m < 3; m++) {
+        float h = human_label(a, m, i);
+        if (!isnan(h)) {
+            snprintf(d->names[4 + m], sizeof d->names[4 + m], "y_%s*", mod_letter[m]);
+            d->hlines[d->nhlines++] = (ui_hline){h, ui_series_colors[m], d->names[4 + m]};
+        }
+    }
+    snprintf(d->title, sizeof d->title, "u-labels of %s", L->ids[i]);
+    snprintf(d->slug, sizeof d->slug, "sample_trajectory");
+    int ce = a->lab_epoch < 0 ? n - 1 : a->lab_epoch;
+    d->plot = (ui_plot){.title = d->title, .series = d->series, .nseries = 3, .hlines = d->hlines,
+                        .nhlines = d->nhlines, .integer_x = true, .vmark = NAN,
+                        .xcursor = ce >= 0 && ce < n ? L->epoch[ce] : NAN};
+    return true;
+}
+
+/* ---- drawing ----------------------------------------------------------------------- */
+
+static double max_dev(const rs_labels *L, int m)
+{
+    double D = 0;
+    for (int e = 0; e < L->nep; e++)
+        for (int i = 0; i < L->nsamp; i++) {
+            double v = fabs(rs_labels_get(L, m, e, i) - L->ym[i]);
+            if (isfinite(v) && v > D)
+                D = v;
+        }
+    return D > 0.05 ? D : 0.05;
+}
+
+static void colour_bar(cellbuf *b, int x, int y, int w, double lo, double hi, bool diverging)
+{
+    char t[32];
+    fmt_num(t, sizeof t, lo, 6, 2);
+    x += cellbuf_text(b, x, y, -1, ui_sty(UI_GREY, UI_DEFAULT, 0), t) + 1;
+    int bw = w - 16 > 4 ? (w - 16 < 20 ? w - 16 : 20) : 4;
+    for (int i = 0; i < bw; i++)
+        cellbuf_put(b, x + i, y, b->ascii ? (uint32_t)" .:-=+*#%@"[diverging ? (int)lround(fabs(i / (bw - 1.0) - 0.5) * 18) : i * 9 / (bw - 1)]
+                                          : 0x2588,
+                    ui_sty(ui_ramp(i / (bw - 1.0), diverging), UI_DEFAULT, 0));
+    fmt_num(t, sizeof t, hi, 6, 2);
+    cellbuf_text(b, x + bw + 1, y, -1, ui_sty(UI_GREY, UI_DEFAULT, 0), t);
+}
+
+static void draw_distribution(ui_app *a, cellbuf *b, ui_rect r)
+{
+    const rs_labels *L = &a->labels;
+    char title[96];
+    snprintf(title, sizeof title, "distribution of y_%s - y_m per epoch", mod_letter[a->lab_mod]);
+    cellbuf_box(b, r, ui_sty(UI_GREY, UI_DEFAULT, 0), title);
+    ui_rect in = {r.x + 7, r.y + 1, r.w - 8, r.h - 3};
+    if (in.w < 4 || in.h < 2 || L->nep == 0)
+        return;
+    int nb = ui_heatmap_rows(b, in.h);
+    double D = max_dev(L, a->lab_mod);
+    float *mat = calloc((size_t)nb * (size_t)L->nep, sizeof *mat);
+    if (!mat)
+        return;
+    double peak = 0;
+    for (int e = 0; e < L->nep; e++) {
+        int tot = 0;
+        for (int i = 0; i < L->nsamp; i++) {
+            float v = rs_labels_get(L, a->lab_mod, e, i);
+            if (isnan(v))
+                continue;
+            double dv = v - L->ym[i];
+            /* row 0 = +D at the top */
+            int k = (int)floor((D - dv) / (2 * D) * nb);
+            k = k < 0 ? 0 : k >= nb ? nb - 1 : k;
+            mat[(size_t)k * (size_t)L->nep + (size_t)e] += 1;
+            tot++;
+        }
+        for (int k = 0; k < nb && tot; k++) {
+            float *c = &mat[(size_t)k * (size_t)L->nep + (size_t)e];
+            *c /= (float)tot;
+            if (*c > peak)
+                peak = *c;
+        }
+    }
+    for (size_t k = 0; k < (size_t)nb * (size_t)L->nep; k++)
+        if (mat[k] == 0)
+            mat[k] = NAN;   /* empty bins stay blank */
+    ui_heatmap_draw(b, in, mat, nb, L->nep, 0, 0, peak > 0 ? peak : 1, false, -1);
+    free(mat);
+    char t[16];
+    fmt_num(t, sizeof t, D, 6, 2);
+    cellbuf_printf(b, r.x + 1, in.y, 6, ui_sty(UI_GREY, UI_DEFAULT, 0), "+%s", t);
+    cellbuf_text(b, r.x + 1, in.y + in.h / 2, 6, ui_sty(UI_GREY, UI_DEFAULT, 0), "     0");
+    cellbuf_printf(b, r.x + 1, in.y + in.h - 1, 6, ui_sty(UI_GREY, UI_DEFAULT, 0), "-%s", t);
+    int ce = a->lab_epoch < 0 ? L->nep - 1 : a->lab_epoch;
+    int cx = in.x + (int)((ce + 0.5) * in.w / L->nep);
+    cellbuf_put(b, cx, in.y + in.h, b->ascii ? '^' : 0x25B2, ui_sty(UI_YELLOW, UI_DEFAULT, UI_BOLD));
+    cellbuf_printf(b, in.x, in.y + in.h, cx - in.x - 1, ui_sty(UI_GREY, UI_DEFAULT, 0), "epoch %d", L->epoch[0]);
+    cellbuf_printf(b, cx + 2, in.y + in.h, in.x + in.w - cx - 2, ui_sty(UI_YELLOW, UI_DEFAULT, 0), "epoch %d",
+                   L->epoch[ce]);
+}
+
+static void draw_heatmap(ui_app *a, cellbuf *b, ui_rect r)
+{
+    const rs_labels *L = &a->labels;
+    char title[96];
+    snprintf(title, sizeof title, "y_%s - y_m: samples x epochs (most moved first)", mod_letter[a->lab_mod]);
+    cellbuf_box(b, r, ui_sty(UI_GREY, UI_DEFAULT, 0), title);
+    ui_rect in = {r.x + 1, r.y + 1, r.w - 2, r.h - 3};
+    if (in.w < 4 || in.h < 1 || !L->nsamp || !L->nep)
+        return;
+    int per = b->ascii ? 1 : 2;
+    int visible = in.h * per;
+    int pos = 0;
+    for (int k = 0; k < a->norder; k++)
+        if (a->order[k] == a->lab_sample)
+            pos = k;
+    if (pos < a->lab_top)
+        a->lab_top = pos - pos % per;
+    if (pos >= a->lab_top + visible)
+        a->lab_top = pos - visible + per - (pos - visible + per) % per;
+    if (a->lab_top < 0)
+        a->lab_top = 0;
+    float *mat = malloc((size_t)visible * (size_t)L->nep * sizeof *mat);
+    if (!mat)
+        return;
+    for (int k = 0; k < visible; k++)
+        for (int e = 0; e < L->nep; e++) {
+            int o = a->lab_top + k;
+            float v = NAN;
+            if (o < a->norder) {
+                int i = a->order[o];
+                v = rs_labels_get(L, a->lab_mod, e, i) - L->ym[i];
+            }
+            mat[(size_t)k * (size_t)L->nep + (size_t)e] = v;
+        }
+    double D = max_dev(L, a->lab_mod);
+    ui_heatmap_draw(b, in, mat, visible, L->nep, 0, -D, D, true, pos - a->lab_top);
+    free(mat);
+    a->list_hit = (ui_rect){in.x, in.y, in.w, in.h};
+    a->list_first = a->lab_top;   /* per cell row: the click lands on the upper sample */
+    colour_bar(b, in.x, in.y + in.h, in.w, -D, D, true);
+    cellbuf_printf(b, in.x + in.w - 16, in.y + in.h, 16, ui_sty(UI_GREY, UI_DEFAULT, 0), "%5d/%-5d", pos + 1,
+                   a->norder);
+}
+
+static void draw_inspector(ui_app *a, cellbuf *b, ui_rect r)
+{
+    const rs_labels *L = &a->labels;
+    int i = a->lab_sample;
+    cellbuf_box(b, r, ui_sty(UI_GREY, UI_DEFAULT, 0), "sample");
+    ui_rect in = {r.x + 1, r.y + 1, r.w - 2, r.h - 2};
+    if (i < 0 || i >= L->nsamp || in.w < 8 || in.h < 3)
+        return;
+    int y = in.y;
+    ui_style lab = ui_sty(UI_GREY, UI_DEFAULT, 0);
+    cellbuf_text(b, in.x, y, 5, lab, "id");
+    cellbuf_text(b, in.x + 5, y++, in.w - 5, ui_sty(UI_DEFAULT, UI_DEFAULT, UI_BOLD), L->ids[i]);
+    const char *text = ui_app_sample_text(a, i);
+    if (text && *text) {
+        /* the transcript, wrapped on up to three lines */
+        const char *s = text;
+        for (int line = 0; line < 3 && *s && y < in.y + in.h; line++) {
+            int w = in.w - 5, used = 0;
+            const char *p = s, *brk = NULL;
+            uint32_t cp;
+            int k;
+            while ((k = ui_utf8_decode(p, &cp)) > 0) {
+                int cw = ui_char_width(cp);
+                if (used + cw > w)
+                    break;
+                used += cw;
+                p += k;
+                if (cp == ' ')
+                    brk = p;
+            }
+            const char *end = *p && brk ? brk : p;
+            char buf[1024];
+            size_t len = (size_t)(end - s) < sizeof buf - 1 ? (size_t)(end - s) : sizeof buf - 1;
+            memcpy(buf, s, len);
+            buf[len] = '\0';
+            if (line == 0)
+                cellbuf_text(b, in.x, y, 5, lab, "text");
+            cellbuf_text(b, in.x + 5, y++, in.w - 5, UI_PLAIN, buf);
+            s = end;
+        }
+    }
+    int ce = a->lab_epoch < 0 ? L->nep - 1 : a->lab_epoch;
+    char t[64];
+    int x = in.x;
+    fmt_num(t, sizeof t, L->ym[i], 6, 3);
+    x += cellbuf_printf(b, x, y, in.w, UI_PLAIN, "y_m %s", t) + 2;
+    if (ce >= 0)
+        for (int m = 0; m < 3; m++) {
+            fmt_num(t, sizeof t, rs_labels_get(L, m, ce, i), 6, 3);
+            x += cellbuf_printf(b, x, y, in.x + in.w - x, ui_sty(ui_series_colors[m], UI_DEFAULT, 0), "y_%s %s",
+                                mod_letter[m], t) + 2;
+        }
+    y++;
+    if (a->dsinfo.has_ulabels) {
+        x = in.x + cellbuf_text(b, in.x, y, in.w, lab, "human ");
+        for (int m = 0; m < 3; m++) {
+            fmt_num(t, sizeof t, human_label(a, m, i), 6, 3);
+            x += cellbuf_printf(b, x, y, in.x + in.w - x, ui_sty(ui_series_colors[m], UI_DEFAULT, 0), "y_%s* %s",
+                                mod_letter[m], t) + 2;
+        }
+        y++;
+    }
+    ui_rect pr = {in.x, y, in.w, in.y + in.h - y};
+    if (pr.h >= 6) {
+        ui_plotdata d;
+        if (trajectory_plot(a, i, &d)) {
+            d.plot.no_frame = true;
+            d.plot.title = NULL;
+            ui_plot_draw(b, pr, &d.plot);
+        }
+        ui_plotdata_free(&d);
+    }
+}
+
+void ui_view_labels(ui_app *a, cellbuf *b, ui_rect r)
+{
+    rs_run *run = ui_app_current_run(a);
+    if (!run) {
+        cellbuf_text(b, r.x + 2, r.y + 1, r.w - 4, ui_sty(UI_GREY, UI_DEFAULT, 0),
+                     "No run selected: pick one in the Runs view (1).");
+        return;
+    }
+    ui_app_labels_sync(a);
+    const rs_labels *L = &a->labels;
+    if (L->nep == 0) {
+        const char *gen = rs_run_conf(run, "labels", "?");
+        cellbuf_printf(b, r.x + 2, r.y + 1, r.w - 4, ui_sty(UI_GREY, UI_DEFAULT, 0),
+                       "%s: no u-labels yet (labels = %s); they appear after the first epoch.", run->id, gen);
+        return;
+    }
+    cellbuf_printf(b, r.x, r.y, r.w, ui_sty(UI_DEFAULT, UI_DEFAULT, UI_BOLD), "%s  %d samples x %d epochs  modality %s (x)",
+                   run->id, L->nsamp, L->nep, mod_letter[a->lab_mod]);
+    ui_rect body = {r.x, r.y + 1, r.w, r.h - 1};
+    ui_rect top, bottom, left, right;
+    if (a->lab_zoom) {
+        ui_split_h(body, body.w * 3 / 5, 0, 30, &left, &right);
+        draw_heatmap(a, b, left);
+        if (right.w > 0)
+            draw_inspector(a, b, right);
+        return;
+    }
+    ui_split_v(body, body.h * 2 / 5, 0, 7, &top, &bottom);
+    if (bottom.h == 0) {
+        /* short screens: the heat map and the inspector only */
+        ui_split_h(body, body.w / 2, 0, 30, &left, &right);
+        draw_heatmap(a, b, left);
+        if (right.w)
+            draw_inspector(a, b, right);
+        return;
+    }
+    ui_split_h(top, top.w / 2, 0, 30, &left, &right);
+    ui_plotdata d;
+    if (drift_plot(a, &d))
+        ui_plot_draw(b, left, &d.plot);
+    ui_plotdata_free(&d);
+    if (right.w)
+        draw_distribution(a, b, right);
+    ui_split_h(bottom, bottom.w / 2, 0, 30, &left, &right);
+    draw_heatmap(a, b, left);
+    if (right.w)
+        draw_inspector(a, b, right);
+}
+
+/* export: the drift curves and the selected sample's trajectory */
+bool ui_labels_export(ui_app *a, const char *dir, char *msg, size_t n)
+{
+    ui_plotdata d;
+    char m1[512] = "", m2[512] = "";
+    bool ok = drift_plot(a, &d) && ui_plot_export(&d, dir, m1, sizeof m1);
+    ui_plotdata_free(&d);
+    if (ok && trajectory_plot(a, a->lab_sample, &d))
+        ok = ui_plot_export(&d, dir, m2, sizeof m2);
+    ui_plotdata_free(&d);
+    snprintf(msg, n, "%s%s%s", m1, m2[0] ? "; " : "", m2);
+    return ok;
+}
