@@ -83,4 +83,6 @@ if [ "$mode" = test ]; then
 fi
 
 build build
-exec build/selfmi --help
+# the dashboard on a terminal, else the default experiment headless with
+# its summary table
+exec build/selfmi
