@@ -12,7 +12,7 @@ export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 LC_ALL=C
 work=$(mktemp -d "${TMPDIR:-/tmp}/selfmi-bench-train-XXXXXX")
 trap 'rm -rf "$work"' EXIT
 echo "command: make bench (tests/bench/bench_train.sh)"
-echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(uname -sr)"
+echo "machine: $(getconf _NPROCESSORS_ONLN) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(uname -sr)"
 
 # epochs.csv's seconds column: mean over epochs after the first
 epoch_mean() {
