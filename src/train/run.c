@@ -97,14 +97,10 @@ static const char *const epoch_cols_mosi[] = {
     "drift_t", "drift_a", "drift_v", "ul_corr_t", "ul_corr_a", "ul_corr_v", "ul_mae_t", "ul_mae_a", "ul_mae_v",
     "floor_corr_t", "floor_corr_a", "floor_corr_v", "floor_mae_t", "floor_mae_a", "floor_mae_v",
     "dev_corr_t", "dev_corr_a", "dev_corr_v"};
-static const char *const epoch_cols_sims[] = {
-    "epoch", "seconds", "loss", "l17", "l_m", "l_t", "l_a", "l_v", "cpc_mt", "cpc_ma", "cpc_mv",
-    "task_t", "task_a", "task_v",
-    "val_mae", "val_corr", "val_acc2", "val_f1", "val_acc3", "val_acc5", "val_acc2_non0", "val_acc7",
-    "val_mae_baseline", "best_epoch", "best_val_mae", "patience", "steps",
-    "drift_t", "drift_a", "drift_v", "ul_corr_t", "ul_corr_a", "ul_corr_v", "ul_mae_t", "ul_mae_a", "ul_mae_v",
-    "floor_corr_t", "floor_corr_a", "floor_corr_v", "floor_mae_t", "floor_mae_a", "floor_mae_v",
-    "dev_corr_t", "dev_corr_a", "dev_corr_v"};
+/* SIMS runs name the six validation metric columns after the SIMS set */
+static const char *const sims_val_cols[] = {"val_acc2", "val_f1", "val_acc3", "val_acc5", "val_acc2_non0",
+                                            "val_acc7"};
+enum { VAL_FIRST = 16 };   /* index of val_acc2_has0 in epoch_cols_mosi */
 #define NEPOCH_COLS ((int)(sizeof epoch_cols_mosi / sizeof epoch_cols_mosi[0]))
 
 static const char *const label_cols[] = {"epoch", "row", "id", "y_m", "y_t", "y_a", "y_v", "r_t", "r_a", "r_v"};
@@ -290,6 +286,7 @@ sm_status run_execute(const config *cfg, const dataset *ds_in, const char *root,
 {
     run_ctx x;
     memset(&x, 0, sizeof x);
+    x.epochs.fd = x.labels.fd = -1;
     x.cfg = cfg;
     x.user = hooks;
     memset(out, 0, sizeof *out);
@@ -334,7 +331,9 @@ sm_status run_execute(const config *cfg, const dataset *ds_in, const char *root,
     if (st)
         goto done;
     x.t = &t;
-    const char *const *ecols = t.sims ? epoch_cols_sims : epoch_cols_mosi;
+    const char *ecols[NEPOCH_COLS];
+    for (int i = 0; i < NEPOCH_COLS; i++)
+        ecols[i] = t.sims && i >= VAL_FIRST && i < VAL_FIRST + 6 ? sims_val_cols[i - VAL_FIRST] : epoch_cols_mosi[i];
     if ((st = runstore_rows_init(&x.erows, ecols, NEPOCH_COLS, err)) ||
         (st = runstore_rows_init(&x.lrows, label_cols, 10, err)))
         goto done;
