@@ -176,7 +176,8 @@ static void draw_side(ui_app *a, cellbuf *b, ui_rect r, const rs_run *run, const
             double v = rs_table_get(&run->test, 0, c);
             bool pct = strncmp(nm, "acc", 3) == 0 || strncmp(nm, "f1", 2) == 0;
             fmt_num(t, sizeof t, pct ? 100 * v : v, 9, pct ? 2 : 4);
-            cellbuf_text(b, r.x, y, r.w, lab, nm);
+            /* the mean predictor's MAE, for scale */
+            cellbuf_text(b, r.x, y, 10, lab, strcmp(nm, "mae_baseline") == 0 ? "mae mean" : nm);
             cellbuf_text(b, r.x + 11, y++, r.w - 11, val, t);
         }
     }
