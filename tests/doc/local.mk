@@ -1,7 +1,7 @@
 ## tests/doc: the documentation against the program: --help and --version of
 ## every command, the manual pages (groff warnings, generated parts, every
 ## option, key and results column), the README's commands, the screenshots.
-DOC_TESTS = tests/doc/cli_help.sh tests/doc/man.sh tests/doc/readme.sh tests/doc/screenshots.sh
+DOC_TESTS = tests/doc/cli_help.sh tests/doc/man.sh tests/doc/readme.sh tests/doc/screenshots.sh tests/doc/dist.sh
 TESTS += $(DOC_TESTS)
 EXTRA_DIST += $(DOC_TESTS) scripts/readme-run.sh scripts/screenshots.sh scripts/gen-man.sh
 
