@@ -5,6 +5,8 @@
 set -u
 command -v git > /dev/null && git -C "$top_srcdir" rev-parse --is-inside-work-tree > /dev/null 2>&1 ||
     { echo "SKIP: not a git checkout"; exit 77; }
+top=$(git -C "$top_srcdir" rev-parse --show-toplevel 2>/dev/null)
+[ "$(cd "$top_srcdir" && pwd -P)" = "$(cd "$top" && pwd -P)" ] || { echo "SKIP: $top_srcdir is not the top of a git checkout"; exit 77; }
 [ -f "$top_builddir/Makefile" ] || { echo "SKIP: no Makefile"; exit 77; }
 mkdir -p "$top_builddir/tests/doc"
 work=$(mktemp -d "$top_builddir/tests/doc/work.XXXXXX") || exit 1
