@@ -24,4 +24,20 @@ void cli_print_test(FILE *f, const run_summary *s);
  * as its options (NULL = default). Prints errors; returns the exit status. */
 int cli_report_print(FILE *f, const result_set *s, const char *group_by, const char *reference, const char *format);
 
+/* ---- experiment files (cmd_exps.c) ---- */
+#define CLI_PATH_MAX 1024
+/* The folders searched for experiment files, in order: ./experiments, then
+ * $SELFMI_DATADIR/experiments (else the installed data directory's), or,
+ * when that is absent (an uninstalled build), the source tree's. Returns
+ * how many were written to dirs. */
+int cli_experiment_dirs(char dirs[][CLI_PATH_MAX], int max);
+/* name as a readable file, else NAME or NAME.conf in those folders (a name
+ * without '/'); the path into out. */
+bool cli_experiment_find(const char *name, char *out, size_t n);
+/* `selfmi --list-experiments`: every experiment file found, with its grid
+ * size and title, on stdout. */
+int cmd_list_experiments(void);
+/* `selfmi --help-keys`: the dashboard's key table on stdout. */
+int cmd_dash_keys(void);
+
 #endif

@@ -7,6 +7,7 @@
 #include "ui/app.h"
 #include "ui/engine.h"
 #include "ui/headless.h"
+#include "ui/keys.h"
 #include "ui/term.h"
 
 #include <langinfo.h>
@@ -21,7 +22,9 @@ static void dash_usage(FILE *f)
     fprintf(f,
             "Usage: selfmi [EXPERIMENT] [OPTIONS]\n"
             "\n"
-            "Opens the dashboard on an experiment file (default: experiments/default.conf):\n"
+            "Opens the dashboard on an experiment file (default: default.conf; a NAME\n"
+            "without '/' is also looked up in ./experiments and the data directory,\n"
+            "see --list-experiments):\n"
             "every run under the results root, live curves, u-label drift, the\n"
             "experiment's grid as a table, and runs compared side by side. Runs start\n"
             "from the dashboard on worker threads (n: a new run, n in the Grid view: the\n"
@@ -38,21 +41,46 @@ static void dash_usage(FILE *f)
             "  --screen FILE   headless: write the final screen to FILE\n"
             "  --size WxH      headless: the screen size (default 120x40)\n"
             "  --help          show this help and exit\n"
+            "  --version       show the version and exit\n"
             "\n"
+            "'selfmi --help-keys' lists every key of the dashboard.\n"
             "A script has lines of keys (\"jj<Enter>\", \"<Tab>\", \"/text<Enter>\") and\n"
             "commands: :resize WxH, :sleep MS, :wait-text TEXT, :wait-jobs, :dump FILE.\n");
 }
 
-/* The default experiment: ./experiments/default.conf, else the installed
- * or source tree's copy. */
-static const char *default_experiment(void)
+int cmd_dash_keys(void)
 {
-    static const char *const cand[] = {"experiments/default.conf", SELFMI_DATADIR "/experiments/default.conf",
-                                       SELFMI_SRCDIR "/experiments/default.conf"};
-    for (size_t i = 0; i < sizeof cand / sizeof cand[0]; i++)
-        if (access(cand[i], R_OK) == 0)
-            return cand[i];
-    return NULL;
+    /* one line per request, its keys in table order: the table the help
+     * screen shows, for man selfmi and scripts */
+    bool done[REQ_COUNT] = {false};
+    printf("%-16s %-30s %s\n", "KEYS", "VIEWS", "ACTION");
+    for (int i = 0; i < ui_nbindings; i++) {
+        ui_request r = ui_bindings[i].req;
+        unsigned views = ui_bindings[i].views;
+        if ((unsigned)r >= REQ_COUNT || done[r])
+            continue;
+        done[r] = true;
+        char keys[96] = "", name[32];
+        for (int k = i; k < ui_nbindings; k++) {
+            if (ui_bindings[k].req != r)
+                continue;
+            ui_key_name(ui_bindings[k].key, name, sizeof name);
+            size_t len = strlen(keys);
+            snprintf(keys + len, sizeof keys - len, "%s%s", len ? " " : "", name);
+        }
+        char vs[64] = "";
+        if ((views & VIEWS_ALL) == VIEWS_ALL) {
+            snprintf(vs, sizeof vs, "all");
+        } else {
+            for (int v = 0; v < VIEW_COUNT; v++)
+                if (views & VIEW_BIT(v)) {
+                    size_t len = strlen(vs);
+                    snprintf(vs + len, sizeof vs - len, "%s%s", len ? "," : "", ui_view_name((ui_view)v));
+                }
+        }
+        printf("%-16s %-30s %s\n", keys, vs, ui_request_help(r));
+    }
+    return 0;
 }
 
 int cmd_dash(int argc, char **argv)
@@ -103,13 +131,16 @@ int cmd_dash(int argc, char **argv)
         }
         jobs = (int)v;
     }
-    if (exp_path && access(exp_path, R_OK) != 0) {
+    char found[CLI_PATH_MAX + 300];
+    if (exp_path && !cli_experiment_find(exp_path, found, sizeof found)) {
         fprintf(stderr, "selfmi: '%s' is neither a command nor a readable experiment file\n"
-                        "Try 'selfmi --help'.\n", exp_path);
+                        "Try 'selfmi --help' or 'selfmi --list-experiments'.\n", exp_path);
         return 2;
     }
     if (!exp_path)
-        exp_path = default_experiment();
+        exp_path = cli_experiment_find("default.conf", found, sizeof found) ? found : NULL;
+    else
+        exp_path = found;
     bool headless = script || screen;
     if (!headless && (batch || !isatty(STDOUT_FILENO) || !isatty(STDIN_FILENO))) {
         if (!exp_path) {

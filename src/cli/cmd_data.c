@@ -51,7 +51,13 @@ static void info_usage(FILE *f)
                "       selfmi info synth:PRESET[:SEED]\n"
                "Checks and describes a dataset directory (or a synthetic dataset): samples\n"
                "per split, per modality the padded length L, the width D and the true\n"
-               "lengths, labels per split.\n");
+               "lengths, labels per split.\n"
+               "\n"
+               "Options:\n"
+               "  --help     show this help and exit\n"
+               "  --version  show the version and exit\n"
+               "\n"
+               "Exit status: 0 the dataset is valid, 1 it is not, 2 usage.\n");
 }
 
 int cmd_info(int argc, char **argv)
@@ -61,7 +67,11 @@ int cmd_info(int argc, char **argv)
         return 0;
     }
     if (argc != 2 || argv[1][0] == '-') {
-        info_usage(stderr);
+        if (argc >= 2 && argv[1][0] == '-')
+            fprintf(stderr, "selfmi info: unknown option '%s'\n", argv[1]);
+        else
+            fprintf(stderr, "selfmi info: expected one DIR or synth:PRESET\n");
+        fprintf(stderr, "Try 'selfmi info --help'.\n");
         return 2;
     }
     dataset ds;
@@ -140,7 +150,11 @@ static void import_usage(FILE *f)
             "  --valid-from SPLIT:FRACTION\n"
             "                      move that fraction of SPLIT's videos to valid (e.g. test:0.33)\n"
             "  --seed N            seed of that choice (default 1)\n"
-            "  --force             replace OUTDIR if it is a dataset directory\n");
+            "  --force             replace OUTDIR if it is a dataset directory\n"
+            "  --help              show this help and exit\n"
+            "  --version           show the version and exit\n"
+            "\n"
+            "Exit status: 0 written, 1 the input or the output failed, 2 usage.\n");
 }
 
 int cmd_import_csv(int argc, char **argv)
@@ -189,18 +203,18 @@ int cmd_import_csv(int argc, char **argv)
             fprintf(stderr, "selfmi: %s needs a value\n", argv[i]);
             return 2;
         } else if (argv[i][0] == '-' && argv[i][1]) {
-            fprintf(stderr, "selfmi: import csv: unknown option '%s'\n", argv[i]);
-            import_usage(stderr);
+            fprintf(stderr, "selfmi import csv: unknown option '%s'\nTry 'selfmi import csv --help'.\n", argv[i]);
             return 2;
         } else if (npos < 2) {
             pos[npos++] = argv[i];
         } else {
-            import_usage(stderr);
+            fprintf(stderr, "selfmi import csv: '%s' is extra: expected FILE OUTDIR\n"
+                            "Try 'selfmi import csv --help'.\n", argv[i]);
             return 2;
         }
     }
     if (npos != 2) {
-        import_usage(stderr);
+        fprintf(stderr, "selfmi import csv: expected FILE OUTDIR\nTry 'selfmi import csv --help'.\n");
         return 2;
     }
     int from = -1;
@@ -273,7 +287,11 @@ static void synth_usage(FILE *f)
             "\n"
             "  --preset NAME   small (tests), mosi (MOSI's sizes), sims (SIMS-like); default small\n"
             "  --seed N        generator seed (default 1); the same seed gives the same files\n"
-            "  --force         replace OUTDIR if it is a dataset directory\n");
+            "  --force         replace OUTDIR if it is a dataset directory\n"
+            "  --help          show this help and exit\n"
+            "  --version       show the version and exit\n"
+            "\n"
+            "Exit status: 0 written, 1 the output failed, 2 usage.\n");
 }
 
 int cmd_synth(int argc, char **argv)
@@ -300,18 +318,18 @@ int cmd_synth(int argc, char **argv)
             fprintf(stderr, "selfmi: %s needs a value\n", argv[i]);
             return 2;
         } else if (argv[i][0] == '-' && argv[i][1]) {
-            fprintf(stderr, "selfmi: synth: unknown option '%s'\n", argv[i]);
-            synth_usage(stderr);
+            fprintf(stderr, "selfmi synth: unknown option '%s'\nTry 'selfmi synth --help'.\n", argv[i]);
             return 2;
         } else if (!outdir) {
             outdir = argv[i];
         } else {
-            synth_usage(stderr);
+            fprintf(stderr, "selfmi synth: one OUTDIR only ('%s' is extra)\nTry 'selfmi synth --help'.\n",
+                    argv[i]);
             return 2;
         }
     }
     if (!outdir) {
-        synth_usage(stderr);
+        fprintf(stderr, "selfmi synth: missing OUTDIR\nTry 'selfmi synth --help'.\n");
         return 2;
     }
     if (!synth_preset_find(preset)) {

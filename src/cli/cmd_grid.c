@@ -31,7 +31,8 @@ static void grid_usage(FILE *f)
     fprintf(f,
             "Usage: selfmi grid EXPERIMENT [OPTIONS]\n"
             "\n"
-            "Expands the experiment's grid (man 5 selfmi-experiment) and trains every\n"
+            "Expands the experiment's grid (man 5 selfmi-experiment; a NAME without '/'\n"
+            "is also looked up in ./experiments and the data directory) and trains every\n"
             "point on N worker threads in this process, one single-threaded run per\n"
             "worker; each run gives exactly what 'selfmi train' gives for its\n"
             "configuration. Runs already done with the same configuration are skipped;\n"
@@ -52,6 +53,7 @@ static void grid_usage(FILE *f)
             "                    [report] section)\n"
             "  --quiet           no progress lines\n"
             "  --help            show this help and exit\n"
+            "  --version         show the version and exit\n"
             "\n"
             "Exit status: 0 every run is done, 1 some run failed or was cancelled,\n"
             "2 usage or bad input, 130 interrupted.\n");
@@ -281,6 +283,9 @@ int cmd_grid(int argc, char **argv)
         free(sets);
         return 2;
     }
+    char found[CLI_PATH_MAX + 300];
+    if (cli_experiment_find(target, found, sizeof found))
+        target = found;
     experiment e;
     sm_err err;
     sm_err_clear(&err);

@@ -15,6 +15,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#define HINT "Try 'selfmi import mmsa --help'.\n"
+
 static void usage(FILE *f)
 {
     fprintf(f,
@@ -28,6 +30,7 @@ static void usage(FILE *f)
             "Options:\n"
             "  -q, --quiet  do not print notes (ignored keys, replaced values)\n"
             "  --help       show this help and exit\n"
+            "  --version    show the version and exit\n"
             "\n"
             "Exit status: 0 done, 1 the output could not be written, 2 usage or bad input.\n");
 }
@@ -95,8 +98,7 @@ int cmd_import_mmsa(int argc, char **argv)
                 ops[nops++] = argv[i];
             }
         } else if (a[0] == '-' && a[1]) {
-            fprintf(stderr, "selfmi: import mmsa: unknown option '%s'\n", a);
-            usage(stderr);
+            fprintf(stderr, "selfmi import mmsa: unknown option '%s'\n%s", a, HINT);
             return 2;
         } else {
             if (nops == 2)
@@ -105,8 +107,7 @@ int cmd_import_mmsa(int argc, char **argv)
         }
     }
     if (nops != 2) {
-        fprintf(stderr, "selfmi: import mmsa: expected FILE.pkl and OUTDIR\n");
-        usage(stderr);
+        fprintf(stderr, "selfmi import mmsa: expected FILE.pkl and OUTDIR\n%s", HINT);
         return 2;
     }
     const char *file = ops[0];
@@ -169,7 +170,6 @@ int cmd_import_mmsa(int argc, char **argv)
     return 0;
 
 too_many:
-    fprintf(stderr, "selfmi: import mmsa: too many operands\n");
-    usage(stderr);
+    fprintf(stderr, "selfmi import mmsa: too many operands\n%s", HINT);
     return 2;
 }

@@ -29,6 +29,7 @@ static void report_usage(FILE *f)
             "                    mi; several keys: values separated by ' / ')\n"
             "  --format F        table (default), md, latex, csv or json\n"
             "  --help            show this help and exit\n"
+            "  --version         show the version and exit\n"
             "\n"
             "Exit status: 0 a report was written, 2 usage or bad input.\n");
 }

@@ -19,8 +19,9 @@ static void usage(FILE *f)
             "\n"
             "Multimodal sentiment analysis: trains Self-MI and its baselines.\n"
             "\n"
-            "Without a command: the dashboard on EXPERIMENT (default\n"
-            "experiments/default.conf); 'selfmi --help-dashboard' lists its options.\n"
+            "Without a command: the dashboard on EXPERIMENT (default: default.conf from\n"
+            "./experiments or the data directory); 'selfmi --help-dashboard' lists its\n"
+            "options, 'selfmi --help-keys' its keys.\n"
             "\n"
             "Commands:\n"
             "  train EXPERIMENT|DATASET       one training run, no dashboard\n"
@@ -32,10 +33,22 @@ static void usage(FILE *f)
             "  synth [opts] OUTDIR            write a synthetic dataset\n"
             "\n"
             "Options:\n"
-            "  --help       show this help and exit\n"
-            "  --version    show the version and exit\n"
+            "  --list-experiments  list the experiment files found (./experiments, the\n"
+            "                      data directory) with their titles and exit\n"
+            "  --help-dashboard    the dashboard's options\n"
+            "  --help-keys         the dashboard's keys\n"
+            "  --help              show this help and exit\n"
+            "  --version           show the version and exit\n"
             "\n"
-            "'selfmi COMMAND --help' describes each command.\n");
+            "'selfmi COMMAND --help' describes each command; 'man selfmi' all of them.\n");
+}
+
+static void version(void)
+{
+    printf("selfmi (selfmi) %s\n"
+           "Self-MI multimodal sentiment analysis on a CPU: training, grids, reports\n"
+           "and a terminal dashboard.\n",
+           PACKAGE_VERSION);
 }
 
 static int cmd_import(int argc, char **argv)
@@ -46,11 +59,22 @@ static int cmd_import(int argc, char **argv)
         return cmd_import_mmsa(argc - 1, argv + 1);
     if (argc >= 2 && strcmp(argv[1], "--help") == 0) {
         printf("Usage: selfmi import csv FILE OUTDIR [OPTIONS]\n"
-               "       selfmi import mmsa FILE.pkl OUTDIR\n"
+               "       selfmi import mmsa [OPTIONS] FILE.pkl OUTDIR\n"
+               "\n"
+               "Makes a dataset directory from utterance-level features in a CSV file or\n"
+               "from an MMSA feature pickle.\n"
+               "\n"
+               "Options:\n"
+               "  --help     show this help and exit\n"
+               "  --version  show the version and exit\n"
+               "\n"
                "'selfmi import csv --help' and 'selfmi import mmsa --help' describe each.\n");
         return 0;
     }
-    fprintf(stderr, "selfmi import: expected 'csv' or 'mmsa'\nTry 'selfmi import --help'.\n");
+    if (argc < 2)
+        fprintf(stderr, "selfmi import: missing 'csv' or 'mmsa'\nTry 'selfmi import --help'.\n");
+    else
+        fprintf(stderr, "selfmi import: '%s': expected 'csv' or 'mmsa'\nTry 'selfmi import --help'.\n", argv[1]);
     return 2;
 }
 
@@ -80,14 +104,21 @@ int main(int argc, char **argv)
         char *hv[] = {argv[0], "--help", NULL};
         return cmd_dash(2, hv);
     }
-    if (strcmp(argv[1], "--version") == 0) {
-        printf("selfmi (selfmi) %s\n", PACKAGE_VERSION);
-        return 0;
-    }
+    if (strcmp(argv[1], "--help-keys") == 0)
+        return cmd_dash_keys();
+    if (strcmp(argv[1], "--list-experiments") == 0)
+        return cmd_list_experiments();
     if (strcmp(argv[1], "--help") == 0) {
         usage(stdout);
         return 0;
     }
+    /* --version anywhere before "--" (GNU): for selfmi and every command;
+     * --help is each command's own */
+    for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+        if (strcmp(argv[i], "--version") == 0) {
+            version();
+            return 0;
+        }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (strcmp(argv[1], commands[i].name) == 0)
             return commands[i].fn(argc - 1, argv + 1);

@@ -1,0 +1,152 @@
+/* cmd_exps.c: where selfmi finds experiment files: ./experiments, the
+ * data directory ($SELFMI_DATADIR, else the installed one), and the source
+ * tree of an uninstalled build; `selfmi --list-experiments`. */
+#include "config.h"
+#include "cli/cli.h"
+#include "exp/expfile.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* The data directory: $SELFMI_DATADIR when set, else the installed one. */
+static const char *data_dir(void)
+{
+    const char *d = getenv("SELFMI_DATADIR");
+    return d && *d ? d : SELFMI_DATADIR;
+}
+
+int cli_experiment_dirs(char dirs[][CLI_PATH_MAX], int max)
+{
+    int n = 0;
+    if (n < max)
+        snprintf(dirs[n++], CLI_PATH_MAX, "experiments");
+    char inst[CLI_PATH_MAX];
+    snprintf(inst, sizeof inst, "%s/experiments", data_dir());
+    bool have_inst = access(inst, R_OK | X_OK) == 0;
+    if (have_inst && n < max)
+        snprintf(dirs[n++], CLI_PATH_MAX, "%s", inst);
+    /* an uninstalled build: the source tree's copies */
+    if (!have_inst && n < max)
+        snprintf(dirs[n++], CLI_PATH_MAX, "%s/experiments", SELFMI_SRCDIR);
+    return n;
+}
+
+bool cli_experiment_find(const char *name, char *out, size_t n)
+{
+    if (access(name, R_OK) == 0) {
+        snprintf(out, n, "%s", name);
+        return true;
+    }
+    if (!*name || strchr(name, '/'))
+        return false;
+    char dirs[3][CLI_PATH_MAX];
+    int nd = cli_experiment_dirs(dirs, 3);
+    size_t len = strlen(name);
+    bool has_ext = len > 5 && strcmp(name + len - 5, ".conf") == 0;
+    for (int i = 0; i < nd; i++) {
+        char p[2 * CLI_PATH_MAX];
+        int k = snprintf(p, sizeof p, "%s/%s%s", dirs[i], name, has_ext ? "" : ".conf");
+        if (k > 0 && (size_t)k < sizeof p && (size_t)k < n && access(p, R_OK) == 0) {
+            snprintf(out, n, "%s", p);
+            return true;
+        }
+    }
+    return false;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int cmd_list_experiments(void)
+{
+    char dirs[3][CLI_PATH_MAX];
+    int nd = cli_experiment_dirs(dirs, 3);
+    char **seen = NULL;
+    int nseen = 0, cap = 0, listed = 0, rc = 0;
+    for (int i = 0; i < nd; i++) {
+        DIR *d = opendir(dirs[i]);
+        if (!d)
+            continue;
+        char **names = NULL;
+        int nn = 0, ncap = 0;
+        struct dirent *de;
+        while ((de = readdir(d)) != NULL) {
+            size_t len = strlen(de->d_name);
+            if (len <= 5 || de->d_name[0] == '.' || strcmp(de->d_name + len - 5, ".conf") != 0)
+                continue;
+            if (nn == ncap) {
+                ncap = ncap ? 2 * ncap : 16;
+                char **t = realloc(names, (size_t)ncap * sizeof *t);
+                if (!t)
+                    break;
+                names = t;
+            }
+            if (!(names[nn] = strdup(de->d_name)))
+                break;
+            nn++;
+        }
+        closedir(d);
+        if (nn)
+            qsort(names, (size_t)nn, sizeof *names, cmp_str);
+        bool header = false;
+        for (int k = 0; k < nn; k++) {
+            bool dup = false;
+            for (int s = 0; s < nseen && !dup; s++)
+                dup = strcmp(seen[s], names[k]) == 0;
+            if (dup) {   /* ./experiments shadows the data directory */
+                free(names[k]);
+                continue;
+            }
+            if (!header) {
+                printf("%s%s:\n", listed ? "\n" : "", dirs[i]);
+                header = true;
+            }
+            char path[2 * CLI_PATH_MAX];
+            if (snprintf(path, sizeof path, "%s/%s", dirs[i], names[k]) >= (int)sizeof path) {
+                free(names[k]);
+                continue;
+            }
+            experiment e;
+            sm_err err;
+            sm_err_clear(&err);
+            size_t len = strlen(names[k]);
+            names[k][len - 5] = '\0';
+            if (exp_load(&e, path, &err) == SM_OK) {
+                long g = exp_grid_size(&e);
+                char runs[32];
+                snprintf(runs, sizeof runs, "%ld run%s", g, g == 1 ? "" : "s");
+                printf("  %-22s %-9s %s\n", names[k], runs, e.title[0] ? e.title : "(no title)");
+                exp_free(&e);
+            } else {
+                fprintf(stderr, "selfmi: %s\n", err.msg);
+                rc = 1;
+            }
+            names[k][len - 5] = '.';
+            listed++;
+            if (nseen == cap) {
+                cap = cap ? 2 * cap : 32;
+                char **t = realloc(seen, (size_t)cap * sizeof *t);
+                if (!t) {
+                    free(names[k]);
+                    continue;
+                }
+                seen = t;
+            }
+            seen[nseen++] = names[k];
+        }
+        free(names);
+    }
+    for (int s = 0; s < nseen; s++)
+        free(seen[s]);
+    free(seen);
+    if (!listed) {
+        fprintf(stderr, "selfmi: no experiment files in ./experiments or %s/experiments\n", data_dir());
+        return 1;
+    }
+    return rc;
+}
