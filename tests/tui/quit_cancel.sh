@@ -25,7 +25,11 @@ wait_for "AFTER-DASH rc=0" 20
 wait_for "STTY:"
 screen | grep -qx "STTY:icanon" || fail "the terminal was left in raw mode"
 grep -qx cancelled res/*/status || fail "status is not cancelled: $(cat res/*/status)"
-T kill-session -t dash
+# the server exits with its last session: wait until it has gone, or the
+# next new-session may reach the dying server
+T kill-server
+deadline=$(( $(date +%s) + 10 ))
+while T ls >/dev/null 2>&1 && [ "$(date +%s)" -le "$deadline" ]; do sleep 0.05; done
 # reopening shows the past run from disk
 start_dash 100 30 exp.conf --results res --jobs 1
 wait_for "cancelled"
