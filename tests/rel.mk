@@ -14,3 +14,12 @@ tests_fuzz_fuzz_expfile_SOURCES = tests/fuzz/fuzz_expfile.c
 tests_fuzz_fuzz_expfile_LDADD = $(ENGINE_LIBS)
 tests_fuzz_fuzz_expfile_LDFLAGS = -pthread $(FUZZ_LDFLAGS)
 endif
+
+## tests
+TESTS += tests/unit/test_resume tests/cli/rel_resume.sh tests/cli/rel_crash.sh tests/cli/rel_diverge_grid.sh \
+	tests/cli/rel_disk.sh tests/cli/rel_two_grids.sh
+check_PROGRAMS += tests/unit/test_resume
+tests_unit_test_resume_SOURCES = tests/unit/test_resume.c
+tests_unit_test_resume_LDADD = $(ENGINE_LIBS)
+EXTRA_DIST += tests/cli/rel_resume.sh tests/cli/rel_crash.sh tests/cli/rel_diverge_grid.sh tests/cli/rel_disk.sh \
+	tests/cli/rel_two_grids.sh tests/cli/rel_check_dir.py
