@@ -21,8 +21,10 @@ grep -q "$work/file" "$work/e1" || fail "the path is not named: $(cat "$work/e1"
 # the file size limit: labels.csv outgrows it mid-run
 ( ulimit -f 40 && "$SELFMI" train "$@" --out "$work/fsize" --run-id r > /dev/null 2> "$work/e2" ); rc=$?
 [ $rc -eq 1 ] || fail "file size limit: exit $rc: $(cat "$work/e2")"
-grep -q "/fsize/r/labels.csv: append failed" "$work/e2" || fail "file size limit message: $(cat "$work/e2")"
-case "$(cat "$work/fsize/r/status")" in "failed: "*"append failed"*) ;; *) fail "status: $(cat "$work/fsize/r/status")";; esac
+grep -q "/fsize/r/[a-z.]*: \(append\|write\) failed" "$work/e2" || fail "file size limit message: $(cat "$work/e2")"
+case "$(cat "$work/fsize/r/status")" in "failed: "*" failed"*) ;; *) fail "status: $(cat "$work/fsize/r/status")";; esac
+ls -a "$work/fsize/r" | grep -q '\.tmp\.' && fail "a temporary file was left behind"
+echo "file size limit: $(cat "$work/e2")"
 check "$work/fsize"
 
 if ! unshare -m true 2> /dev/null; then
