@@ -361,8 +361,8 @@ static bool read_done(const char *dir, job_info *info)
 /* JOB_SKIPPED when <root>/<run_id> holds a finished run of this very
  * configuration (its metrics in info) or a run another process or thread
  * is running (reason "running elsewhere"); an interrupted run of this
- * configuration stays to be resumed by the worker; anything else there is
- * moved aside and the job is queued. The run's lock is held while looking,
+ * configuration, or a directory without a status yet, stays for the
+ * worker; anything else there is moved aside and the job is queued. The run's lock is held while looking,
  * so nobody starts it meanwhile. */
 static sm_status check_existing(queue *q, const config *cfg, job_info *info, sm_err *err)
 {
@@ -395,9 +395,11 @@ static sm_status check_existing(queue *q, const config *cfg, job_info *info, sm_
     if (same && has_status && state == RUN_DONE && read_done(dir, info)) {
         info->state = JOB_SKIPPED;
         copy_text(info->dir, sizeof info->dir, dir);
-    } else if (!(same && has_status && state == RUN_RUNNING)) {
+    } else if (has_status && !(same && state == RUN_RUNNING)) {
         st = run_move_aside(q->root, info->run_id, err);
     }
+    /* no status yet: a directory another process has just created and is
+     * about to lock; the worker's run_start sorts it out under the lock */
     runstore_lock_release(&lk);
     return st;
 }
