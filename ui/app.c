@@ -120,6 +120,9 @@ bool ui_app_update(ui_app *a, bool refresh_disk)
         uint64_t v = a->be.version(a->be.ud);
         if (v != a->jobs_version || !a->jobs) {
             a->jobs_version = v;
+            int failed_before = 0;
+            for (int i = 0; i < a->njobs; i++)
+                failed_before += a->jobs[i].state == JOB_FAILED;
             for (;;) {
                 int n = a->be.snapshot(a->be.ud, a->jobs, a->cap_jobs);
                 if (n <= a->cap_jobs) {
@@ -131,6 +134,24 @@ bool ui_app_update(ui_app *a, bool refresh_disk)
                     break;
                 a->jobs = j;
                 a->cap_jobs = n + 16;
+            }
+            /* a run that just failed (diverged, disk full, unwritable
+             * results) is named in the status line; the others go on */
+            int failed_after = 0, last = -1;
+            for (int i = 0; i < a->njobs; i++)
+                if (a->jobs[i].state == JOB_FAILED) {
+                    failed_after++;
+                    last = i;
+                }
+            if (failed_after > failed_before && last >= 0) {
+                /* the reason without the run directory's path, which the
+                 * run id already names */
+                const job_info *j = &a->jobs[last];
+                const char *why = j->reason;
+                size_t dl = strlen(j->dir);
+                if (dl && strncmp(why, j->dir, dl) == 0 && why[dl] == '/')
+                    why += dl + 1;
+                ui_app_message(a, true, "%s failed: %s", j->run_id, why);
             }
             changed = true;
             refresh_disk = true;   /* a job moved: its files did too */

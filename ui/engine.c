@@ -191,9 +191,17 @@ static int start_rerun(ui_engine *e, const char *dir, char *msg, size_t n)
         fclose(f);
     }
     /* a failed or cancelled run is redone in place (the queue moves the old
-     * directory aside); a finished one gets a new id beside it */
+     * directory aside), an interrupted one (running, its lock free) resumes
+     * in place from its checkpoint; a finished or really running one gets
+     * a new id beside it */
     snprintf(id, sizeof id, "%.200s", base);
-    if (strncmp(status, "done", 4) == 0 || strncmp(status, "running", 7) == 0)
+    char root[2048];
+    snprintf(root, sizeof root, "%.*s", (int)(base - dir), dir);
+    runstore rs;
+    run_state state;
+    bool interrupted = runstore_open(&rs, base > dir ? root : ".", base, &err) == SM_OK &&
+                       runstore_state(&rs, &state, NULL, 0, &err) == SM_OK && state == RUN_INTERRUPTED;
+    if (!interrupted && (strncmp(status, "done", 4) == 0 || strncmp(status, "running", 7) == 0))
         for (int k = 2; k < 10000; k++) {
             snprintf(id, sizeof id, "%.200s-r%d", base, k);
             if (!id_taken(e, id))

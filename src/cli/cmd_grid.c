@@ -204,7 +204,9 @@ static const char *state_name(job_state s)
 static void print_finished(const job_info *j, const grid_run *r, int k, int n)
 {
     fprintf(stderr, "[%d/%d] %-9s %s", k, n, state_name(j->state), r->label[0] ? r->label : r->id);
-    if (j->state == JOB_DONE || j->state == JOB_SKIPPED) {
+    if (j->state == JOB_SKIPPED && j->reason[0]) {
+        fprintf(stderr, ": %s", j->reason); /* running elsewhere */
+    } else if (j->state == JOB_DONE || j->state == JOB_SKIPPED) {
         const metrics *m = &j->test;
         if (j->sims)
             fprintf(stderr, "  MAE %.4f Corr %.4f Acc2 %.2f F1 %.2f", m->mae, m->corr, 100 * m->acc2, 100 * m->f1);

@@ -5,6 +5,7 @@
 #include "exp/expfile.h"
 
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@ static void train_usage(FILE *f)
 {
     fprintf(f,
             "Usage: selfmi train EXPERIMENT|DATASET [OPTIONS]\n"
+            "       selfmi train --resume RUNDIR [--quiet]\n"
             "\n"
             "Trains one run without the dashboard and writes its results directory.\n"
             "EXPERIMENT is a configuration file (key = value lines, as run.conf);\n"
@@ -28,6 +30,9 @@ static void train_usage(FILE *f)
             "  --out DIR         results root (default results)\n"
             "  --run-id ID       the run directory's name (default: derived from the\n"
             "                    configuration)\n"
+            "  --resume RUNDIR   continue an interrupted (or failed, or cancelled) run\n"
+            "                    from its last checkpoint, with its own run.conf; it\n"
+            "                    ends as the run would have ended uninterrupted\n"
             "  --quiet           no progress lines\n"
             "  --keys            list every configuration key and exit\n"
             "  --help            show this help and exit\n"
@@ -48,6 +53,7 @@ typedef struct {
     bool quiet;
     bool sims;
     int early_stop;
+    int kill_epoch;   /* SELFMI_TEST_KILL_EPOCH: die by SIGKILL once this epoch's rows are logged */
 } progress;
 
 static void fmt_num(char *buf, size_t n, double v, const char *fmt)
@@ -61,6 +67,10 @@ static void fmt_num(char *buf, size_t n, double v, const char *fmt)
 static void print_epoch(void *ud, const epoch_record *e)
 {
     progress *p = ud;
+    /* the crash tests' kill: after the epoch's log rows, before its
+     * checkpoint, the worst moment for a resume */
+    if (p->kill_epoch > 0 && e->epoch == p->kill_epoch)
+        raise(SIGKILL);
     if (p->quiet)
         return;
     char corr[16];
@@ -175,9 +185,48 @@ void cli_print_test(FILE *f, const run_summary *s)
     }
 }
 
+/* selfmi train --resume RUNDIR */
+static int resume(const char *dir, progress *prog)
+{
+    config c;
+    sm_err err;
+    sm_err_clear(&err);
+    char path[2048];
+    snprintf(path, sizeof path, "%s/run.conf", dir);
+    config_defaults(&c, PRESET_MOSI);
+    if (config_read_file(&c, path, &err)) {
+        fprintf(stderr, "selfmi train: --resume: %s\n", err.msg);
+        return 2;
+    }
+    prog->early_stop = c.early_stop;
+    prog->sims = c.metrics == METRICS_SIMS;
+    dataset ds;
+    if (run_dataset_load(&ds, c.dataset, &err)) {
+        fprintf(stderr, "selfmi train: --resume %s: %s\n", dir, err.msg);
+        return 2;
+    }
+    float H = c.label_bound > 0 ? c.label_bound : dataset_label_bound(&ds);
+    prog->sims = c.metrics == METRICS_SIMS || (c.metrics == METRICS_AUTO && H <= 1.0f);
+    run_hooks hooks = {.ud = prog, .on_start = print_start, .on_epoch = print_epoch};
+    run_summary sum;
+    sm_status st = run_resume(dir, &ds, &hooks, &sum, &err);
+    dataset_free(&ds);
+    if (st) {
+        fprintf(stderr, "selfmi train: %s\n", err.msg);
+        return sum.resumed ? 1 : 2;
+    }
+    if (!prog->quiet)
+        fprintf(stderr, "resumed from the checkpoint of epoch %d\n", sum.resumed_epoch);
+    cli_print_test(stdout, &sum);
+    if (!prog->quiet)
+        fprintf(stderr, "results in %s\n", sum.dir);
+    return 0;
+}
+
 int cmd_train(int argc, char **argv)
 {
     const char *target = NULL, *preset = NULL, *seed = NULL, *out = "results", *run_id = NULL;
+    const char *resume_dir = NULL;
     char **sets = calloc((size_t)argc + 1, sizeof *sets);
     int nsets = 0;
     progress prog = {0};
@@ -206,6 +255,8 @@ int cmd_train(int argc, char **argv)
             out = ARG("--out");
         } else if (strcmp(a, "--run-id") == 0 && i + 1 < argc) {
             run_id = ARG("--run-id");
+        } else if (strcmp(a, "--resume") == 0 && i + 1 < argc) {
+            resume_dir = ARG("--resume");
         } else if (a[0] == '-' && a[1] == '-') {
             fprintf(stderr, "selfmi train: unknown or incomplete option '%s'\nTry 'selfmi train --help'.\n", a);
             free(sets);
@@ -218,6 +269,17 @@ int cmd_train(int argc, char **argv)
             return 2;
         }
 #undef ARG
+    }
+    const char *kill = getenv("SELFMI_TEST_KILL_EPOCH");
+    prog.kill_epoch = kill ? atoi(kill) : 0;
+    if (resume_dir) {
+        free(sets);
+        if (target || nsets || preset || seed || run_id) {
+            fprintf(stderr, "selfmi train: --resume takes the run's own configuration: no EXPERIMENT, DATASET, "
+                            "--set, --preset, --seed or --run-id with it\n");
+            return 2;
+        }
+        return resume(resume_dir, &prog);
     }
     if (!target) {
         fprintf(stderr, "selfmi train: missing EXPERIMENT or DATASET\nTry 'selfmi train --help'.\n");

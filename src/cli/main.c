@@ -7,6 +7,7 @@
 #include "tensor/tensor.h"
 
 #include <locale.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -98,6 +99,9 @@ int main(int argc, char **argv)
      * decimal point whatever the locale */
     setlocale(LC_CTYPE, "");
     blas_single_thread();
+    /* a file size limit makes write() fail with EFBIG, reported like a
+     * full disk, instead of killing the process mid-run */
+    signal(SIGXFSZ, SIG_IGN);
     if (argc < 2)
         return cmd_dash(argc, argv);
     if (strcmp(argv[1], "--help-dashboard") == 0) {

@@ -139,10 +139,14 @@ static void free_axis(exp_axis *a)
 
 static sm_status axis_push(exp_axis *a, const char *v, sm_err *err)
 {
-    char **nv = sm_realloc(a->values, (size_t)a->n + 1, sizeof *nv, err);
-    if (!nv)
-        return SM_ENOMEM;
-    a->values = nv;
+    /* capacity: the next power of two, so a long range grows in
+     * logarithmically many steps */
+    if ((a->n & (a->n - 1)) == 0) {
+        char **nv = sm_realloc(a->values, a->n ? (size_t)a->n * 2 : 1, sizeof *nv, err);
+        if (!nv)
+            return SM_ENOMEM;
+        a->values = nv;
+    }
     a->values[a->n] = sm_strdup(v, err);
     if (!a->values[a->n])
         return SM_ENOMEM;
@@ -358,6 +362,9 @@ sm_status exp_parse(experiment *e, const char *text, size_t len, const char *pat
             snprintf(a->key, sizeof a->key, "%s", key);
             a->line = lineno;
             st = parse_axis(e, a, key, value, where, lineno, err);
+            if (st == SM_OK && exp_grid_size(e) > EXP_GRID_MAX)
+                st = sm_err_set(err, SM_EINVAL, "%s:%d: key '%s': the grid would have more than %d runs", where,
+                                lineno, key, EXP_GRID_MAX);
             break;
         }
         case SEC_NONE:
@@ -466,8 +473,13 @@ sm_status exp_override(experiment *e, const char *key, const char *value, sm_err
 long exp_grid_size(const experiment *e)
 {
     long n = 1;
-    for (int i = 0; i < e->naxes; i++)
+    for (int i = 0; i < e->naxes; i++) {
+        /* saturates instead of overflowing: a parsed grid is at most
+         * EXP_GRID_MAX points, so only a grid being refused gets here */
+        if (e->axes[i].n > 0 && n > (long)EXP_GRID_MAX * 2 / e->axes[i].n)
+            return (long)EXP_GRID_MAX * 2;
         n *= e->axes[i].n;
+    }
     return n;
 }
 

@@ -66,6 +66,9 @@ void exp_free(experiment *e);
  * Relative dataset paths here stay relative to the current directory. */
 sm_status exp_override(experiment *e, const char *key, const char *value, sm_err *err);
 
+/* The largest grid a file may describe. */
+#define EXP_GRID_MAX 100000
+
 /* Number of grid points (1 without a grid). */
 long exp_grid_size(const experiment *e);
 /* The resolved configuration of grid point i (0 <= i < exp_grid_size),

@@ -204,6 +204,8 @@ static bool hook_cancel(void *ud)
 
 /* ---- workers ---------------------------------------------------------------- */
 
+static bool read_done(const char *dir, job_info *info);
+
 static job *next_job(queue *q)
 {
     for (int i = q->scan; i < q->njobs; i++)
@@ -245,7 +247,7 @@ static void *worker_main(void *arg)
         if (ds) {
             run_hooks h = {.ud = j, .on_start = hook_start, .on_epoch = hook_epoch, .on_batch = hook_batch,
                            .should_cancel = hook_cancel};
-            st = run_execute(&cfg, ds, q->root, run_id, &h, &sum, &err);
+            st = run_start(&cfg, ds, q->root, run_id, RUN_CONTINUE, &h, &sum, &err);
         } else {
             st = err.status ? err.status : SM_EINTERNAL;
         }
@@ -254,7 +256,15 @@ static void *worker_main(void *arg)
         j->info.seconds = sum.seconds > 0 ? sum.seconds : sm_now() - j->t0;
         if (sum.dir[0])
             snprintf(j->info.dir, sizeof j->info.dir, "%s", sum.dir);
-        if (st == SM_OK) {
+        if (st == SM_OK && sum.elsewhere) {
+            j->info.state = JOB_SKIPPED;
+            snprintf(j->info.reason, sizeof j->info.reason, "running elsewhere (%s)",
+                     sum.holder[0] ? sum.holder : "lock held");
+        } else if (st == SM_OK && sum.already_done) {
+            /* finished by another process since it was submitted */
+            j->info.state = JOB_SKIPPED;
+            read_done(j->info.dir, &j->info);
+        } else if (st == SM_OK) {
             j->info.state = JOB_DONE;
             j->info.test = sum.test;
             j->info.sims = sum.sims;
@@ -328,28 +338,32 @@ int queue_workers(const queue *q)
     return q->nthreads;
 }
 
-/* Moves a run directory that will be run again into <root>/.attic/, where
- * reports do not look (names starting with '.' are skipped). */
-static sm_status move_aside(queue *q, const char *dir, const char *run_id, sm_err *err)
+/* The test metrics of the finished run in dir into info; false when it has
+ * none. */
+static bool read_done(const char *dir, job_info *info)
 {
-    char attic[1100], dst[1400];
-    snprintf(attic, sizeof attic, "%s/.attic", q->root);
-    if (mkdir(attic, 0777) != 0 && errno != EEXIST)
-        return sm_err_set(err, SM_EIO, "%s: cannot create: %s", attic, strerror(errno));
-    for (int k = 1; k < 100000; k++) {
-        struct stat sb;
-        snprintf(dst, sizeof dst, "%s/%s.%d", attic, run_id, k);
-        if (stat(dst, &sb) != 0)
-            break;
+    result_run r;
+    sm_err e2;
+    if (results_run_read(&r, dir, &e2) != SM_OK)
+        return false;
+    bool ok = r.has_test;
+    if (ok) {
+        metrics_from_result(&r, &info->test);
+        info->sims = r.sims;
+        double v;
+        info->best_epoch = results_metric(&r, "best_epoch", &v) ? (int)v : 0;
+        info->epoch = results_metric(&r, "epochs", &v) ? (int)v : 0;
     }
-    if (rename(dir, dst) != 0)
-        return sm_err_set(err, SM_EIO, "%s: cannot move aside to %s: %s", dir, dst, strerror(errno));
-    return SM_OK;
+    results_run_free(&r);
+    return ok;
 }
 
 /* JOB_SKIPPED when <root>/<run_id> holds a finished run of this very
- * configuration (its metrics in info); otherwise any directory there is
- * moved aside and the job is queued. */
+ * configuration (its metrics in info) or a run another process or thread
+ * is running (reason "running elsewhere"); an interrupted run of this
+ * configuration, or a directory without a status yet, stays for the
+ * worker; anything else there is moved aside and the job is queued. The run's lock is held while looking,
+ * so nobody starts it meanwhile. */
 static sm_status check_existing(queue *q, const config *cfg, job_info *info, sm_err *err)
 {
     char dir[1400];
@@ -358,33 +372,36 @@ static sm_status check_existing(queue *q, const config *cfg, job_info *info, sm_
     if (stat(dir, &sb) != 0)
         return SM_OK;
     runstore rs;
-    copy_text(rs.dir, sizeof rs.dir, dir);
-    snprintf(rs.id, sizeof rs.id, "%s", info->run_id);
-    run_state state;
     sm_err e2;
+    if (runstore_open(&rs, q->root, info->run_id, &e2) != SM_OK)
+        return SM_OK; /* the worker's run_start reports it */
+    runstore_lock lk;
+    bool busy;
+    char who[256];
+    if (runstore_lock_take(&lk, &rs, &busy, who, sizeof who, &e2) != SM_OK)
+        return SM_OK; /* idem */
+    if (busy) {
+        info->state = JOB_SKIPPED;
+        snprintf(info->reason, sizeof info->reason, "running elsewhere (%s)", who[0] ? who : "lock held");
+        copy_text(info->dir, sizeof info->dir, dir);
+        return SM_OK;
+    }
+    run_state state;
     config prev;
     config_defaults(&prev, cfg->preset);
     bool same = runstore_config_read(&rs, &prev, &e2) == SM_OK && run_config_hash(&prev) == run_config_hash(cfg);
-    if (same && runstore_status_read(&rs, &state, NULL, 0, &e2) == SM_OK && state == RUN_DONE) {
-        result_run r;
-        if (results_run_read(&r, dir, &e2) == SM_OK) {
-            bool ok = r.has_test;
-            if (ok) {
-                metrics_from_result(&r, &info->test);
-                info->sims = r.sims;
-                double v;
-                info->best_epoch = results_metric(&r, "best_epoch", &v) ? (int)v : 0;
-                info->epoch = results_metric(&r, "epochs", &v) ? (int)v : 0;
-            }
-            results_run_free(&r);
-            if (ok) {
-                info->state = JOB_SKIPPED;
-                copy_text(info->dir, sizeof info->dir, dir);
-                return SM_OK;
-            }
-        }
+    bool has_status = runstore_status_read(&rs, &state, NULL, 0, &e2) == SM_OK;
+    sm_status st = SM_OK;
+    if (same && has_status && state == RUN_DONE && read_done(dir, info)) {
+        info->state = JOB_SKIPPED;
+        copy_text(info->dir, sizeof info->dir, dir);
+    } else if (has_status && !(same && state == RUN_RUNNING)) {
+        st = run_move_aside(q->root, info->run_id, err);
     }
-    return move_aside(q, dir, info->run_id, err);
+    /* no status yet: a directory another process has just created and is
+     * about to lock; the worker's run_start sorts it out under the lock */
+    runstore_lock_release(&lk);
+    return st;
 }
 
 int queue_submit(queue *q, const config *cfg, const char *run_id, sm_err *err)

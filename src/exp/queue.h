@@ -36,9 +36,12 @@ typedef struct queue queue;
 sm_status queue_create(queue **q, int nworkers, const char *results_root, sm_err *err);
 /* Adds a run; run_id NULL = run_default_id. A run whose directory already
  * holds a finished run of the same configuration is not run again
- * (JOB_SKIPPED, its test metrics read back); a failed, cancelled or
- * interrupted one is moved aside and run again. Returns the job id, or -1
- * with err set. */
+ * (JOB_SKIPPED, its test metrics read back), nor one another process is
+ * running (JOB_SKIPPED, reason "running elsewhere (pid ...)"); an
+ * interrupted one of the same configuration is resumed from its last
+ * checkpoint; a failed or cancelled one, or one of another configuration,
+ * is moved aside and run again. The worker decides again under the run's
+ * lock when it starts the run. Returns the job id, or -1 with err set. */
 int queue_submit(queue *q, const config *cfg, const char *run_id, sm_err *err);
 void queue_cancel(queue *q, int job);
 void queue_cancel_all(queue *q);

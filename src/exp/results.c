@@ -85,7 +85,7 @@ sm_status results_run_read(result_run *r, const char *dir, sm_err *err)
         return st;
     }
     sm_err e2;
-    if (runstore_status_read(&rs, &r->state, r->reason, sizeof r->reason, &e2) != SM_OK) {
+    if (runstore_state(&rs, &r->state, r->reason, sizeof r->reason, &e2) != SM_OK) {
         /* no status file: a run that never got going */
         r->state = RUN_FAILED;
         snprintf(r->reason, sizeof r->reason, "no readable status");

@@ -119,7 +119,14 @@ void nn_params_zero_grad(nn_params *p)
  *   theta -= (lr / (1 - b1^t)) m / (sqrt(v) / sqrt(1 - b2^t) + eps) */
 /* Cloned for AVX2 and AVX-512 where the processor has them (same IEEE
  * operations per element, so the same bits, only more lanes at a time). */
-__attribute__((target_clones("avx512f", "avx2", "default")))
+#if defined(__SANITIZE_THREAD__)
+/* not under ThreadSanitizer: the clones' resolver runs before its runtime
+ * is set up and crashes the program at load time */
+#define ADAM_CLONES
+#else
+#define ADAM_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#endif
+ADAM_CLONES
 void nn_adam_update(real *restrict theta, const real *restrict grad, real *restrict m, real *restrict v,
                     size_t n, real lr, real wd, real b1, real b2, real eps, long t)
 {

@@ -3,10 +3,12 @@
 #include "train/run.h"
 #include "data/synth.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 sm_status run_dataset_load(dataset *ds, const char *name, sm_err *err)
 {
@@ -217,29 +219,110 @@ static bool should_cancel(void *ud)
     return x->user && x->user->should_cancel && x->user->should_cancel(x->user->ud);
 }
 
-/* The best weights and the trainer's state, so a run can be inspected or
- * resumed. */
+/* The checkpoint: every piece of the trainer's state that outlives an
+ * epoch, so a resumed run continues bit for bit (DESIGN.md "Results
+ * directory"). The same table writes and restores it. */
+enum {
+    CK_EPOCH, CK_BEST_EPOCH, CK_PATIENCE, CK_P_STEP, CK_R_STEP, CK_FINISHED, CK_NTRAIN, CK_CONF_HASH,
+    CK_HAS_POS, CK_HAS_NEG = CK_HAS_POS + 4, CK_NCOUNTERS = CK_HAS_NEG + 4
+};
+#define CK_MAX_BLOBS 32
+
+static int state_blobs(trainer *t, long *counters, runstore_blob *b)
+{
+    int ntr = t->n_split[SPLIT_TRAIN], n = 0;
+    size_t P = t->m.P.n * sizeof(real), R = t->m.R.n * sizeof(real), L = (size_t)ntr * sizeof(float);
+#define BLOB(nm, p, sz) (b[n].name = (nm), b[n].data = (p), b[n].size = (sz), n++)
+    BLOB("params_best", t->best, P);
+    BLOB("params", t->m.P.data, P);
+    BLOB("adam_m", t->m.P.m, P);
+    BLOB("adam_v", t->m.P.v, P);
+    BLOB("ulg_params", t->m.R.data, R);
+    BLOB("ulg_adam_m", t->m.R.m, R);
+    BLOB("ulg_adam_v", t->m.R.v, R);
+    BLOB("labels_t", t->ys[0], L);
+    BLOB("labels_a", t->ys[1], L);
+    BLOB("labels_v", t->ys[2], L);
+    BLOB("ulg_out_t", t->rs[0], L);
+    BLOB("ulg_out_a", t->rs[1], L);
+    BLOB("ulg_out_v", t->rs[2], L);
+    BLOB("perm", t->perm, (size_t)ntr * sizeof(int));
+    BLOB("rng", &t->r, sizeof t->r);
+    BLOB("counters", counters, CK_NCOUNTERS * sizeof(long));
+    BLOB("best_val", &t->best_val, sizeof t->best_val);
+    if (t->cfg.labels == LABELS_MM) {
+        static const char *const fn[] = {"mm_feat_f", "mm_feat_t", "mm_feat_a", "mm_feat_v"};
+        static const char *const pn[] = {"mm_cpos_f", "mm_cpos_t", "mm_cpos_a", "mm_cpos_v"};
+        static const char *const nn[] = {"mm_cneg_f", "mm_cneg_t", "mm_cneg_a", "mm_cneg_v"};
+        for (int h = 0; h < HEAD_COUNT; h++) {
+            size_t d = (size_t)t->m.head[h].dim;
+            BLOB(fn[h], t->feat[h], (size_t)ntr * d * sizeof(float));
+            BLOB(pn[h], t->cpos[h], d * sizeof(float));
+            BLOB(nn[h], t->cneg[h], d * sizeof(float));
+        }
+    }
+#undef BLOB
+    return n;
+}
+
+static void counters_pack(const trainer *t, long *c)
+{
+    memset(c, 0, CK_NCOUNTERS * sizeof *c);
+    c[CK_EPOCH] = t->epoch;
+    c[CK_BEST_EPOCH] = t->best_epoch;
+    c[CK_PATIENCE] = t->patience;
+    c[CK_P_STEP] = t->m.P.step;
+    c[CK_R_STEP] = t->m.R.step;
+    c[CK_FINISHED] = t->finished;
+    c[CK_NTRAIN] = t->n_split[SPLIT_TRAIN];
+    c[CK_CONF_HASH] = (long)run_config_hash(&t->cfg);
+    for (int h = 0; h < 4; h++) {
+        c[CK_HAS_POS + h] = t->has_pos[h];
+        c[CK_HAS_NEG + h] = t->has_neg[h];
+    }
+}
+
 static sm_status write_checkpoint(run_ctx *x, sm_err *err)
 {
+    long counters[CK_NCOUNTERS];
+    runstore_blob b[CK_MAX_BLOBS];
+    counters_pack(x->t, counters);
+    int n = state_blobs(x->t, counters, b);
+    return runstore_checkpoint_write(&x->rs, RUNSTORE_CHECKPOINT, b, n, err);
+}
+
+/* Restores a freshly initialised trainer from the checkpoint. */
+static sm_status read_checkpoint(run_ctx *x, const runstore_ckpt *ck, sm_err *err)
+{
     trainer *t = x->t;
-    int ntr = t->n_split[SPLIT_TRAIN];
-    long counters[4] = {t->epoch, t->best_epoch, t->patience, (long)t->m.P.step};
-    runstore_blob b[] = {
-        {"params_best", t->best, t->m.P.n * sizeof(real)},
-        {"params", t->m.P.data, t->m.P.n * sizeof(real)},
-        {"adam_m", t->m.P.m, t->m.P.n * sizeof(real)},
-        {"adam_v", t->m.P.v, t->m.P.n * sizeof(real)},
-        {"ulg_params", t->m.R.data, t->m.R.n * sizeof(real)},
-        {"ulg_adam_m", t->m.R.m, t->m.R.n * sizeof(real)},
-        {"ulg_adam_v", t->m.R.v, t->m.R.n * sizeof(real)},
-        {"labels_t", t->ys[0], (size_t)ntr * sizeof(float)},
-        {"labels_a", t->ys[1], (size_t)ntr * sizeof(float)},
-        {"labels_v", t->ys[2], (size_t)ntr * sizeof(float)},
-        {"rng", &t->r, sizeof t->r},
-        {"counters", counters, sizeof counters},
-        {"best_val", &t->best_val, sizeof t->best_val},
-    };
-    return runstore_checkpoint_write(&x->rs, RUNSTORE_CHECKPOINT, b, (int)(sizeof b / sizeof b[0]), err);
+    long counters[CK_NCOUNTERS];
+    runstore_blob b[CK_MAX_BLOBS];
+    int n = state_blobs(t, counters, b);
+    for (int i = 0; i < n; i++) {
+        sm_status st = runstore_ckpt_get(ck, b[i].name, (void *)b[i].data, b[i].size, err);
+        if (st)
+            return sm_err_prefix(err, "%s: this checkpoint does not fit the run's configuration and dataset",
+                                 ck->path);
+    }
+    const long *c = counters;
+    if (c[CK_NTRAIN] != t->n_split[SPLIT_TRAIN] || c[CK_CONF_HASH] != (long)run_config_hash(&t->cfg))
+        return sm_err_set(err, SM_EFORMAT, "%s: the checkpoint belongs to another configuration or dataset",
+                          ck->path);
+    if (c[CK_EPOCH] < 0 || c[CK_EPOCH] > t->cfg.max_epochs || c[CK_BEST_EPOCH] < 0 ||
+        c[CK_BEST_EPOCH] > c[CK_EPOCH] || c[CK_PATIENCE] < 0 || c[CK_P_STEP] < 0 || c[CK_R_STEP] < 0)
+        return sm_err_set(err, SM_EFORMAT, "%s: counters out of range (epoch %ld, best epoch %ld)", ck->path,
+                          c[CK_EPOCH], c[CK_BEST_EPOCH]);
+    t->epoch = (int)c[CK_EPOCH];
+    t->best_epoch = (int)c[CK_BEST_EPOCH];
+    t->patience = (int)c[CK_PATIENCE];
+    t->m.P.step = c[CK_P_STEP];
+    t->m.R.step = c[CK_R_STEP];
+    t->finished = c[CK_FINISHED] != 0;
+    for (int h = 0; h < 4; h++) {
+        t->has_pos[h] = c[CK_HAS_POS + h] != 0;
+        t->has_neg[h] = c[CK_HAS_NEG + h] != 0;
+    }
+    return SM_OK;
 }
 
 static sm_status write_results(run_ctx *x, const metrics *m, sm_err *err)
@@ -281,8 +364,157 @@ static sm_status write_results(run_ctx *x, const metrics *m, sm_err *err)
     return st;
 }
 
-sm_status run_execute(const config *cfg, const dataset *ds_in, const char *root, const char *run_id,
-                      const run_hooks *hooks, run_summary *out, sm_err *err)
+/* The run itself, in x->rs with its lock held: a new run, or (resume) the
+ * continuation of the one there. */
+static sm_status run_body(run_ctx *x, const config *cfg, const dataset *ds_in, bool resume, const run_hooks *hooks,
+                          run_summary *out, sm_err *err)
+{
+    sm_status st;
+    snprintf(out->dir, sizeof out->dir, "%s", x->rs.dir);
+    /* an fsync per epoch would cost more than a small model's epoch */
+    x->rs.lazy_checkpoint = true;
+    if (resume)
+        st = runstore_temps_remove(&x->rs, err);
+    else
+        st = runstore_config_write(&x->rs, cfg, err);
+    if (!st)
+        st = runstore_status_write(&x->rs, RUN_RUNNING, NULL, err);
+    if (st)
+        return st;
+    if (hooks && hooks->on_start)
+        hooks->on_start(hooks->ud, x->rs.dir);
+
+    double t0 = sm_now();
+    dataset own;
+    memset(&own, 0, sizeof own);
+    const dataset *ds = ds_in;
+    trainer t;
+    memset(&t, 0, sizeof t);
+    bool logs = false;
+    if (!ds) {
+        st = run_dataset_load(&own, cfg->dataset, err);
+        if (st)
+            goto done;
+        ds = &own;
+    }
+    x->ds = ds;
+    st = trainer_init(&t, cfg, ds, err);
+    if (st)
+        goto done;
+    x->t = &t;
+    if (resume) {
+        /* the last checkpoint, or none: a run killed in its first epoch
+         * starts over */
+        char path[RUNSTORE_PATH_MAX];
+        runstore_ckpt ck;
+        struct stat sb;
+        if ((st = runstore_path(&x->rs, RUNSTORE_CHECKPOINT, path, sizeof path, err)))
+            goto done;
+        if (stat(path, &sb) == 0) {
+            if ((st = runstore_checkpoint_read(&x->rs, RUNSTORE_CHECKPOINT, &ck, err)))
+                goto done;
+            st = read_checkpoint(x, &ck, err);
+            runstore_ckpt_free(&ck);
+            if (st)
+                goto done;
+        }
+        out->resumed = true;
+        out->resumed_epoch = t.epoch;
+        if ((st = runstore_log_cut(&x->rs, RUNSTORE_EPOCHS, t.epoch, err)) ||
+            (st = runstore_log_cut(&x->rs, RUNSTORE_LABELS, t.epoch, err)))
+            goto done;
+    }
+    const char *ecols[NEPOCH_COLS];
+    for (int i = 0; i < NEPOCH_COLS; i++)
+        ecols[i] = t.sims && i >= VAL_FIRST && i < VAL_FIRST + 6 ? sims_val_cols[i - VAL_FIRST] : epoch_cols_mosi[i];
+    if ((st = runstore_rows_init(&x->erows, ecols, NEPOCH_COLS, err)) ||
+        (st = runstore_rows_init(&x->lrows, label_cols, 10, err)))
+        goto done;
+    logs = true;
+    if ((st = runstore_log_open(&x->epochs, &x->rs, RUNSTORE_EPOCHS, ecols, NEPOCH_COLS, false, err)) ||
+        (st = runstore_log_open(&x->labels, &x->rs, RUNSTORE_LABELS, label_cols, 10, false, err)))
+        goto done;
+    train_hooks th = {.ud = x, .on_epoch = on_epoch, .on_labels = on_labels, .on_batch = on_batch,
+                      .should_cancel = should_cancel};
+    while (!t.finished) {
+        epoch_record rec;
+        st = trainer_epoch(&t, &th, &rec, err);
+        if (x->io) {
+            st = x->io;
+            *err = x->ioerr;
+        }
+        if (!st)
+            st = write_checkpoint(x, err);
+        if (st)
+            goto done;
+    }
+    trainer_test(&t, &out->test);
+    x->rs.lazy_checkpoint = false;
+    st = write_checkpoint(x, err);
+    if (!st)
+        st = write_results(x, &out->test, err);
+    out->sims = t.sims;
+    out->mae_baseline = t.baseline_mae[SPLIT_TEST];
+    out->best_epoch = t.best_epoch;
+    out->epochs = t.epoch;
+done:
+    out->seconds = sm_now() - t0;
+    if (logs) {
+        runstore_log_close(&x->epochs);
+        runstore_log_close(&x->labels);
+        runstore_rows_free(&x->erows);
+        runstore_rows_free(&x->lrows);
+    }
+    trainer_free(&t);
+    x->t = NULL;
+    if (ds == &own)
+        dataset_free(&own);
+    sm_err e2;
+    sm_status ws;
+    if (st == SM_OK)
+        ws = runstore_status_write(&x->rs, RUN_DONE, NULL, &e2);
+    else if (st == SM_ECANCELLED)
+        ws = runstore_status_write(&x->rs, RUN_CANCELLED, NULL, &e2);
+    else
+        ws = runstore_status_write(&x->rs, RUN_FAILED, err->msg, &e2);
+    if (st == SM_OK && ws != SM_OK) {
+        /* a done run whose status cannot say so is not done */
+        *err = e2;
+        st = ws;
+    }
+    return st;
+}
+
+sm_status run_move_aside(const char *root, const char *run_id, sm_err *err)
+{
+    char attic[RUNSTORE_PATH_MAX], dir[RUNSTORE_PATH_MAX], dst[RUNSTORE_PATH_MAX + 32];
+    if ((size_t)snprintf(attic, sizeof attic, "%s/.attic", root) >= sizeof attic ||
+        (size_t)snprintf(dir, sizeof dir, "%s/%s", root, run_id) >= sizeof dir)
+        return sm_err_set(err, SM_EINVAL, "%s/%s: path too long", root, run_id);
+    if (mkdir(attic, 0777) != 0 && errno != EEXIST)
+        return sm_err_set(err, SM_EIO, "%s: cannot create: %s", attic, strerror(errno));
+    for (int k = 1; k < 100000; k++) {
+        struct stat sb;
+        snprintf(dst, sizeof dst, "%s/%s.%d", attic, run_id, k);
+        if (lstat(dst, &sb) != 0)
+            break;
+    }
+    if (rename(dir, dst) != 0)
+        return sm_err_set(err, SM_EIO, "%s: cannot move aside to %s: %s", dir, dst, strerror(errno));
+    return SM_OK;
+}
+
+/* Whether the run in rs has exactly cfg's configuration. */
+static bool same_config(const runstore *rs, const config *cfg)
+{
+    config prev;
+    sm_err e2;
+    config_defaults(&prev, cfg->preset);
+    return runstore_config_read(rs, &prev, &e2) == SM_OK && run_config_hash(&prev) == run_config_hash(cfg);
+}
+
+sm_status run_start(const config *cfg, const dataset *ds, const char *root, const char *run_id, run_mode mode,
+                    const run_hooks *hooks, run_summary *out, sm_err *err)
 {
     run_ctx x;
     memset(&x, 0, sizeof x);
@@ -299,88 +531,146 @@ sm_status run_execute(const config *cfg, const dataset *ds_in, const char *root,
     const char *bad = config_check(cfg, msg, sizeof msg);
     if (bad)
         return sm_err_set(err, SM_EINVAL, "%s", bad);
-    sm_status st = runstore_create(&x.rs, root, run_id, err);
+    runstore_lock lk = {.fd = -1};
+    bool busy;
+    sm_status st = SM_OK;
+    /* a few rounds: another process may create, finish or move the
+     * directory between our steps; the lock decides who runs it */
+    for (int round = 0; round < 8; round++) {
+        st = runstore_create(&x.rs, root, run_id, err);
+        if (st == SM_OK) {
+            if ((st = runstore_lock_take(&lk, &x.rs, &busy, out->holder, sizeof out->holder, err)))
+                return st;
+            if (busy) {
+                /* another process took the new directory first */
+                out->elsewhere = true;
+                snprintf(out->dir, sizeof out->dir, "%s", x.rs.dir);
+                return SM_OK;
+            }
+            st = run_body(&x, cfg, ds, false, hooks, out, err);
+            runstore_lock_release(&lk);
+            return st;
+        }
+        sm_err e2;
+        runstore rs;
+        struct stat sb;
+        if (runstore_open(&rs, root, run_id, &e2) != SM_OK || lstat(rs.dir, &sb) != 0)
+            return st; /* not an existing run directory: runstore_create's error */
+        if (mode == RUN_NEW) {
+            run_state s;
+            if (runstore_state(&rs, &s, NULL, 0, &e2) == SM_OK && s == RUN_INTERRUPTED) {
+                char was[sizeof err->msg];
+                snprintf(was, sizeof was, "%s", err->msg);
+                return sm_err_set(err, st, "%.700s; it was interrupted: selfmi train --resume %.200s continues it",
+                                  was, rs.dir);
+            }
+            return st;
+        }
+        x.rs = rs;
+        snprintf(out->dir, sizeof out->dir, "%s", rs.dir);
+        if ((st = runstore_lock_take(&lk, &rs, &busy, out->holder, sizeof out->holder, err)))
+            return st;
+        if (busy) {
+            out->elsewhere = true;
+            return SM_OK;
+        }
+        /* ours now: what is there? */
+        run_state s;
+        bool same = same_config(&rs, cfg);
+        bool has_status = runstore_status_read(&rs, &s, NULL, 0, &e2) == SM_OK;
+        if (same && has_status && s == RUN_DONE) {
+            runstore_lock_release(&lk);
+            out->already_done = true;
+            return SM_OK;
+        }
+        if (same && has_status && s == RUN_RUNNING) {
+            /* running, yet its lock was free: interrupted */
+            st = run_body(&x, cfg, ds, true, hooks, out, err);
+            runstore_lock_release(&lk);
+            return st;
+        }
+        if (!has_status && lstat(rs.dir, &sb) == 0) {
+            char path[RUNSTORE_PATH_MAX];
+            bool conf = runstore_path(&rs, RUNSTORE_CONF, path, sizeof path, &e2) == SM_OK && stat(path, &sb) == 0;
+            if (!conf) {
+                /* created by a process that died (or lost the lock to us)
+                 * before writing anything: a new run, here */
+                st = run_body(&x, cfg, ds, false, hooks, out, err);
+                runstore_lock_release(&lk);
+                return st;
+            }
+        }
+        st = run_move_aside(root, run_id, err);
+        runstore_lock_release(&lk);
+        if (st)
+            return st;
+    }
+    return sm_err_set(err, SM_EIO, "%s/%s: the run directory keeps changing under us", root, run_id);
+}
+
+sm_status run_execute(const config *cfg, const dataset *ds, const char *root, const char *run_id,
+                      const run_hooks *hooks, run_summary *out, sm_err *err)
+{
+    return run_start(cfg, ds, root, run_id, RUN_NEW, hooks, out, err);
+}
+
+sm_status run_resume(const char *dir, const dataset *ds, const run_hooks *hooks, run_summary *out, sm_err *err)
+{
+    memset(out, 0, sizeof *out);
+    char root[RUNSTORE_PATH_MAX], id[256];
+    size_t len = strlen(dir);
+    while (len > 1 && dir[len - 1] == '/')
+        len--;
+    if (len >= sizeof root)
+        return sm_err_set(err, SM_EINVAL, "%.60s...: path too long", dir);
+    memcpy(root, dir, len);
+    root[len] = '\0';
+    char *slash = strrchr(root, '/');
+    const char *base = slash ? slash + 1 : root;
+    if (strlen(base) >= sizeof id)
+        return sm_err_set(err, SM_EINVAL, "%.60s...: run directory name too long", base);
+    memcpy(id, base, strlen(base) + 1);
+    if (!slash)
+        snprintf(root, sizeof root, ".");
+    else if (slash == root)
+        slash[1] = '\0';
+    else
+        *slash = '\0';
+    run_ctx x;
+    memset(&x, 0, sizeof x);
+    x.epochs.fd = x.labels.fd = -1;
+    x.user = hooks;
+    sm_status st = runstore_open(&x.rs, root, id, err);
     if (st)
         return st;
     snprintf(out->dir, sizeof out->dir, "%s", x.rs.dir);
-    /* an fsync per epoch would cost more than a small model's epoch */
-    x.rs.lazy_checkpoint = true;
-    st = runstore_config_write(&x.rs, cfg, err);
-    if (!st)
-        st = runstore_status_write(&x.rs, RUN_RUNNING, NULL, err);
-    if (st)
+    runstore_lock lk;
+    bool busy;
+    if ((st = runstore_lock_take(&lk, &x.rs, &busy, out->holder, sizeof out->holder, err)))
         return st;
-    if (hooks && hooks->on_start)
-        hooks->on_start(hooks->ud, x.rs.dir);
-
-    double t0 = sm_now();
-    dataset own;
-    memset(&own, 0, sizeof own);
-    const dataset *ds = ds_in;
-    trainer t;
-    memset(&t, 0, sizeof t);
-    bool logs = false;
-    if (!ds) {
-        st = run_dataset_load(&own, cfg->dataset, err);
-        if (st)
-            goto done;
-        ds = &own;
+    if (busy) {
+        out->elsewhere = true;
+        return sm_err_set(err, SM_EINVAL, "%s: the run is running elsewhere (%s)", x.rs.dir,
+                          out->holder[0] ? out->holder : "lock held");
     }
-    x.ds = ds;
-    st = trainer_init(&t, cfg, ds, err);
-    if (st)
-        goto done;
-    x.t = &t;
-    const char *ecols[NEPOCH_COLS];
-    for (int i = 0; i < NEPOCH_COLS; i++)
-        ecols[i] = t.sims && i >= VAL_FIRST && i < VAL_FIRST + 6 ? sims_val_cols[i - VAL_FIRST] : epoch_cols_mosi[i];
-    if ((st = runstore_rows_init(&x.erows, ecols, NEPOCH_COLS, err)) ||
-        (st = runstore_rows_init(&x.lrows, label_cols, 10, err)))
-        goto done;
-    logs = true;
-    if ((st = runstore_log_open(&x.epochs, &x.rs, RUNSTORE_EPOCHS, ecols, NEPOCH_COLS, false, err)) ||
-        (st = runstore_log_open(&x.labels, &x.rs, RUNSTORE_LABELS, label_cols, 10, false, err)))
-        goto done;
-    train_hooks th = {.ud = &x, .on_epoch = on_epoch, .on_labels = on_labels, .on_batch = on_batch,
-                      .should_cancel = should_cancel};
-    while (!t.finished) {
-        epoch_record rec;
-        st = trainer_epoch(&t, &th, &rec, err);
-        if (x.io) {
-            st = x.io;
-            *err = x.ioerr;
-        }
-        if (!st)
-            st = write_checkpoint(&x, err);
-        if (st)
-            goto done;
+    config cfg;
+    config_defaults(&cfg, PRESET_MOSI);
+    run_state s;
+    if ((st = runstore_config_read(&x.rs, &cfg, err)) || (st = runstore_status_read(&x.rs, &s, NULL, 0, err)))
+        goto out;
+    if (s == RUN_DONE) {
+        st = sm_err_set(err, SM_EINVAL, "%s: the run is done; nothing to resume", x.rs.dir);
+        goto out;
     }
-    trainer_test(&t, &out->test);
-    x.rs.lazy_checkpoint = false;
-    st = write_checkpoint(&x, err);
-    if (!st)
-        st = write_results(&x, &out->test, err);
-    out->sims = t.sims;
-    out->mae_baseline = t.baseline_mae[SPLIT_TEST];
-    out->best_epoch = t.best_epoch;
-    out->epochs = t.epoch;
-done:
-    out->seconds = sm_now() - t0;
-    if (logs) {
-        runstore_log_close(&x.epochs);
-        runstore_log_close(&x.labels);
-        runstore_rows_free(&x.erows);
-        runstore_rows_free(&x.lrows);
+    char msg[512];
+    const char *bad = config_check(&cfg, msg, sizeof msg);
+    if (bad) {
+        st = sm_err_set(err, SM_EFORMAT, "%s/%s: %s", x.rs.dir, RUNSTORE_CONF, bad);
+        goto out;
     }
-    trainer_free(&t);
-    if (ds == &own)
-        dataset_free(&own);
-    sm_err e2;
-    if (st == SM_OK)
-        runstore_status_write(&x.rs, RUN_DONE, NULL, &e2);
-    else if (st == SM_ECANCELLED)
-        runstore_status_write(&x.rs, RUN_CANCELLED, NULL, &e2);
-    else
-        runstore_status_write(&x.rs, RUN_FAILED, err->msg, &e2);
+    x.cfg = &cfg;
+    st = run_body(&x, &cfg, ds, true, hooks, out, err);
+out:
+    runstore_lock_release(&lk);
     return st;
 }

@@ -24,6 +24,11 @@ typedef struct {
 
 typedef struct {
     metrics test;
+    bool resumed;                /* continued an interrupted run */
+    int resumed_epoch;           /* ... from its checkpoint of this epoch (0: from the start) */
+    bool already_done;           /* RUN_CONTINUE: the directory held this run finished; nothing ran */
+    bool elsewhere;              /* RUN_CONTINUE: another process or thread holds the run; nothing ran */
+    char holder[256];            /* ... who: the lock file's text */
     double mae_baseline;         /* test MAE of predicting the mean training label */
     bool sims;
     int best_epoch, epochs;
@@ -42,10 +47,36 @@ void run_default_id(const config *c, char *buf, size_t n);
 /* FNV-1a hash of the configuration as run.conf writes it. */
 uint32_t run_config_hash(const config *c);
 
-/* Trains cfg on ds (NULL: loaded from cfg->dataset) into <root>/<run_id>.
- * On a failed or cancelled run the status file says so and the status is
+/* What run_start does when <root>/<run_id> already exists. */
+typedef enum {
+    RUN_NEW,        /* an error (selfmi train) */
+    RUN_CONTINUE    /* the grid: when another process or thread holds the
+                       run's lock, nothing (out->elsewhere); a finished run
+                       of the same configuration is kept (out->already_done);
+                       an interrupted one of the same configuration resumes
+                       from its checkpoint; anything else is moved aside
+                       (run_move_aside) and run again */
+} run_mode;
+
+/* Trains cfg on ds (NULL: loaded from cfg->dataset) into <root>/<run_id>,
+ * holding the run's lock (runstore_lock_take) from before the status says
+ * running until the status says how it ended. The checkpoint is replaced
+ * after every epoch; the logs get the epoch's rows just before it. On a
+ * failed or cancelled run the status file says so and the status is
  * returned with err set. */
+sm_status run_start(const config *cfg, const dataset *ds, const char *root, const char *run_id, run_mode mode,
+                    const run_hooks *hooks, run_summary *out, sm_err *err);
+/* run_start(..., RUN_NEW, ...). */
 sm_status run_execute(const config *cfg, const dataset *ds, const char *root, const char *run_id,
                       const run_hooks *hooks, run_summary *out, sm_err *err);
+/* Continues the run in dir (interrupted, cancelled or failed; not done)
+ * with its run.conf from its last checkpoint: epochs.csv and labels.csv
+ * are cut back to the checkpoint's epoch and training goes on, ending with
+ * the same files, bytes and all, as a run never interrupted (the seconds
+ * column of epochs.csv apart). ds NULL: loaded from run.conf's dataset. */
+sm_status run_resume(const char *dir, const dataset *ds, const run_hooks *hooks, run_summary *out, sm_err *err);
+/* Moves <root>/<run_id> into <root>/.attic/<run_id>.N (the first free N),
+ * where reports do not look. */
+sm_status run_move_aside(const char *root, const char *run_id, sm_err *err);
 
 #endif

@@ -292,11 +292,11 @@ sm_status runstore_config_read(const runstore *rs, config *c, sm_err *err)
 
 /* ---- status ------------------------------------------------------------- */
 
-static const char *const state_names[] = {"queued", "running", "done", "failed", "cancelled"};
+static const char *const state_names[] = {"queued", "running", "done", "failed", "cancelled", "interrupted"};
 
 const char *run_state_name(run_state s)
 {
-    return (unsigned)s < 5 ? state_names[s] : "?";
+    return (unsigned)s < 6 ? state_names[s] : "?";
 }
 
 sm_status runstore_status_write(const runstore *rs, run_state s, const char *reason, sm_err *err)
@@ -354,6 +354,140 @@ sm_status runstore_status_read(const runstore *rs, run_state *s, char *reason, s
     return sm_err_set(err, SM_EFORMAT,
                       "%s: unknown status '%.60s': expected queued, running, done, failed: REASON or cancelled",
                       path, line);
+}
+
+sm_status runstore_state(const runstore *rs, run_state *s, char *reason, size_t n, sm_err *err)
+{
+    sm_status st = runstore_status_read(rs, s, reason, n, err);
+    if (st != SM_OK || *s != RUN_RUNNING)
+        return st;
+    char who[256];
+    if (!runstore_lock_held(rs, who, sizeof who)) {
+        *s = RUN_INTERRUPTED;
+        if (reason && n)
+            snprintf(reason, n, "%s", who[0] ? who : "no lock");
+    }
+    return SM_OK;
+}
+
+/* ---- the run lock ------------------------------------------------------- */
+
+/* A one-line description of this process: pid, start time (clock ticks
+ * after boot, /proc/self/stat field 22), boot id and host. */
+static void lock_text(char *buf, size_t n)
+{
+    char boot[64] = "?", host[128] = "?";
+    unsigned long long start = 0;
+    FILE *f = fopen("/proc/sys/kernel/random/boot_id", "r");
+    if (f) {
+        if (!fgets(boot, sizeof boot, f))
+            snprintf(boot, sizeof boot, "?");
+        boot[strcspn(boot, "\n")] = '\0';
+        fclose(f);
+    }
+    f = fopen("/proc/self/stat", "r");
+    if (f) {
+        char line[1024];
+        if (fgets(line, sizeof line, f)) {
+            /* fields after the command name, which ends at the last ')' */
+            const char *p = strrchr(line, ')');
+            for (int field = 2; p && field < 22; field++)
+                p = strchr(p + 1, ' ');
+            if (p)
+                start = strtoull(p + 1, NULL, 10);
+        }
+        fclose(f);
+    }
+    if (gethostname(host, sizeof host) != 0)
+        snprintf(host, sizeof host, "?");
+    host[sizeof host - 1] = '\0';
+    snprintf(buf, n, "pid %ld start %llu boot %s host %s\n", (long)getpid(), start, boot, host);
+}
+
+static void lock_who(int fd, char *who, size_t n)
+{
+    if (!who || !n)
+        return;
+    who[0] = '\0';
+    char buf[256];
+    ssize_t k = pread(fd, buf, sizeof buf - 1, 0);
+    if (k <= 0)
+        return;
+    buf[k] = '\0';
+    buf[strcspn(buf, "\n")] = '\0';
+    snprintf(who, n, "%s", buf);
+}
+
+sm_status runstore_lock_take(runstore_lock *lk, const runstore *rs, bool *busy, char *who, size_t n, sm_err *err)
+{
+    lk->fd = -1;
+    *busy = false;
+    if (who && n)
+        who[0] = '\0';
+    sm_status st = runstore_path(rs, RUNSTORE_LOCK, lk->path, sizeof lk->path, err);
+    if (st != SM_OK)
+        return st;
+    int fd = open(lk->path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return sm_err_set(err, SM_EIO, "%s: cannot open the run lock: %s", lk->path, strerror(errno));
+    struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 0};
+    if (fcntl(fd, F_OFD_SETLK, &fl) != 0) {
+        int e = errno;
+        if (e == EAGAIN || e == EACCES) {
+            *busy = true;
+            lock_who(fd, who, n);
+            close(fd);
+            return SM_OK;
+        }
+        close(fd);
+        return sm_err_set(err, SM_EIO, "%s: cannot lock: %s", lk->path, strerror(e));
+    }
+    /* the directory may have been moved aside between open and lock: the
+     * lock must be the one at the path */
+    struct stat a, b;
+    if (fstat(fd, &a) != 0 || stat(lk->path, &b) != 0 || a.st_ino != b.st_ino || a.st_dev != b.st_dev) {
+        close(fd);
+        *busy = true;
+        if (who && n)
+            snprintf(who, n, "the run directory moved while being locked");
+        return SM_OK;
+    }
+    char text[512];
+    lock_text(text, sizeof text);
+    size_t len = strlen(text);
+    if (ftruncate(fd, 0) != 0 || pwrite(fd, text, len, 0) != (ssize_t)len) {
+        int e = errno;
+        close(fd);
+        return sm_err_set(err, SM_EIO, "%s: cannot write the run lock: %s", lk->path, strerror(e));
+    }
+    lk->fd = fd;
+    return SM_OK;
+}
+
+void runstore_lock_release(runstore_lock *lk)
+{
+    if (lk && lk->fd >= 0) {
+        close(lk->fd);
+        lk->fd = -1;
+    }
+}
+
+bool runstore_lock_held(const runstore *rs, char *who, size_t n)
+{
+    if (who && n)
+        who[0] = '\0';
+    char path[RUNSTORE_PATH_MAX];
+    sm_err e;
+    if (runstore_path(rs, RUNSTORE_LOCK, path, sizeof path, &e) != SM_OK)
+        return false;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 0};
+    bool held = fcntl(fd, F_OFD_GETLK, &fl) == 0 && fl.l_type != F_UNLCK;
+    lock_who(fd, who, n);
+    close(fd);
+    return held;
 }
 
 /* ---- rows --------------------------------------------------------------- */
@@ -722,6 +856,45 @@ sm_status runstore_log_append(runstore_log *lg, runstore_rows *r, sm_err *err)
     if (lg->sync && fdatasync(lg->fd) != 0)
         return sm_err_set(err, SM_EIO, "%s: fsync failed: %s", lg->path, strerror(errno));
     return runstore_rows_clear(r, err);
+}
+
+sm_status runstore_log_cut(const runstore *rs, const char *file, int epoch, sm_err *err)
+{
+    char path[RUNSTORE_PATH_MAX];
+    sm_status st = runstore_path(rs, file, path, sizeof path, err);
+    if (st != SM_OK)
+        return st;
+    FILE *f = fopen(path, "r+");
+    if (!f) {
+        if (errno == ENOENT)
+            return SM_OK;
+        return sm_err_set(err, SM_EIO, "%s: cannot open: %s", path, strerror(errno));
+    }
+    /* rows are appended in epoch order: keep everything before the first
+     * complete row of a later epoch, and no torn last line */
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t k;
+    off_t keep = 0, at = 0;
+    bool header = true;
+    while ((k = getline(&line, &cap, f)) > 0) {
+        if (line[k - 1] != '\n')
+            break;
+        if (!header) {
+            char *end;
+            long e = strtol(line, &end, 10);
+            if (end == line || *end != ',' || e > epoch)
+                break;
+        }
+        header = false;
+        at += k;
+        keep = at;
+    }
+    free(line);
+    if (ftruncate(fileno(f), keep) != 0)
+        st = sm_err_set(err, SM_EIO, "%s: cannot cut back to epoch %d: %s", path, epoch, strerror(errno));
+    fclose(f);
+    return st;
 }
 
 void runstore_log_close(runstore_log *lg)

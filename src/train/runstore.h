@@ -55,7 +55,9 @@ sm_status runstore_config_write(const runstore *rs, const config *c, sm_err *err
 sm_status runstore_config_read(const runstore *rs, config *c, sm_err *err);
 
 /* ---- status ---- */
-typedef enum { RUN_QUEUED, RUN_RUNNING, RUN_DONE, RUN_FAILED, RUN_CANCELLED } run_state;
+/* RUN_INTERRUPTED is never written: runstore_state reports it for a run
+ * whose status says running while nobody holds its lock (the process died). */
+typedef enum { RUN_QUEUED, RUN_RUNNING, RUN_DONE, RUN_FAILED, RUN_CANCELLED, RUN_INTERRUPTED } run_state;
 
 const char *run_state_name(run_state s);
 /* Writes "queued" ... or "failed: reason" (reason on one line: control
@@ -63,6 +65,37 @@ const char *run_state_name(run_state s);
 sm_status runstore_status_write(const runstore *rs, run_state s, const char *reason, sm_err *err);
 /* Reads the status back; reason (may be NULL) gets the failure reason or "". */
 sm_status runstore_status_read(const runstore *rs, run_state *s, char *reason, size_t n, sm_err *err);
+/* The status as it stands: runstore_status_read, with "running" turned
+ * into RUN_INTERRUPTED when no process holds the run's lock (reason then
+ * says who held it last). */
+sm_status runstore_state(const runstore *rs, run_state *s, char *reason, size_t n, sm_err *err);
+
+/* ---- the run lock: <dir>/lock, an open-file-description write lock
+ * (fcntl F_OFD_SETLK) held by the process running the run for as long as
+ * it runs. The kernel drops it when that process dies however it dies, so
+ * a stale lock cannot outlive its owner and a reused pid cannot fake one;
+ * the file's text (pid, process start time, boot id, host) only says who
+ * holds or held it. Threads of one process exclude each other too. ---- */
+typedef struct {
+    int fd;                        /* -1 when not held */
+    char path[RUNSTORE_PATH_MAX];
+} runstore_lock;
+
+/* Takes the lock of rs without waiting. *busy (and SM_OK) when another
+ * process or thread holds it, with who (may be NULL) describing it. */
+sm_status runstore_lock_take(runstore_lock *lk, const runstore *rs, bool *busy, char *who, size_t n, sm_err *err);
+/* Releases the lock (a lock not held is fine). */
+void runstore_lock_release(runstore_lock *lk);
+/* True when some process or thread holds rs's lock; who (may be NULL) gets
+ * the lock file's text, or "" without one. */
+bool runstore_lock_held(const runstore *rs, char *who, size_t n);
+
+/* Cuts the log <dir>/<file> (epochs.csv, labels.csv: the epoch in the
+ * first column) back to its header and the rows of epochs <= epoch, plus
+ * any torn last line: a resumed run continues from its checkpoint's epoch
+ * even when the rows of a later epoch were appended before a kill.
+ * A missing file is fine. */
+sm_status runstore_log_cut(const runstore *rs, const char *file, int epoch, sm_err *err);
 
 /* ---- rows: CSV rows built in memory, then appended to a log or saved as
  * a whole file. Fields are added left to right; runstore_rows_end closes a
@@ -168,5 +201,6 @@ uint32_t runstore_crc32(uint32_t crc, const void *data, size_t n);
 #define RUNSTORE_TEST "test.csv"
 #define RUNSTORE_PREDICTIONS "predictions.csv"
 #define RUNSTORE_CHECKPOINT "checkpoint"
+#define RUNSTORE_LOCK "lock"
 
 #endif
