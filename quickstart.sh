@@ -61,12 +61,13 @@ build() {
 if [ "$mode" = test ]; then
     export LC_ALL=C
     passed=0; failed=0; rc=0
+    # check DIR TARGET CONFIGURE-ARGS...: build, run the target, add up
     check() {
-        local dir=$1; shift
+        local dir=$1 target=$2; shift 2
         build "$dir" "$@"
-        local log="$dir/check-output.txt"
-        say "make check in $dir"
-        make -C "$dir" -j"$jobs" check 2>&1 | tee "$log" >&2 || rc=1
+        local log="$dir/$target-output.txt"
+        say "make $target in $dir"
+        make -C "$dir" -j"$jobs" "$target" 2>&1 | tee "$log" >&2 || rc=1
         local p f e x
         p=$(awk '/^# PASS:/ {s += $3} END {print s + 0}' "$log")
         f=$(awk '/^# FAIL:/ {s += $3} END {print s + 0}' "$log")
@@ -75,8 +76,10 @@ if [ "$mode" = test ]; then
         [ "$p" -gt 0 ] || rc=1
         passed=$((passed + p)); failed=$((failed + f + e + x))
     }
-    check build --enable-werror
-    check build-asan --enable-werror --enable-asan
+    check build check --enable-werror
+    check build-asan check --enable-werror --enable-asan
+    # the threaded tests under ThreadSanitizer (a sub-build of build/)
+    check build check-tsan --enable-werror
     echo "$passed passed, $failed failed"
     [ "$failed" -eq 0 ] && [ "$rc" -eq 0 ]
     exit

@@ -36,6 +36,7 @@ static void train_usage(FILE *f)
             "  --quiet           no progress lines\n"
             "  --keys            list every configuration key and exit\n"
             "  --help            show this help and exit\n"
+            "  --version         show the version and exit\n"
             "\n"
             "Progress goes to stderr, one line per epoch; the test metrics of the best\n"
             "epoch go to stdout.\n"
@@ -102,6 +103,12 @@ int cli_resolve_config(config *c, const char *target, const char *preset, const 
 {
     sm_err err;
     struct stat sb;
+    char found[CLI_PATH_MAX];
+    /* a shipped experiment by name (ablation-tasks), when no such file or
+     * dataset directory is here */
+    if (target && stat(target, &sb) != 0 && strncmp(target, "synth:", 6) != 0 &&
+        cli_experiment_find(target, found, sizeof found))
+        target = found;
     bool is_file = target && stat(target, &sb) == 0 && S_ISREG(sb.st_mode);
     preset_kind pk = PRESET_MOSI;
     if (preset) {
