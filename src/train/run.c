@@ -61,7 +61,6 @@ void run_default_id(const config *c, char *buf, size_t n)
 {
     char ds[64], tasks[32], cpc[32];
     const char *base = c->dataset;
-    const char *slash = strrchr(base, '/');
     /* the last non-empty path component, or synth-PRESET */
     if (strncmp(base, "synth:", 6) == 0) {
         snprintf(ds, sizeof ds, "synth-%s", base + 6);
@@ -73,7 +72,6 @@ void run_default_id(const config *c, char *buf, size_t n)
         for (size_t i = 0; i + 1 < len; i++)
             if (base[i] == '/')
                 s = base + i + 1;
-        (void)slash;
         snprintf(ds, sizeof ds, "%.*s", (int)(len - (size_t)(s - base)), s);
     }
     for (char *p = ds; *p; p++)
