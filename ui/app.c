@@ -23,7 +23,8 @@ int16_t ui_state_color(rs_state s)
     case RS_RUNNING: return UI_GREEN;
     case RS_DONE: return UI_DEFAULT;
     case RS_FAILED: return UI_RED;
-    case RS_CANCELLED: return UI_YELLOW;
+    case RS_CANCELLED:
+    case RS_INTERRUPTED: return UI_YELLOW;
     case RS_QUEUED: return UI_BLUE;
     default: return UI_GREY;
     }

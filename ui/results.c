@@ -1,6 +1,7 @@
 /* results.c: incremental reading of results directories. */
 #include "config.h"
 #include "ui/results.h"
+#include "train/runstore.h"
 #include "data/csvio.h"
 
 #include <dirent.h>
@@ -260,7 +261,7 @@ bool rs_conf_read(const char *path, int *np, char ***kp, char ***vp)
     return true;
 }
 
-static const char *const state_names[] = {"queued", "running", "done", "failed", "cancelled", "?"};
+static const char *const state_names[] = {"queued", "running", "done", "failed", "cancelled", "interrupted", "?"};
 
 const char *rs_state_name(rs_state s)
 {
@@ -274,6 +275,8 @@ rs_state rs_state_parse(const char *text, char *reason, size_t n)
     while (*text == ' ' || *text == '\n')
         text++;
     for (int s = 0; s < RS_UNKNOWN; s++) {
+        if (s == RS_INTERRUPTED)   /* never written: derived from the lock */
+            continue;
         size_t k = strlen(state_names[s]);
         if (strncmp(text, state_names[s], k) == 0 &&
             (text[k] == '\0' || text[k] == '\n' || text[k] == ':' || text[k] == ' ' || text[k] == '\r')) {
@@ -336,6 +339,17 @@ bool rs_run_refresh(rs_run *r)
             changed = true;
         r->state = s;
         changed = true;
+    }
+    /* a run another process said was running: is that process alive? */
+    if ((r->state == RS_RUNNING || r->state == RS_INTERRUPTED) && r->job < 0) {
+        runstore rs;
+        memset(&rs, 0, sizeof rs);
+        snprintf(rs.dir, sizeof rs.dir, "%s", r->dir);
+        rs_state s = runstore_lock_held(&rs, NULL, 0) ? RS_RUNNING : RS_INTERRUPTED;
+        if (s != r->state) {
+            r->state = s;
+            changed = true;
+        }
     }
     path_join(p, sizeof p, r->dir, "run.conf");
     st = stamp_of(p);

@@ -40,7 +40,9 @@ double rs_table_get(const rs_table *t, int row, int col);
 /* The value of the named column at row. */
 double rs_table_getn(const rs_table *t, int row, const char *name);
 
-typedef enum { RS_QUEUED, RS_RUNNING, RS_DONE, RS_FAILED, RS_CANCELLED, RS_UNKNOWN } rs_state;
+/* RS_INTERRUPTED: the status file says running but no live process holds
+ * the run's lock (runstore_state's reading) */
+typedef enum { RS_QUEUED, RS_RUNNING, RS_DONE, RS_FAILED, RS_CANCELLED, RS_INTERRUPTED, RS_UNKNOWN } rs_state;
 
 typedef struct {
     char id[256];

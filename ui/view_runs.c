@@ -158,8 +158,9 @@ void ui_app_rebuild_rows(ui_app *a)
 
 static const char *state_glyph(rs_state s, bool ascii)
 {
-    static const char *const u[] = {"\xe2\x80\xa6", "\xe2\x97\x8f", "\xe2\x9c\x93", "\xe2\x9c\x97", "\xe2\x8a\x98", "?"};
-    static const char *const asc[] = {".", ">", "+", "x", "-", "?"};
+    static const char *const u[] = {"\xe2\x80\xa6", "\xe2\x97\x8f", "\xe2\x9c\x93", "\xe2\x9c\x97", "\xe2\x8a\x98",
+                                    "\xe2\x80\x96", "?"};
+    static const char *const asc[] = {".", ">", "+", "x", "-", "|", "?"};
     return ascii ? asc[s] : u[s];
 }
 

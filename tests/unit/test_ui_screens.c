@@ -11,6 +11,7 @@
 #include "ui/app.h"
 #include "ui/headless.h"
 #include "ui/plot.h"
+#include "train/runstore.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -154,6 +155,8 @@ static void write_run(const char *root, const char *id, const char *tasks, int s
     set_mtime(dir, "run.conf", t0);
 }
 
+static runstore_lock *running_lock;
+
 static void write_fixture(const char *root)
 {
     mkdir(root, 0777);
@@ -169,6 +172,15 @@ static void write_fixture(const char *root)
     write_run(root, "selfmi-M-s1", "M", 1, 13, "done\n", 0.80, 1700000200);
     write_run(root, "selfmi-M-s2", "M", 2, 11, "done\n", 0.83, 1700000300);
     write_run(root, "selfmi-MT-s1", "M,T", 1, 6, "running\n", 0.75, 1700000400);
+    /* a live process holds a running run's lock, as a training process
+     * would: this test, for the rest of its life */
+    static runstore_lock lk = {.fd = -1};
+    runstore rs;
+    bool busy;
+    sm_err err;
+    if (runstore_open(&rs, root, "selfmi-MT-s1", &err) || runstore_lock_take(&lk, &rs, &busy, NULL, 0, &err) || busy)
+        tap_ok(0, "fixture: lock of the running run: %s", err.msg);
+    running_lock = &lk;
     write_run(root, "selfmi-MA-s1", "M,A", 1, 3, "failed: non-finite loss at epoch 3 batch 1\n", 0.9, 1700000500);
 }
 
@@ -328,6 +340,16 @@ int main(void)
     ui_app_key(&a, 'q');
     tap_ok(a.quit, "q quits when nothing runs");
     ui_app_free(&a);
+
+    /* once no process holds its lock, the running run reads as interrupted */
+    runstore_lock_release(running_lock);
+    rs_store st;
+    rs_store_init(&st, "results");
+    rs_store_refresh(&st);
+    rs_run *mt = rs_store_find(&st, "selfmi-MT-s1");
+    tap_ok(mt && mt->state == RS_INTERRUPTED, "a running run whose lock nobody holds is interrupted (%s)",
+           mt ? rs_state_name(mt->state) : "missing");
+    rs_store_free(&st);
 
     if (chdir(bd) == 0) {
         char cmd[1200];
