@@ -300,7 +300,8 @@ static void num(csv_writer *w, double v, int prec)
     else if (isinf(v))
         k = fputs(v > 0 ? "inf" : "-inf", w->f);
     else
-        k = fprintf(w->f, "%.*g", prec, v);
+        /* fixed formats: glibc takes a much slower path for "%.*g" */
+        k = prec == 17 ? fprintf(w->f, "%.17g", v) : fprintf(w->f, "%.9g", v);
     if (k < 0)
         w->failed = 1;
 }
