@@ -35,6 +35,15 @@ static bool stamp_same(const rs_stamp *a, const rs_stamp *b)
     return a->exists == b->exists && a->size == b->size && a->mtime_ns == b->mtime_ns && a->ino == b->ino;
 }
 
+/* Whether a file read up to offset must be read again from the start: it
+ * vanished, was replaced (another inode), shrank, or was rewritten in
+ * place at the same size; otherwise it only grew and is read on. */
+static bool stamp_replaced(const rs_stamp *now, const rs_stamp *was, off_t offset)
+{
+    return !now->exists || now->ino != was->ino || now->size < offset ||
+           (now->size == was->size && now->mtime_ns != was->mtime_ns);
+}
+
 /* Reads path from byte off up to and including its last newline; *n = bytes
  * (0 when none). Returns NULL on error or nothing new. */
 static char *read_from(const char *path, off_t off, size_t *n)
@@ -99,8 +108,7 @@ bool rs_table_update(rs_table *t, const char *path)
     rs_stamp st = stamp_of(path);
     if (stamp_same(&st, &t->st))
         return false;
-    bool replaced = !st.exists || st.ino != t->st.ino || st.size < t->offset ||
-                    (st.size == t->st.size && st.mtime_ns != t->st.mtime_ns);
+    bool replaced = stamp_replaced(&st, &t->st, t->offset);
     bool had = t->nrows > 0 || t->ncols > 0;
     if (replaced)
         table_reset(t);
@@ -583,8 +591,7 @@ bool rs_labels_update(rs_labels *l, const char *path)
     rs_stamp st = stamp_of(path);
     if (stamp_same(&st, &l->st))
         return false;
-    bool replaced = !st.exists || st.ino != l->st.ino || st.size < l->offset ||
-                    (st.size == l->st.size && st.mtime_ns != l->st.mtime_ns);
+    bool replaced = stamp_replaced(&st, &l->st, l->offset);
     bool had = l->nep > 0;
     if (replaced) {
         rs_labels_free(l);
