@@ -22,13 +22,90 @@ const char *sm_status_str(sm_status s)
     return "unknown status";
 }
 
+/* The longest run of non-space characters in s[0..n): its start and length. */
+static size_t longest_word(const char *s, size_t n, size_t *start)
+{
+    size_t best = 0, i = 0;
+    *start = 0;
+    while (i < n) {
+        while (i < n && s[i] == ' ')
+            i++;
+        size_t b = i;
+        while (i < n && s[i] != ' ')
+            i++;
+        if (i - b > best) {
+            best = i - b;
+            *start = b;
+        }
+    }
+    return best;
+}
+
+void sm_fit_middle(char *dst, size_t cap, const char *src)
+{
+    enum { KEEP = 24 };   /* a shortened word keeps at least this much, "..." included */
+    if (cap == 0)
+        return;
+    size_t n = strlen(src);
+    if (n < cap) {
+        memcpy(dst, src, n + 1);
+        return;
+    }
+    char *buf = malloc(n + 1);
+    if (!buf) {
+        memcpy(dst, src, cap - 1);
+        dst[cap - 1] = '\0';
+        return;
+    }
+    memcpy(buf, src, n + 1);
+    while (n >= cap) {
+        size_t b, w = longest_word(buf, n, &b);
+        if (w <= KEEP)
+            break;
+        size_t excess = n - (cap - 1);
+        size_t keep = w > excess + KEEP ? w - excess : KEEP;   /* the word's new length, "..." included */
+        size_t head = (keep - 3) / 2, tail = keep - 3 - head;
+        /* word = buf[b .. b+w): keep head, "...", tail */
+        memcpy(buf + b + head, "...", 3);
+        memmove(buf + b + head + 3, buf + b + w - tail, n - (b + w - tail) + 1);
+        n -= w - keep;
+    }
+    size_t k = SM_MIN(n, cap - 1);
+    memcpy(dst, buf, k);
+    dst[k] = '\0';
+    free(buf);
+}
+
+/* vsnprintf into a fresh buffer of the needed size (NULL when out of memory). */
+static char *format_alloc(const char *fmt, va_list ap)
+{
+    va_list aq;
+    va_copy(aq, ap);
+    int k = vsnprintf(NULL, 0, fmt, aq);
+    va_end(aq);
+    if (k < 0)
+        return NULL;
+    char *s = malloc((size_t)k + 1);
+    if (s)
+        vsnprintf(s, (size_t)k + 1, fmt, ap);
+    return s;
+}
+
 sm_status sm_err_set(sm_err *err, sm_status s, const char *fmt, ...)
 {
     if (err) {
         va_list ap;
         va_start(ap, fmt);
-        vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+        char *full = format_alloc(fmt, ap);
         va_end(ap);
+        if (full) {
+            sm_fit_middle(err->msg, sizeof err->msg, full);
+            free(full);
+        } else {
+            va_start(ap, fmt);
+            vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+            va_end(ap);
+        }
         err->status = s;
     }
     return s;
@@ -38,21 +115,20 @@ sm_status sm_err_prefix(sm_err *err, const char *fmt, ...)
 {
     if (!err)
         return SM_OK;
-    char pre[512], old[sizeof err->msg];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(pre, sizeof pre, fmt, ap);
+    char *pre = format_alloc(fmt, ap);
     va_end(ap);
-    memcpy(old, err->msg, sizeof old);
-    size_t k = strlen(pre);
-    if (k > sizeof err->msg - 3)
-        k = sizeof err->msg - 3;
-    memcpy(err->msg, pre, k);
-    memcpy(err->msg + k, ": ", 2);
-    size_t room = sizeof err->msg - k - 3;
-    size_t m = strnlen(old, room);
-    memcpy(err->msg + k + 2, old, m);
-    err->msg[k + 2 + m] = '\0';
+    size_t np = pre ? strlen(pre) : 0, no = strlen(err->msg);
+    char *full = pre ? malloc(np + 2 + no + 1) : NULL;
+    if (full) {
+        memcpy(full, pre, np);
+        memcpy(full + np, ": ", 2);
+        memcpy(full + np + 2, err->msg, no + 1);
+        sm_fit_middle(err->msg, sizeof err->msg, full);
+    }
+    free(full);
+    free(pre);
     return err->status;
 }
 

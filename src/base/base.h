@@ -31,13 +31,20 @@ typedef struct {
 } sm_err;
 
 /* Sets err (when not NULL) and returns s, so a failing path reads
- * `return sm_err_set(err, SM_EFORMAT, "%s: line %d: ...", path, line);`. */
+ * `return sm_err_set(err, SM_EFORMAT, "%s: line %d: ...", path, line);`.
+ * A message longer than the buffer is fitted by sm_fit_middle, so a long
+ * path loses its middle and the reason after it survives. */
 sm_status sm_err_set(sm_err *err, sm_status s, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* Prepends "prefix: " to an error message already set. */
 sm_status sm_err_prefix(sm_err *err, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void sm_err_clear(sm_err *err);
+/* Copies src into dst (cap bytes, NUL-terminated). When src is too long,
+ * its longest words (runs without spaces: paths, in practice) lose their
+ * middle, marked "...", keeping their first and last characters, until it
+ * fits; only a message without long words is cut at its end. */
+void sm_fit_middle(char *dst, size_t cap, const char *src);
 
 /* Logging goes through a hook owned by the caller; NULL hook = silent. */
 typedef enum { SM_LOG_DEBUG, SM_LOG_INFO, SM_LOG_WARN, SM_LOG_ERROR } sm_log_level;

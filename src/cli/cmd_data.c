@@ -43,6 +43,13 @@ static bool parse_ulong(const char *s, unsigned long *out)
     return true;
 }
 
+/* The exit status of a failure to read an input: 2 (bad input), but 1 when
+ * memory ran out (the input may be fine). */
+static int st_exit(sm_status st)
+{
+    return st == SM_ENOMEM ? 1 : 2;
+}
+
 /* ---- info ------------------------------------------------------------------ */
 
 static void info_usage(FILE *f)
@@ -57,7 +64,7 @@ static void info_usage(FILE *f)
                "  --help     show this help and exit\n"
                "  --version  show the version and exit\n"
                "\n"
-               "Exit status: 0 the dataset is valid, 1 it is not, 2 usage.\n");
+               "Exit status: 0 the dataset is valid, 2 it is not (or bad usage).\n");
 }
 
 int cmd_info(int argc, char **argv)
@@ -78,8 +85,8 @@ int cmd_info(int argc, char **argv)
     sm_err err;
     sm_err_clear(&err);
     if (dataset_open(&ds, argv[1], &err) != SM_OK) {
-        fprintf(stderr, "selfmi: %s\n", err.msg);
-        return 1;
+        fprintf(stderr, "selfmi info: %s\n", err.msg);
+        return st_exit(err.status);
     }
     int counts[SPLIT_COUNT];
     dataset_split_counts(&ds, counts);
@@ -154,7 +161,7 @@ static void import_usage(FILE *f)
             "  --help              show this help and exit\n"
             "  --version           show the version and exit\n"
             "\n"
-            "Exit status: 0 written, 1 the input or the output failed, 2 usage.\n");
+            "Exit status: 0 written, 1 the output could not be written, 2 usage or bad input.\n");
 }
 
 int cmd_import_csv(int argc, char **argv)
@@ -241,18 +248,18 @@ int cmd_import_csv(int argc, char **argv)
     sm_err err;
     sm_err_clear(&err);
     if (featcsv_read(&ds, pos[0], &o, &rep, &err) != SM_OK) {
-        fprintf(stderr, "selfmi: %s\n", err.msg);
-        return 1;
+        fprintf(stderr, "selfmi import csv: %s\n", err.msg);
+        return st_exit(err.status);
     }
     if (rep.skipped)
         fprintf(stderr, "selfmi: warning: %s: skipped %d row%s with an empty label in column '%s': %s\n", pos[0],
                 rep.skipped, rep.skipped == 1 ? "" : "s", o.label, rep.skipped_ids);
     int moved = 0;
     if (valid_from && dataset_carve_valid(&ds, from, frac, seed, &moved, &err) != SM_OK) {
-        fprintf(stderr, "selfmi: --valid-from %s: %s\n", valid_from, err.msg);
+        fprintf(stderr, "selfmi import csv: --valid-from %s: %s\n", valid_from, err.msg);
         dataset_free(&ds);
         featcsv_report_free(&rep);
-        return 1;
+        return st_exit(err.status);
     }
     int counts[SPLIT_COUNT];
     dataset_split_counts(&ds, counts);

@@ -1,6 +1,7 @@
 /* csvio.c: CSV tables through libcsv. */
 #include "config.h"
 #include "data/csvio.h"
+#include "base/file.h"
 
 #include <csv.h>
 #include <errno.h>
@@ -152,9 +153,9 @@ sm_status csvio_slurp(const char *path, char **out, size_t *outn, sm_err *err)
 {
     *out = NULL;
     *outn = 0;
-    FILE *f = fopen(path, "rb");
+    FILE *f = sm_fopen_regular(path, NULL, err);
     if (!f)
-        return sm_err_set(err, SM_EIO, "%s: cannot open: %s", path, strerror(errno));
+        return SM_EIO;
     size_t cap = 1 << 16, n = 0;
     char *buf = sm_alloc(cap, 1, err);
     if (!buf) {

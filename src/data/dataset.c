@@ -11,6 +11,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -224,9 +225,33 @@ static sm_status check_labels(const dataset *ds, sm_err *err)
     return SM_OK;
 }
 
+sm_status dataset_check_label_bound(const dataset *ds, const int *line, const char *name, sm_err *err)
+{
+    float H = dataset_label_bound(ds);
+    for (int i = 0; i < ds->n; i++) {
+        for (int k = -1; k < MOD_COUNT; k++) {
+            const float *y = k < 0 ? ds->label : ds->ulabel[k];
+            if (!y || isnan(y[i]) || fabsf(y[i]) <= H)
+                continue;
+            char id[256], where[64] = "";
+            dataset_sample_id(ds, i, id, sizeof id);
+            if (line)
+                snprintf(where, sizeof where, "line %d: ", line[i]);
+            return sm_err_set(err, SM_EFORMAT, "%s%s%ssample %s: %s %g is outside the bound [-%g, %g]%s",
+                              name ? name : "", name ? ": " : "", where, id, k < 0 ? "label" : ulabel_cols[k],
+                              (double)y[i], (double)H, (double)H,
+                              H > 1 ? " (MOSI and MOSEI labels lie in [-3, 3], SIMS labels in [-1, 1])"
+                                    : " (every label is within [-1, 1], as SIMS's)");
+        }
+    }
+    return SM_OK;
+}
+
 sm_status dataset_check(const dataset *ds, sm_err *err)
 {
     sm_status st = check_labels(ds, err);
+    if (st == SM_OK)
+        st = dataset_check_label_bound(ds, NULL, NULL, err);
     for (int m = 0; st == SM_OK && m < MOD_COUNT; m++)
         st = check_modality(ds, m, err);
     return st;
@@ -334,6 +359,8 @@ sm_status labelcsv_parse(dataset *ds, const char *buf, size_t n, const char *nam
             st = sm_err_set(err, SM_EFORMAT, "%s: line %d: column 'mode': expected train, valid (or dev) or test, "
                             "found '%.40s'", name, line, s);
     }
+    if (st == SM_OK)
+        st = dataset_check_label_bound(ds, t.line + 1, name, err);
     csvio_free(&t);
     if (st != SM_OK) {
         dataset_free(ds);
@@ -591,7 +618,8 @@ static void remove_tree(const char *dir)
     rmdir(dir);
 }
 
-/* True when dir holds only the files a dataset directory has. */
+/* True when dir holds only the files a dataset directory has: regular
+ * files (not links, FIFOs or directories) named label.csv and *.npy. */
 static bool only_dataset_files(const char *dir)
 {
     DIR *d = opendir(dir);
@@ -604,7 +632,10 @@ static bool only_dataset_files(const char *dir)
         size_t n = strlen(s);
         if (strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
             continue;
-        if (strcmp(s, "label.csv") == 0)
+        struct stat sb;
+        if (fstatat(dirfd(d), s, &sb, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(sb.st_mode))
+            ok = false;
+        else if (strcmp(s, "label.csv") == 0)
             has_label = true;
         else if (!(n > 4 && strcmp(s + n - 4, ".npy") == 0))
             ok = false;
@@ -647,8 +678,8 @@ sm_status dataset_save_new(const dataset *ds, const char *dir, bool replace, sm_
         goto out;
     }
     if (exists && !only_dataset_files(target)) {
-        st = sm_err_set(err, SM_EIO, "%s: exists and holds files other than label.csv and *.npy; not replacing it",
-                        target);
+        st = sm_err_set(err, SM_EIO, "%s: exists and is not a dataset directory (only regular files label.csv and "
+                        "*.npy); not replacing it", target);
         goto out;
     }
     snprintf(tmp, n + 16, "%s.tmp-XXXXXX", target);

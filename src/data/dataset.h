@@ -65,9 +65,16 @@ float dataset_label_bound(const dataset *ds);
 sm_status dataset_alloc(dataset *ds, int n, const int L[MOD_COUNT], const int D[MOD_COUNT], bool with_ulabels,
                         sm_err *err);
 /* Checks the invariants dataset_load guarantees: n >= 1, every string set,
- * finite labels, a valid split, 1 <= L, 1 <= D, lengths in 1..L, finite
- * features. The message names the sample id and the modality. */
+ * finite labels within the bound, a valid split, 1 <= L, 1 <= D, lengths
+ * in 1..L, finite features. The message names the sample id and the modality. */
 sm_status dataset_check(const dataset *ds, sm_err *err);
+/* Every label within the dataset's bound H (dataset_label_bound; SPEC
+ * section 1): y_m and the human unimodal labels in [-H, H], so a label of
+ * 100 or 1e30 is refused rather than trained on. The message names the
+ * sample id and the value; with line (may be NULL: (N) physical lines in
+ * name) also the line. name (may be NULL) prefixes it. dataset_check and
+ * every reader (label.csv, feature CSV, MMSA pickle) apply it. */
+sm_status dataset_check_label_bound(const dataset *ds, const int *line, const char *name, sm_err *err);
 /* Writes a new dataset directory whole or not at all: it is built in
  * DIR.tmp-XXXXXX beside DIR and renamed. An existing DIR is an error unless
  * replace is set and DIR holds only dataset files (label.csv, *.npy). */

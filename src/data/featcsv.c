@@ -139,6 +139,7 @@ sm_status featcsv_parse(dataset *ds, const char *buf, size_t n, const char *name
     featcol *fc[MOD_COUNT] = {NULL, NULL, NULL};
     int D[MOD_COUNT] = {0, 0, 0};
     bool *keep = NULL;
+    int *lines = NULL;    /* (kept rows) physical line of each sample */
     char *skipped = NULL;
     size_t sk_len = 0, sk_cap = 0;
     if (t.nrows == 0) {
@@ -197,11 +198,15 @@ sm_status featcsv_parse(dataset *ds, const char *buf, size_t n, const char *name
     int L[MOD_COUNT] = {1, 1, 1};
     if ((st = dataset_alloc(ds, nkeep, L, D, false, err)) != SM_OK)
         goto out;
+    if (!(lines = sm_alloc((size_t)nkeep, sizeof *lines, err))) {
+        st = SM_ENOMEM;
+        goto out;
+    }
     int i = 0;
     for (int r = 1; r <= nrow; r++) {
         if (!keep[r])
             continue;
-        int line = t.line[r];
+        int line = lines[i] = t.line[r];
         const char *s = csvio_get(&t, r, c_label);
         double v;
         if (!csvio_parse_double(s, &v) || !isfinite((float)v)) {
@@ -259,6 +264,8 @@ sm_status featcsv_parse(dataset *ds, const char *buf, size_t n, const char *name
         }
         i++;
     }
+    if ((st = dataset_check_label_bound(ds, lines, name, err)) != SM_OK)
+        goto out;
     rep->skipped_ids = skipped ? skipped : sm_strdup("", err);
     skipped = NULL;
     if (!rep->skipped_ids)
@@ -268,6 +275,7 @@ out:
     for (int m = 0; m < MOD_COUNT; m++)
         free(fc[m]);
     free(keep);
+    free(lines);
     free(skipped);
     if (st != SM_OK) {
         dataset_free(ds);

@@ -19,9 +19,9 @@ tests_unit_test_data_featcsv_LDADD = $(ENGINE_LIBS)
 tests_unit_test_data_synth_SOURCES = tests/unit/test_data_synth.c
 tests_unit_test_data_synth_LDADD = $(ENGINE_LIBS)
 
-TESTS += tests/cli/data_synth.sh tests/cli/data_import_csv.sh \
+TESTS += tests/cli/data_synth.sh tests/cli/data_import_csv.sh tests/cli/bad_input.sh \
 	tests/cli/data_import_errors.sh tests/cli/data_npy_numpy.sh
-EXTRA_DIST += tests/cli/data_synth.sh tests/cli/data_import_csv.sh \
+EXTRA_DIST += tests/cli/data_synth.sh tests/cli/data_import_csv.sh tests/cli/bad_input.sh \
 	tests/cli/data_import_errors.sh tests/cli/data_npy_numpy.sh
 
 EXTRA_PROGRAMS += tests/bench/bench_load

@@ -4,6 +4,7 @@
 #include "config.h"
 #include "data/mmsa.h"
 #include "data/pickle.h"
+#include "base/file.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -422,6 +423,8 @@ sm_status mmsa_load_buffer(const uint8_t *buf, size_t n, const char *name, datas
     if (st)
         return st;
     st = convert(&ld, pickle_doc_root(doc), out);
+    if (!st)
+        st = dataset_check_label_bound(out, NULL, ld.name, err);
     pickle_doc_free(doc);
     if (st) {
         dataset_free(out);
@@ -433,14 +436,10 @@ sm_status mmsa_load_buffer(const uint8_t *buf, size_t n, const char *name, datas
 sm_status mmsa_load(const char *path, dataset *out, const sm_log *log, sm_err *err)
 {
     memset(out, 0, sizeof *out);
-    int fd = open(path, O_RDONLY);
-    if (fd < 0)
-        return sm_err_set(err, SM_EIO, "%s: cannot open: %s", path, strerror(errno));
     struct stat stt;
-    if (fstat(fd, &stt) != 0 || !S_ISREG(stt.st_mode)) {
-        close(fd);
-        return sm_err_set(err, SM_EIO, "%s: not a regular file", path);
-    }
+    int fd = sm_open_regular(path, &stt, err);
+    if (fd < 0)
+        return SM_EIO;
     size_t n = (size_t)stt.st_size;
     if (n == 0) {
         close(fd);

@@ -3,6 +3,7 @@
 #include "config.h"
 #include "data/npy.h"
 #include "data/atomic.h"
+#include "base/file.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -394,14 +395,10 @@ static sm_status read_file(const char *path, read_kind kind, npy_header *h, void
 {
     *out = NULL;
     memset(h, 0, sizeof *h);
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return sm_err_set(err, SM_EIO, "%s: cannot open: %s", path, strerror(errno));
     struct stat sb;
-    if (fstat(fileno(f), &sb) != 0 || !S_ISREG(sb.st_mode)) {
-        fclose(f);
-        return sm_err_set(err, SM_EIO, "%s: not a regular file", path);
-    }
+    FILE *f = sm_fopen_regular(path, &sb, err);
+    if (!f)
+        return SM_EIO;
     size_t fsize = (size_t)sb.st_size;
     sm_status st = SM_OK;
     uint8_t pre[12];

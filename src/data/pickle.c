@@ -220,6 +220,7 @@ typedef struct {
     pk_value **memo;       /* (memo_cap) */
     size_t memo_cap, memo_used;
     int proto;
+    bool saw_proto;        /* a PROTO opcode was read (protocols 2 and later) */
     sm_err *err;
 } vm;
 
@@ -1009,6 +1010,7 @@ static sm_status step(vm *m, bool *stop)
         if (u > 5)
             return vm_fail(m, SM_EFORMAT, "protocol %llu is not supported (0 to 5)", (unsigned long long)u);
         m->proto = (int)u;
+        m->saw_proto = true;
         return SM_OK;
     case 0x95: /* FRAME */
         if ((s = read_uint(m, 8, &u)))
@@ -1190,6 +1192,12 @@ static sm_status step(vm *m, bool *stop)
         return vm_fail(m, SM_EFORMAT, "out-of-band buffers are not supported "
                        "(pickle without a buffer_callback)");
     default:
+        /* protocols 2 and later start with PROTO; without it the text
+         * opcodes of protocols 0 and 1 are the likely cause */
+        if (opcode_name(op) && !m->saw_proto)
+            return sm_err_set(m->err, SM_EFORMAT, "%s: protocol 0/1 pickles are not supported; MMSA writes "
+                              "protocol 4 (no PROTO opcode; offset %zu: %s, opcode 0x%02x)", m->name, m->op_pos,
+                              opcode_name(op), op);
         if (opcode_name(op))
             return vm_fail(m, SM_EFORMAT, "opcode 0x%02x is not supported", op);
         m->op = -1;

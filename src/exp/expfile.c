@@ -1,6 +1,7 @@
 /* expfile.c: reading experiment files and expanding their grids. */
 #include "config.h"
 #include "exp/expfile.h"
+#include "base/file.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -402,9 +403,9 @@ sm_status exp_parse(experiment *e, const char *text, size_t len, const char *pat
 sm_status exp_load(experiment *e, const char *path, sm_err *err)
 {
     memset(e, 0, sizeof *e);
-    FILE *f = fopen(path, "rb");
+    FILE *f = sm_fopen_regular(path, NULL, err);
     if (!f)
-        return sm_err_set(err, SM_EIO, "%s: cannot open: %s", path, strerror(errno));
+        return SM_EIO;
     char *buf = NULL;
     size_t n = 0, cap = 0;
     sm_status st = SM_OK;

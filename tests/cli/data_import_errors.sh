@@ -10,15 +10,15 @@ printf 'id,label_reg,std_split,text,t0,t1,a0,v0\nv_1,1.5,train,a,1,2,3,4\nv_2,-1
 printf 'id,label_reg,text,t0,a0,v0\nv_1,1.5,a,1,3,4\n' >"$work/nosplit.csv"
 
 "$SELFMI" import csv "$work/badval.csv" "$work/out" 2>"$work/err"
-[ $? -eq 1 ] || fail "bad value: exit 1"
+[ $? -eq 2 ] || fail "bad value: exit 2"
 cat "$work/err"
 grep -q "badval.csv: line 3: column 't1'" "$work/err" || fail "message names file, line, column"
 [ -e "$work/out" ] && fail "no output on error"
 "$SELFMI" import csv "$work/nosplit.csv" "$work/out" 2>"$work/err"
-[ $? -eq 1 ] || fail "missing column: exit 1"
+[ $? -eq 2 ] || fail "missing column: exit 2"
 grep -q "nosplit.csv: line 1: no column 'std_split'" "$work/err" || fail "missing column named"
 "$SELFMI" import csv "$work/none.csv" "$work/out" 2>"$work/err"
-[ $? -eq 1 ] && grep -q "none.csv" "$work/err" || fail "missing file named"
+[ $? -eq 2 ] && grep -q "none.csv" "$work/err" || fail "missing file named"
 ls "$work" | grep -q "tmp-" && fail "temporaries left behind"
 
 "$SELFMI" import csv "$work/ok.csv" "$work/out" --bogus 2>/dev/null; [ $? -eq 2 ] || fail "unknown option: exit 2"
@@ -36,6 +36,6 @@ ls "$work" | grep -q "tmp-" && fail "temporaries left behind"
 "$SELFMI" import csv "$work/ok.csv" --id id "$work/sub/o2" --transcript= >/dev/null || fail "options between positionals"
 grep -q '"v","1","",1.5' "$work/sub/o2/label.csv" || fail "empty transcript, id split at the last _"
 
-"$SELFMI" info "$work/missing" 2>"$work/err"; [ $? -eq 1 ] && grep -q "missing/label.csv" "$work/err" || fail "info on a missing dir"
+"$SELFMI" info "$work/missing" 2>"$work/err"; [ $? -eq 2 ] && grep -q "missing/label.csv" "$work/err" || fail "info on a missing dir"
 "$SELFMI" info 2>/dev/null; [ $? -eq 2 ] || fail "info without DIR: exit 2"
 exit 0

@@ -66,7 +66,7 @@ bad() { # $1 = python statement writing $work/ds/vision.npy, $2 = expected messa
     "$SELFMI" info "$work/ds" 2>"$work/err" >/dev/null
     rc=$?
     cp "$work/vision.keep" "$work/ds/vision.npy"
-    [ $rc -eq 1 ] || fail "accepted: $1"
+    [ $rc -eq 2 ] || fail "accepted (exit $rc, expected 2): $1"
     cat "$work/err"
     grep -q "vision.npy" "$work/err" && grep -q "$2" "$work/err" || fail "message for: $1"
 }

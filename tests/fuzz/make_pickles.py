@@ -13,8 +13,9 @@ row over all splits (train, then valid, then test) and (l, d) the position:
     vision[g, l, d] = (100 g + 10 l + d) / 16 + 0.5
     id              = "vid<g // 2>$_$<g>"
     raw_text        = 'say "<g>", then, stop' (row 1 adds a newline and e-acute)
-    regression_labels = (g % 7) - 3 + 0.25     (SIMS: ((g % 5) - 2) / 2)
-    regression_labels_T/A/V (SIMS) = label + 0.125 / 0.25 / 0.375, times -1
+    regression_labels = min((g % 7) - 3 + 0.25, 3)     (SIMS: ((g % 5) - 2) / 2)
+    regression_labels_T/A/V (SIMS) = min(label + 0.125 / 0.25 / 0.375, 1), times -1
+(labels stay within the bounds selfmi checks: [-3, 3], SIMS [-1, 1])
     audio_lengths   = 1 + g % L_a,  vision_lengths = 1 + (g + 1) % L_v
     text_bert mask  = 1 + g % L_t ones
 """
@@ -54,7 +55,7 @@ def make(dtype=np.float32, sims=False, text_bert=False, raw_text_array=False,
         if sims:
             labels = [((g % 5) - 2) / 2 for g in rows]
         else:
-            labels = [(g % 7) - 3 + 0.25 for g in rows]
+            labels = [min((g % 7) - 3 + 0.25, 3) for g in rows]
         split = {
             "id": np.array(ids, dtype=object) if id_object_array else ids,
             "raw_text": np.array(raw) if raw_text_array else raw,
@@ -70,7 +71,7 @@ def make(dtype=np.float32, sims=False, text_bert=False, raw_text_array=False,
         }
         if sims:
             for k, off in (("T", 0.125), ("A", 0.25), ("V", 0.375)):
-                split["regression_labels_" + k] = np.array([-(y + off) for y in labels],
+                split["regression_labels_" + k] = np.array([-min(y + off, 1) for y in labels],
                                                            dtype=np.float64)
         if text_bert:
             tb = np.zeros((n, 3, LT), dtype=np.int64)

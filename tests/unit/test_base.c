@@ -1,10 +1,86 @@
-/* test_base.c: status strings, error messages, the RNG. */
+/* test_base.c: status strings, error messages (long paths shortened in
+ * the middle), opening regular files only, the RNG. */
 #include "config.h"
 #include "base/base.h"
+#include "base/file.h"
 #include "base/rng.h"
 #include "../tap.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* A message with a path of n characters ("/d/ddd.../f.npy") and a reason
+ * after it: the reason survives whole, the path keeps its head and tail. */
+static void test_long_path(size_t n)
+{
+    char *path = malloc(n + 1);
+    memset(path, 'd', n);
+    memcpy(path, "/data/", 6);
+    memcpy(path + n - 10, "/audio.npy", 10);
+    path[n] = '\0';
+    sm_err err;
+    sm_err_set(&err, SM_EFORMAT, "%s: line %d: expected a number, found 'x'", path, 7);
+    size_t len = strlen(err.msg);
+    tap_ok(len < sizeof err.msg, "a %zu-character path: the message fits (%zu)", n, len);
+    tap_ok(strstr(err.msg, "/audio.npy: line 7: expected a number, found 'x'") != NULL,
+           "a %zu-character path: the reason survives: ...%s", n, len > 60 ? err.msg + len - 60 : err.msg);
+    tap_ok(strncmp(err.msg, "/data/", 6) == 0 && (n + 40 < sizeof err.msg || strstr(err.msg, "...") != NULL),
+           "a %zu-character path: its head is kept, its middle marked '...'", n);
+    /* the same through a prefix of two long paths */
+    sm_err_set(&err, SM_EIO, "%s: cannot open: %s", path, strerror(ENOENT));
+    sm_err_prefix(&err, "%s: resuming", path);
+    len = strlen(err.msg);
+    tap_ok(len < sizeof err.msg && strstr(err.msg, ": resuming: ") && strstr(err.msg, "cannot open: No such file"),
+           "a %zu-character path twice, through sm_err_prefix: both reasons survive", n);
+    free(path);
+}
+
+static void test_open_regular(void)
+{
+    char dir[] = "tmp-test-base-XXXXXX";
+    if (!mkdtemp(dir)) {
+        tap_ok(0, "mkdtemp: %s", strerror(errno));
+        return;
+    }
+    char reg[64], fifo[64], missing[64];
+    snprintf(reg, sizeof reg, "%s/a.csv", dir);
+    snprintf(fifo, sizeof fifo, "%s/fifo.npy", dir);
+    snprintf(missing, sizeof missing, "%s/none.npy", dir);
+    FILE *w = fopen(reg, "w");
+    fputs("x\n", w);
+    fclose(w);
+    tap_ok(mkfifo(fifo, 0600) == 0, "mkfifo");
+    sm_err err;
+    struct stat sb;
+    int fd = sm_open_regular(reg, &sb, &err);
+    tap_ok(fd >= 0 && sb.st_size == 2, "a regular file opens, its size known");
+    tap_ok(fd >= 0 && (fcntl(fd, F_GETFD) & FD_CLOEXEC) && !(fcntl(fd, F_GETFL) & O_NONBLOCK),
+           "close-on-exec, blocking reads");
+    if (fd >= 0)
+        close(fd);
+    /* a FIFO without a writer would block a plain open() forever */
+    fd = sm_open_regular(fifo, NULL, &err);
+    tap_ok(fd < 0 && err.status == SM_EIO && strstr(err.msg, "fifo.npy: is a FIFO; expected a regular file"),
+           "a FIFO is a named error, not a hang: %s", err.msg);
+    FILE *f = sm_fopen_regular(dir, NULL, &err);
+    tap_ok(!f && strstr(err.msg, ": is a directory; expected a regular file"), "a directory: %s", err.msg);
+    f = sm_fopen_regular("/dev/null", NULL, &err);
+    tap_ok(!f && strstr(err.msg, "/dev/null: is a character device; expected a regular file"), "a device: %s",
+           err.msg);
+    f = sm_fopen_regular(missing, NULL, &err);
+    tap_ok(!f && strstr(err.msg, "none.npy: cannot open: No such file or directory"), "a missing file: %s", err.msg);
+    f = sm_fopen_regular(reg, &sb, &err);
+    tap_ok(f && fgetc(f) == 'x', "sm_fopen_regular reads a regular file");
+    if (f)
+        fclose(f);
+    unlink(reg);
+    unlink(fifo);
+    rmdir(dir);
+}
 
 int main(void)
 {
@@ -65,6 +141,11 @@ int main(void)
     for (int i = 0; i < 10; i++)
         perm &= seen[i] == 1;
     tap_ok(perm, "shuffle is a permutation");
+
+    test_long_path(100);
+    test_long_path(900);
+    test_long_path(4000);
+    test_open_regular();
 
     void *p = sm_alloc(SIZE_MAX / 2, 4, &err);
     tap_ok(p == NULL && err.status == SM_ENOMEM, "overflowing allocation is refused: %s", err.msg);

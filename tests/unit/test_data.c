@@ -194,7 +194,7 @@ int main(void)
     tap_ok(tdu_count_entries(path) == 1, "nothing left beside it (%d entries)", tdu_count_entries(path));
     snprintf(path, sizeof path, "%s/notes.txt", sub);
     tdu_write(path, "mine", 4);
-    tap_ok(dataset_save_new(&ds, sub, true, &err) == SM_EIO && strstr(err.msg, "other than") && stat(path, &sb) == 0,
+    tap_ok(dataset_save_new(&ds, sub, true, &err) == SM_EIO && strstr(err.msg, "is not a dataset directory") && stat(path, &sb) == 0,
            "save_new does not replace a directory with other files: %s", err.msg);
     ds.mod[MOD_V].x[7] = NAN;
     snprintf(sub, sizeof sub, "%s/new/never", dir);

@@ -369,6 +369,16 @@ static void test_errors(void)
     op(&p, 0x80); op(&p, 6); op(&p, 'N'); op(&p, '.');
     expect_error(&p, "protocol 6 is not supported", "protocol 6");
 
+    /* pickle.dumps({'a': 1}, protocol=0): no PROTO opcode, text opcodes */
+    p.n = 0;
+    for (const char *q = "(dp0\nVa\np1\nI1\ns."; *q; q++)
+        op(&p, (uint8_t)*q);
+    expect_error(&p, "t.pkl: protocol 0/1 pickles are not supported; MMSA writes protocol 4", "protocol 0 named");
+    /* protocol 2 onwards: the opcode itself is named */
+    p.n = 0;
+    op(&p, 0x80); op(&p, 2); op(&p, 'N'); op(&p, 'p'); op(&p, '1'); op(&p, '\n'); op(&p, '.');
+    expect_error(&p, "PUT: opcode 0x70 is not supported", "PUT in a protocol 2 pickle");
+
     p.n = 0;
     op(&p, 0x80); op(&p, 2); op(&p, 'h'); op(&p, 7); op(&p, '.');
     expect_error(&p, "memo index 7 was never set", "BINGET of an unset memo slot");
