@@ -331,26 +331,43 @@ int cmd_grid(int argc, char **argv)
         exp_free(&e);
         return 2;
     }
+    /* points that resolve to the same configuration (the same run id) run
+     * once: a hash set of the ids kept so far */
+    exp_idset seen;
+    if (exp_idset_init(&seen, (size_t)npoints, &err)) {
+        fprintf(stderr, "selfmi grid: %s\n", err.msg);
+        free(runs);
+        exp_free(&e);
+        return 1;
+    }
     int n = 0, dups = 0;
     for (long p = 0; p < npoints; p++) {
         grid_run *r = &runs[n];
         if (exp_grid_point(&e, p, &r->cfg, &err)) {
             fprintf(stderr, "selfmi grid: %s\n", err.msg);
+            exp_idset_free(&seen);
             free(runs);
             exp_free(&e);
             return 2;
         }
         r->point = p;
         run_default_id(&r->cfg, r->id, sizeof r->id);
-        exp_grid_label(&e, p, r->label, sizeof r->label);
-        bool dup = false;
-        for (int q = 0; q < n && !dup; q++)
-            dup = strcmp(runs[q].id, r->id) == 0;
-        if (dup)
-            dups++;
-        else
+        int added = exp_idset_add(&seen, r->id, &err);
+        if (added < 0) {
+            fprintf(stderr, "selfmi grid: %s\n", err.msg);
+            exp_idset_free(&seen);
+            free(runs);
+            exp_free(&e);
+            return 1;
+        }
+        if (added) {
+            exp_grid_label(&e, p, r->label, sizeof r->label);
             n++;
+        } else {
+            dups++;
+        }
     }
+    exp_idset_free(&seen);
     if (dups && !quiet)
         fprintf(stderr, "selfmi grid: %d grid points repeat another point's configuration and run once\n", dups);
     if (list) {

@@ -562,3 +562,77 @@ void exp_grid_label(const experiment *e, long i, char *buf, size_t n)
     for (int a = 0; a < e->naxes && w < n; a++)
         w += (size_t)snprintf(buf + w, n - w, "%s%s=%s", a ? " " : "", e->axes[a].key, e->axes[a].values[idx[a]]);
 }
+
+/* ---- run id sets ----------------------------------------------------------- */
+
+static uint64_t fnv1a64(const char *s)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (; *s; s++) {
+        h ^= (unsigned char)*s;
+        h *= 1099511628211ull;
+    }
+    return h;
+}
+
+sm_status exp_idset_init(exp_idset *s, size_t expected, sm_err *err)
+{
+    memset(s, 0, sizeof *s);
+    size_t cap = 16;
+    while (cap < 2 * expected && cap < SIZE_MAX / 4)
+        cap *= 2;
+    s->slot = sm_alloc(cap, sizeof *s->slot, err);
+    s->hash = sm_alloc(cap, sizeof *s->hash, err);
+    if (!s->slot || !s->hash) {
+        exp_idset_free(s);
+        return SM_ENOMEM;
+    }
+    s->cap = cap;
+    return SM_OK;
+}
+
+/* The slot of id (hash h): where it is, or the empty slot where it goes. */
+static size_t idset_find(const exp_idset *s, const char *id, uint64_t h)
+{
+    size_t mask = s->cap - 1, i = (size_t)h & mask;
+    while (s->slot[i] && (s->hash[i] != h || strcmp(s->slot[i], id) != 0))
+        i = (i + 1) & mask;
+    return i;
+}
+
+int exp_idset_add(exp_idset *s, const char *id, sm_err *err)
+{
+    uint64_t h = fnv1a64(id);
+    size_t i = idset_find(s, id, h);
+    if (s->slot[i])
+        return 0;
+    if (2 * (s->n + 1) > s->cap) {
+        /* at most half full: rehash into twice the room */
+        exp_idset big;
+        if (exp_idset_init(&big, s->cap, err) != SM_OK)
+            return -1;
+        for (size_t k = 0; k < s->cap; k++)
+            if (s->slot[k]) {
+                size_t j = idset_find(&big, s->slot[k], s->hash[k]);
+                big.slot[j] = s->slot[k];
+                big.hash[j] = s->hash[k];
+            }
+        big.n = s->n;
+        exp_idset_free(s);
+        *s = big;
+        i = idset_find(s, id, h);
+    }
+    s->slot[i] = id;
+    s->hash[i] = h;
+    s->n++;
+    return 1;
+}
+
+void exp_idset_free(exp_idset *s)
+{
+    if (!s)
+        return;
+    free(s->slot);
+    free(s->hash);
+    memset(s, 0, sizeof *s);
+}

@@ -77,6 +77,22 @@ sm_status exp_grid_point(const experiment *e, long i, config *out, sm_err *err);
 /* The axis values of point i, e.g. "seed=1111 tasks=M,T", into buf. */
 void exp_grid_label(const experiment *e, long i, char *buf, size_t n);
 
+/* A set of run ids, to de-duplicate grid points: an open-addressing hash
+ * table, so n points cost O(n) instead of the O(n^2) of comparing each with
+ * every earlier one. Ids are not copied: they must outlive the set. */
+typedef struct {
+    const char **slot;       /* (cap) NULL = empty */
+    uint64_t *hash;          /* (cap) */
+    size_t cap, n;
+} exp_idset;
+
+/* Room for about `expected` ids before the table grows. */
+sm_status exp_idset_init(exp_idset *s, size_t expected, sm_err *err);
+/* 1 when id was new (now added), 0 when it was already in, -1 when memory
+ * ran out (err set). */
+int exp_idset_add(exp_idset *s, const char *id, sm_err *err);
+void exp_idset_free(exp_idset *s);
+
 /* Joins a relative path to dir and normalises it lexically ("a/./b",
  * "a/x/../b" -> "a/b"); an absolute result under the current directory is
  * made relative to it. "synth:..." and absolute paths are kept. */

@@ -339,10 +339,15 @@ static bool parse_tasks(const char *s, bool out[3])
 
 static void format_tasks(const bool t[3], char *buf, size_t n)
 {
-    size_t k = (size_t)snprintf(buf, n, "M");
-    for (int s = 0; s < 3 && k < n; s++)
-        if (t[s])
-            k += (size_t)snprintf(buf + k, n - k, ",%c", task_letters[s]);
+    SM_ASSERT(n >= 8);
+    size_t k = 0;
+    buf[k++] = 'M';
+    for (int s = 0; s < 3; s++)
+        if (t[s]) {
+            buf[k++] = ',';
+            buf[k++] = task_letters[s];
+        }
+    buf[k] = '\0';
 }
 
 static int cpc_index(const char *tok, size_t len)
@@ -400,13 +405,20 @@ static bool parse_cpc(const char *s, bool out[3])
 
 static void format_cpc(const bool t[3], char *buf, size_t n)
 {
+    SM_ASSERT(n >= 9);
     size_t k = 0;
-    buf[0] = '\0';
-    for (int s = 0; s < 3 && k < n; s++)
-        if (t[s])
-            k += (size_t)snprintf(buf + k, n - k, "%s%s", k ? "," : "", cpc_names[s]);
-    if (k == 0)
-        snprintf(buf, n, "none");
+    for (int s = 0; s < 3; s++)
+        if (t[s]) {
+            if (k)
+                buf[k++] = ',';
+            memcpy(buf + k, cpc_names[s], 2);
+            k += 2;
+        }
+    if (k == 0) {
+        memcpy(buf, "none", 4);
+        k = 4;
+    }
+    buf[k] = '\0';
 }
 
 static bool int_in_range(long v, range_kind r)
@@ -591,8 +603,120 @@ sm_status config_set(config *c, const char *key, const char *value, sm_err *err)
     return sm_err_set(err, SM_EINTERNAL, "key '%s': unknown type", key);
 }
 
-/* The canonical text of key idx into buf (n >= 1). */
-static bool format_key(const config *c, int idx, char *buf, size_t n)
+/* "%lu" (with a '-' when neg): the length written, or -1 when it does not
+ * fit in n bytes. printf's own cost would dominate hashing a grid's points. */
+static int fmt_ulong(char *buf, size_t n, unsigned long u, bool neg)
+{
+    char tmp[24];
+    int k = 0;
+    do {
+        tmp[k++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (neg)
+        tmp[k++] = '-';
+    if ((size_t)k + 1 > n)
+        return -1;
+    for (int i = 0; i < k; i++)
+        buf[i] = tmp[k - 1 - i];
+    buf[k] = '\0';
+    return k;
+}
+
+/* "%.9g" of (double)f exactly as printf writes it in the C locale. The nine
+ * digits come from one product with an exact power of ten (error below a
+ * millionth of the last digit), rounded to nearest; a value within that of
+ * a rounding tie, zero, infinities, NaN and extreme exponents go to printf. */
+static int fmt_float9(char *buf, size_t n, float f)
+{
+    static const double p10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
+                                 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+    double d = fabs((double)f);
+    if (d == 0) {
+        const char *z = signbit(f) ? "-0" : "0";
+        size_t k = strlen(z);
+        if (k + 1 > n)
+            return -1;
+        memcpy(buf, z, k + 1);
+        return (int)k;
+    }
+    if (!(d >= 1e-13 && d < 1e30))
+        return snprintf(buf, n, "%.9g", (double)f);
+    int e = (int)floor(log10(d));
+    double x = 0;
+    for (int round = 0; round < 3; round++) {
+        int sc = 8 - e;   /* x = d * 10^sc, wanted in [1e8, 1e9) */
+        if (sc > 22 || sc < -22)
+            return snprintf(buf, n, "%.9g", (double)f);
+        x = sc >= 0 ? d * p10[sc] : d / p10[-sc];
+        if (x < 1e8)
+            e--;
+        else if (x >= 1e9)
+            e++;
+        else
+            break;
+    }
+    double fl = floor(x);
+    if (!(x >= 1e8 && x < 1e9) || fabs(x - fl - 0.5) < 1e-6)
+        return snprintf(buf, n, "%.9g", (double)f);
+    unsigned long r = (unsigned long)fl + (x - fl > 0.5);
+    if (r == 1000000000ul) {
+        r = 100000000ul;
+        e++;
+    }
+    char dg[9];
+    for (int i = 8; i >= 0; i--) {
+        dg[i] = (char)('0' + r % 10);
+        r /= 10;
+    }
+    int nd = 9;   /* significant digits without trailing zeros */
+    while (nd > 1 && dg[nd - 1] == '0')
+        nd--;
+    char out[32];
+    int k = 0;
+    if (f < 0)
+        out[k++] = '-';
+    if (e < -4 || e >= 9) {
+        out[k++] = dg[0];
+        if (nd > 1) {
+            out[k++] = '.';
+            for (int i = 1; i < nd; i++)
+                out[k++] = dg[i];
+        }
+        out[k++] = 'e';
+        out[k++] = e < 0 ? '-' : '+';
+        int ae = e < 0 ? -e : e;
+        if (ae >= 100)
+            out[k++] = (char)('0' + ae / 100);
+        out[k++] = (char)('0' + ae / 10 % 10);
+        out[k++] = (char)('0' + ae % 10);
+    } else if (e >= 0) {
+        for (int i = 0; i <= e; i++)
+            out[k++] = dg[i];
+        if (nd > e + 1) {
+            out[k++] = '.';
+            for (int i = e + 1; i < nd; i++)
+                out[k++] = dg[i];
+        }
+    } else {
+        out[k++] = '0';
+        out[k++] = '.';
+        for (int i = 0; i < -e - 1; i++)
+            out[k++] = '0';
+        for (int i = 0; i < nd; i++)
+            out[k++] = dg[i];
+    }
+    if ((size_t)k + 1 > n)
+        return -1;
+    memcpy(buf, out, (size_t)k);
+    buf[k] = '\0';
+    return k;
+}
+
+/* The canonical text of key idx into buf (n >= 1); numbers as the C locale
+ * writes them when in_c_locale (the caller switched), else switching here
+ * for a float. */
+static bool format_key_in(const config *c, int idx, char *buf, size_t n, bool in_c_locale)
 {
     const config_key *k = &config_keys[idx];
     const key_layout *l = &layout[idx];
@@ -603,20 +727,22 @@ static bool format_key(const config *c, int idx, char *buf, size_t n)
         if (l->range == R_SEED) {
             unsigned long u;
             memcpy(&u, field, sizeof u);
-            w = snprintf(buf, n, "%lu", u);
+            w = fmt_ulong(buf, n, u, false);
         } else {
             int i;
             memcpy(&i, field, sizeof i);
-            w = snprintf(buf, n, "%d", i);
+            w = fmt_ulong(buf, n, i < 0 ? 0ul - (unsigned long)(long)i : (unsigned long)i, i < 0);
         }
         break;
     case CK_FLOAT: {
         float f;
         memcpy(&f, field, sizeof f);
-        clocale_scope cl;
-        clocale_enter(&cl);
-        w = snprintf(buf, n, "%.9g", (double)f);
-        clocale_leave(&cl);
+        clocale_scope cl = {0};
+        if (!in_c_locale)
+            clocale_enter(&cl);
+        w = fmt_float9(buf, n, f);
+        if (!in_c_locale)
+            clocale_leave(&cl);
         break;
     }
     case CK_BOOL: {
@@ -630,9 +756,15 @@ static bool format_key(const config *c, int idx, char *buf, size_t n)
         memcpy(&e, field, sizeof e);
         return enum_name(k->values, e, buf, n);
     }
-    case CK_STRING:
-        w = snprintf(buf, n, "%s", field);
+    case CK_STRING: {
+        size_t len = strnlen(field, l->size);
+        if (len + 1 > n || len == l->size)
+            return false;
+        memcpy(buf, field, len);
+        buf[len] = '\0';
+        w = (int)len;
         break;
+    }
     case CK_TASKS:
     case CK_CPC: {
         bool t[3];
@@ -642,11 +774,20 @@ static bool format_key(const config *c, int idx, char *buf, size_t n)
             format_tasks(t, tmp, sizeof tmp);
         else
             format_cpc(t, tmp, sizeof tmp);
-        w = snprintf(buf, n, "%s", tmp);
+        size_t len = strlen(tmp);
+        if (len + 1 > n)
+            return false;
+        memcpy(buf, tmp, len + 1);
+        w = (int)len;
         break;
     }
     }
     return w >= 0 && (size_t)w < n;
+}
+
+static bool format_key(const config *c, int idx, char *buf, size_t n)
+{
+    return format_key_in(c, idx, buf, n, false);
 }
 
 sm_status config_get(const config *c, const char *key, char *buf, size_t n, sm_err *err)
@@ -699,13 +840,34 @@ const char *config_check(const config *c, char *buf, size_t n)
 sm_status config_write(const config *c, FILE *f)
 {
     char v[sizeof c->dataset + 8];
-    fprintf(f, "# selfmi run configuration: one `key = value` per line; the value is the rest\n"
-               "# of the line, surrounding spaces trimmed; lines starting with '#' are comments.\n");
-    for (int idx = 0; idx < config_nkeys; idx++) {
-        if (!format_key(c, idx, v, sizeof v))
-            return SM_EINVAL;
-        fprintf(f, "%s = %s\n", config_keys[idx].key, v);
+    fputs("# selfmi run configuration: one `key = value` per line; the value is the rest\n"
+          "# of the line, surrounding spaces trimmed; lines starting with '#' are comments.\n", f);
+    /* one switch to the C locale for every number (a grid hashes each
+     * point's text: this runs 100000 times for a large one) */
+    clocale_scope cl;
+    clocale_enter(&cl);
+    bool ok = true;
+    char out[8192];   /* lines gathered for one fwrite: stdio's per-call cost shows in a grid */
+    size_t k = 0;
+    for (int idx = 0; ok && idx < config_nkeys; idx++) {
+        ok = format_key_in(c, idx, v, sizeof v, true);
+        if (!ok)
+            break;
+        size_t kl = strlen(config_keys[idx].key), vl = strlen(v);
+        if (k + kl + vl + 4 > sizeof out) {
+            fwrite(out, 1, k, f);
+            k = 0;
+        }
+        memcpy(out + k, config_keys[idx].key, kl);
+        memcpy(out + k + kl, " = ", 3);
+        memcpy(out + k + kl + 3, v, vl);
+        out[k + kl + 3 + vl] = '\n';
+        k += kl + vl + 4;
     }
+    clocale_leave(&cl);
+    if (!ok)
+        return SM_EINVAL;
+    fwrite(out, 1, k, f);
     return ferror(f) ? SM_EIO : SM_OK;
 }
 

@@ -30,4 +30,13 @@ expect "cannot open" "$out/missing.conf"
 expect "missing EXPERIMENT"
 [ ! -e "$out/res" ] || fail "a refused grid created its results root"
 "$SELFMI" grid --help | grep -q "Usage: selfmi grid" || fail "--help"
+# points that resolve to the same configuration are listed (and run) once,
+# in grid order
+printf 'dataset = synth:small\n[grid]\nseed = 1..3\nlabels = mi | mm | mi\n' > "$out/dup.conf"
+"$SELFMI" grid "$out/dup.conf" --list > "$out/out.txt" 2> "$out/err.txt" || fail "grid --list with repeats"
+[ "$(wc -l < "$out/out.txt")" -eq 6 ] || fail "6 distinct points of 9: $(cat "$out/out.txt")"
+grep -qF "3 grid points repeat another point's configuration and run once" "$out/err.txt" || fail "repeats counted"
+[ "$(cut -f1 "$out/out.txt" | sort -u | wc -l)" -eq 6 ] || fail "ids distinct"
+[ "$(cut -f2 "$out/out.txt" | tr '\n' ' ')" = "seed=1 labels=mi seed=1 labels=mm seed=2 labels=mi seed=2 labels=mm seed=3 labels=mi seed=3 labels=mm " ] ||
+  fail "grid order kept: $(cut -f2 "$out/out.txt" | tr '\n' ' ')"
 exit 0

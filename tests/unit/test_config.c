@@ -5,6 +5,7 @@
 #include "../tap.h"
 
 #include <stdlib.h>
+#include <math.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -462,9 +463,58 @@ static void test_files(void)
     rmdir(tmpdir);
 }
 
+/* Numbers in run.conf are written without printf's cost (a grid hashes
+ * every point's text) but exactly as "%.9g" and "%d" write them, so run
+ * ids never change: compared over powers of ten, ties, every float of a
+ * few ranges and a million random bit patterns. */
+static void test_number_text(void)
+{
+    config c;
+    config_defaults(&c, PRESET_MOSI);
+    char got[64], want[64];
+    int bad = 0, tested = 0;
+    uint32_t x = 2463534242u;
+    for (long i = 0; i < 1300000; i++) {
+        float f;
+        if (i < 200000) {
+            f = (float)(i * 0.0005);                       /* 0 .. 100 by 0.0005 */
+        } else if (i < 200300) {
+            f = (float)pow(10.0, (double)(i - 200150) / 2.0);   /* powers of ten and between */
+        } else if (i < 300000) {
+            f = (float)(i - 200300) + 0.5f;                /* ties of the last digit */
+        } else {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            memcpy(&f, &x, sizeof f);
+        }
+        c.lambda_cpc = f;
+        snprintf(want, sizeof want, "%.9g", (double)f);
+        if (config_get(&c, "lambda_cpc", got, sizeof got, NULL) != SM_OK || strcmp(got, want) != 0) {
+            if (bad++ < 3)
+                tap_diag("float %a: got '%s', printf writes '%s'", (double)f, got, want);
+        }
+        tested++;
+    }
+    c.lambda_cpc = -0.0f;
+    bad += config_get(&c, "lambda_cpc", got, sizeof got, NULL) != SM_OK || strcmp(got, "-0") != 0;
+    tap_ok(bad == 0, "floats as %%.9g: %d of %d differ", bad, tested + 1);
+    bad = 0;
+    static const int ints[] = {0, 1, -1, 9, 10, -10, 99, 100, 12345, -2147483647 - 1, 2147483647};
+    for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++) {
+        c.max_epochs = ints[i];
+        snprintf(want, sizeof want, "%d", ints[i]);
+        bad += config_get(&c, "max_epochs", got, sizeof got, NULL) != SM_OK || strcmp(got, want) != 0;
+    }
+    c.seed = 18446744073709551615ul;
+    bad += config_get(&c, "seed", got, sizeof got, NULL) != SM_OK || strcmp(got, "18446744073709551615") != 0;
+    tap_ok(bad == 0, "integers as %%d and %%lu: %d differ", bad);
+}
+
 int main(void)
 {
     make_tmpdir();
+    test_number_text();
     test_defaults();
     test_keys();
     test_values();

@@ -7,6 +7,45 @@
 
 #include <string.h>
 
+/* The hash set that de-duplicates grid points agrees with a pairwise
+ * comparison on ids with repeats, across its growth. */
+static void test_idset(void)
+{
+    enum { N = 8000 };
+    static char ids[N][48];
+    static bool first[N];
+    unsigned x = 12345;
+    for (int i = 0; i < N; i++) {
+        x = x * 1103515245u + 12345u;
+        /* about one id in three repeats an earlier one */
+        int v = (int)((x >> 8) % (N * 2 / 3));
+        snprintf(ids[i], sizeof ids[i], "synth-small-mi-MTAV-all-s%d-%08x", v, (unsigned)v * 2654435761u);
+    }
+    /* the reference: first occurrences by comparing with every earlier id */
+    int ref_unique = 0;
+    for (int i = 0; i < N; i++) {
+        first[i] = true;
+        for (int j = 0; j < i && first[i]; j++)
+            first[i] = strcmp(ids[i], ids[j]) != 0;
+        ref_unique += first[i];
+    }
+    exp_idset s;
+    sm_err err;
+    tap_ok(exp_idset_init(&s, 4, &err) == SM_OK, "idset starts small (it grows)");
+    int agree = 0, unique = 0;
+    for (int i = 0; i < N; i++) {
+        int added = exp_idset_add(&s, ids[i], &err);
+        agree += (added == 1) == first[i];
+        unique += added == 1;
+    }
+    tap_ok(agree == N && unique == ref_unique, "idset: %d of %d answers agree; %d unique (reference %d)", agree, N,
+           unique, ref_unique);
+    tap_ok(exp_idset_add(&s, "not-seen-before", &err) == 1 && exp_idset_add(&s, "not-seen-before", &err) == 0 &&
+           exp_idset_add(&s, "", &err) == 1 && exp_idset_add(&s, "", &err) == 0, "a new id, then a repeat; the empty id");
+    exp_idset_free(&s);
+    exp_idset_free(NULL);
+}
+
 static sm_status parse(experiment *e, const char *text, sm_err *err)
 {
     return exp_parse(e, text, strlen(text), "dir/exp.conf", err);
@@ -136,5 +175,6 @@ int main(void)
     tap_ok(exp_parse(&e, "a\0b", 3, "bin.conf", &err) != SM_OK && strstr(err.msg, "bin.conf"), "NUL byte refused");
     tap_ok(exp_load(&e, "/nonexistent/x.conf", &err) == SM_EIO && strstr(err.msg, "/nonexistent/x.conf"),
            "missing file named");
+    test_idset();
     return tap_done();
 }
