@@ -16,9 +16,11 @@
 
 /* ---- paths -------------------------------------------------------------- */
 
+/* One path component, visible: a leading '.' would hide the run from
+ * listings (and .attic holds runs moved aside). */
 static bool valid_id(const char *id)
 {
-    if (!id[0] || strcmp(id, ".") == 0 || strcmp(id, "..") == 0)
+    if (!id[0] || id[0] == '.')
         return false;
     for (const char *p = id; *p; p++)
         if (*p == '/' || iscntrl((unsigned char)*p))
@@ -95,8 +97,8 @@ static sm_status runstore_init(runstore *rs, const char *root, const char *run_i
             shown[i] = iscntrl((unsigned char)run_id[i]) ? '?' : run_id[i];
         shown[i] = '\0';
         return sm_err_set(err, SM_EINVAL,
-                          "run id '%s': expected one path component (not empty, no '/' or control characters, "
-                          "not . or ..)",
+                          "run id '%s': expected one path component not starting with '.' (not empty, no '/' "
+                          "or control characters)",
                           shown);
     }
     if (strlen(run_id) >= sizeof rs->id)

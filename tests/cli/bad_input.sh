@@ -92,6 +92,20 @@ run "$SELFMI" synth --force "$work/synthout"
     fail "synth --force onto a FIFO: exit $rc"
 [ -p "$work/synthout/label.csv" ] || fail "synth replaced a directory holding a FIFO"
 
+# run ids starting with '.' would be hidden from report, grid and the
+# dashboard (and .attic is where grid moves old runs): refused
+for id in .hidden .attic .; do
+    run "$SELFMI" train synth:small --set max_epochs=1 --quiet --out "$work/ids" --run-id "$id"
+    [ $rc -eq 2 ] && grep -qF "run id '$id'" "$work/err" && grep -qF "not starting with '.'" "$work/err" ||
+        fail "--run-id $id: exit $rc"
+done
+[ -z "$(ls -A "$work/ids" 2>/dev/null)" ] || fail "a refused run id left a directory: $(ls -A "$work/ids")"
+run "$SELFMI" train synth:small --set max_epochs=1 --quiet --out "$work/ids" --run-id shown
+[ $rc -eq 0 ] || fail "train --run-id shown: exit $rc"
+mv "$work/ids/shown" "$work/ids/.hidden"
+run "$SELFMI" train --resume "$work/ids/.hidden"
+[ $rc -eq 2 ] && grep -qF "run id '.hidden'" "$work/err" || fail "--resume .hidden: exit $rc"
+
 # experiment files and results: a FIFO, a missing file
 mkfifo "$work/exp.conf"
 run "$SELFMI" grid "$work/exp.conf" --out "$work/res"
