@@ -311,6 +311,11 @@ int cmd_train(int argc, char **argv)
     }
     float H = c.label_bound > 0 ? c.label_bound : dataset_label_bound(&ds);
     prog.sims = c.metrics == METRICS_SIMS || (c.metrics == METRICS_AUTO && H <= 1.0f);
+    int counts[SPLIT_COUNT];
+    dataset_split_counts(&ds, counts);
+    if (!prog.quiet && c.batch_size > counts[SPLIT_TRAIN] && counts[SPLIT_TRAIN] > 0)
+        fprintf(stderr, "selfmi train: batch_size %d is more than the %d training samples: one batch of %d per epoch\n",
+                c.batch_size, counts[SPLIT_TRAIN], counts[SPLIT_TRAIN]);
     sm_status st = run_execute(&c, &ds, out, run_id, &hooks, &sum, &err);
     dataset_free(&ds);
     if (st) {

@@ -96,7 +96,8 @@ typedef enum {
     X("wd_other", CK_FLOAT, wd[GROUP_OTHER], R_GE0, V_GE0, "weight decay of the heads and G_s") \
     X("lr_ulg", CK_FLOAT, lr_ulg, R_POS, V_POS, "learning rate of the ULG_MI regressors R_s") \
     X("wd_ulg", CK_FLOAT, wd_ulg, R_GE0, V_GE0, "weight decay of the ULG_MI regressors R_s") \
-    X("batch_size", CK_INT, batch_size, R_INT_GE1, V_INT_GE1, "samples per batch")          \
+    X("batch_size", CK_INT, batch_size, R_INT_GE1, V_INT_GE1,                                \
+      "samples per batch; more than the training samples: one batch of them all") \
     X("update_every", CK_INT, update_every, R_INT_GE1, V_INT_GE1, "batches whose gradients are summed per step") \
     X("drop_tail_group", CK_BOOL, drop_tail_group, R_NONE, V_BOOL,                          \
       "skip the step of an epoch's last, shorter group (as the Self-MM code)")                     \

@@ -35,7 +35,11 @@ sm_status trainer_init(trainer *t, const config *cfg, const dataset *ds, sm_err 
             goto fail;
         }
     }
-    int B = cfg->batch_size, ntr = t->n_split[SPLIT_TRAIN];
+    /* a batch_size above the training-set size is one batch of the whole
+     * set per epoch (as a PyTorch DataLoader gives): buffers are sized by
+     * what a batch can hold, never by the number asked for */
+    int ntr = t->n_split[SPLIT_TRAIN];
+    int B = t->batch = SM_MIN(cfg->batch_size, ntr);
     int nmax = SM_MAX(ntr, SM_MAX(t->n_split[SPLIT_VALID], t->n_split[SPLIT_TEST]));
     st = model_init(&t->m, cfg, ds, B, &t->r, err);
     if (st)
@@ -223,7 +227,7 @@ static void mm_store_and_center(trainer *t, const int *pos, int B)
 
 int trainer_eval(trainer *t, int split)
 {
-    int n = t->n_split[split], B = t->cfg.batch_size;
+    int n = t->n_split[split], B = t->batch;
     const int *idx = t->idx[split];
     for (int i0 = 0; i0 < n; i0 += B) {
         int nb = SM_MIN(B, n - i0);
@@ -320,7 +324,7 @@ sm_status trainer_epoch(trainer *t, const train_hooks *hooks, epoch_record *rec,
     const dataset *ds = t->ds;
     model *m = &t->m;
     int n = ++t->epoch;
-    int ntr = t->n_split[SPLIT_TRAIN], B = c->batch_size;
+    int ntr = t->n_split[SPLIT_TRAIN], B = t->batch;
     int nb = (ntr + B - 1) / B;
     double t0 = sm_now();
     memset(rec, 0, sizeof *rec);

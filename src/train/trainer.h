@@ -53,6 +53,7 @@ typedef struct {
     model m;
     rng r;
     float H;                     /* label bound */
+    int batch;                   /* B: batch_size, at most the training-set size */
     bool sims;                   /* SIMS metrics */
     int n_split[SPLIT_COUNT];
     int *idx[SPLIT_COUNT];       /* dataset rows of each split */

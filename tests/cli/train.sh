@@ -65,6 +65,18 @@ grep -q "no-such-dir" "$work/err" || fail "missing dataset named"
 "$SELFMI" train 2>/dev/null; [ $? -eq 2 ] || fail "no argument: exit 2"
 "$SELFMI" train --help | grep -q "Usage: selfmi train" || fail "--help"
 
+# batch_size above the training-set size (240 samples): one batch of them
+# all, the same run as batch_size = 240, without memory for 100000 samples
+limit=
+(ulimit -v 3000000 && "$SELFMI" --version) >/dev/null 2>&1 && limit="ulimit -v 3000000;"   # not under ASan
+sh -c "$limit \"\$0\" \"\$@\"" "$SELFMI" train synth:small --set max_epochs=1 --set batch_size=100000 \
+    --out "$work/bs" --run-id big 2>"$work/err" >/dev/null || { cat "$work/err"; fail "batch_size 100000"; }
+grep -q "batch_size 100000 is more than the 240 training samples: one batch of 240 per epoch" "$work/err" ||
+    fail "batch_size clamping noted"
+"$SELFMI" train synth:small --set max_epochs=1 --set batch_size=240 --out "$work/bs" --run-id whole --quiet \
+    >/dev/null || fail "batch_size 240"
+cmp -s "$work/bs/big/predictions.csv" "$work/bs/whole/predictions.csv" || fail "batch_size 100000 differs from 240"
+
 # divergence: a NaN stops the run as failed, with where it happened
 "$SELFMI" train synth:small --set inject_nan_epoch=2 --out "$work/nan" --run-id r 2>"$work/err" >/dev/null
 [ $? -eq 1 ] || fail "NaN: exit 1"
