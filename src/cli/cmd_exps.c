@@ -124,7 +124,7 @@ int cmd_list_experiments(void)
                 exp_free(&e);
             } else {
                 fprintf(stderr, "selfmi: %s\n", err.msg);
-                rc = 1;
+                rc = 2;   /* bad input, as every command says it */
             }
             names[k][len - 5] = '.';
             listed++;

@@ -21,6 +21,7 @@ tests_unit_test_queue_LDADD = $(ENGINE_LIBS)
 EXP_CLI_TESTS = \
 	tests/cli/grid_run.sh \
 	tests/cli/grid_errors.sh \
+	tests/cli/grid_readonly.sh \
 	tests/cli/grid_slurm.sh \
 	tests/cli/report_formats.sh \
 	tests/cli/report_man_keys.sh

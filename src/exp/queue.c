@@ -378,8 +378,19 @@ static sm_status check_existing(queue *q, const config *cfg, job_info *info, sm_
     runstore_lock lk;
     bool busy;
     char who[256];
-    if (runstore_lock_take(&lk, &rs, &busy, who, sizeof who, &e2) != SM_OK)
-        return SM_OK; /* idem */
+    if (runstore_lock_take(&lk, &rs, &busy, who, sizeof who, &e2) != SM_OK) {
+        /* no lock to be had (a read-only root): a finished run is final,
+         * so one of this configuration is seen done without it */
+        run_state state;
+        config prev;
+        config_defaults(&prev, cfg->preset);
+        if (runstore_config_read(&rs, &prev, &e2) == SM_OK && run_config_hash(&prev) == run_config_hash(cfg) &&
+            runstore_status_read(&rs, &state, NULL, 0, &e2) == SM_OK && state == RUN_DONE && read_done(dir, info)) {
+            info->state = JOB_SKIPPED;
+            copy_text(info->dir, sizeof info->dir, dir);
+        }
+        return SM_OK; /* else the worker's run_start reports it */
+    }
     if (busy) {
         info->state = JOB_SKIPPED;
         snprintf(info->reason, sizeof info->reason, "running elsewhere (%s)", who[0] ? who : "lock held");

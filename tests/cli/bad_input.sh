@@ -106,6 +106,14 @@ mv "$work/ids/shown" "$work/ids/.hidden"
 run "$SELFMI" train --resume "$work/ids/.hidden"
 [ $rc -eq 2 ] && grep -qF "run id '.hidden'" "$work/err" || fail "--resume .hidden: exit $rc"
 
+# --list-experiments lists the good files and names a broken one
+mkdir -p "$work/cwd/experiments"
+printf '[config]\nmax_epochs = -1\n' > "$work/cwd/experiments/broken.conf"
+printf '[experiment]\ntitle = Fine\ndataset = synth:small\n' > "$work/cwd/experiments/fine.conf"
+(cd "$work/cwd" && timeout 60 "$SELFMI" --list-experiments >"$work/out" 2>"$work/err"); rc=$?
+[ $rc -eq 2 ] && grep -qF "broken.conf:2" "$work/err" && grep -q "fine .*Fine" "$work/out" ||
+    fail "--list-experiments with a broken file: exit $rc"
+
 # experiment files and results: a FIFO, a missing file
 mkfifo "$work/exp.conf"
 run "$SELFMI" grid "$work/exp.conf" --out "$work/res"
