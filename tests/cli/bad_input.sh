@@ -64,6 +64,23 @@ expect_bad missing "missing/label.csv: cannot open: No such file or directory"
 run "$SELFMI" info "$work/good"
 [ $rc -eq 0 ] || fail "info on the good dataset: exit $rc"
 
+# the dashboard: the Labels view of a run whose dataset's label.csv became a
+# FIFO opens (without transcripts); a run started on such a dataset fails
+# with the reason in the status line
+mk dash x none
+run "$SELFMI" train "$work/dash" --set max_epochs=1 --quiet --out "$work/dres" --run-id r1
+[ $rc -eq 0 ] || fail "train for the dashboard: exit $rc"
+rm "$work/dash/label.csv" && mkfifo "$work/dash/label.csv"
+printf '3\n:update\n:dump %s\n' "$work/labels.txt" > "$work/s1"
+run "$SELFMI" --results "$work/dres" --script "$work/s1" --screen "$work/screen.txt"
+[ $rc -eq 0 ] && grep -q "r1  240 samples" "$work/labels.txt" || fail "dashboard Labels view: exit $rc"
+printf '[experiment]\ndataset = %s\n[config]\nmax_epochs = 1\n' "$work/dash" > "$work/dash.conf"
+printf '4\nn\n:wait-jobs\n:update\n:dump %s\n' "$work/grid.txt" > "$work/s2"
+run "$SELFMI" "$work/dash.conf" --results "$work/dres2" --script "$work/s2" --screen "$work/screen.txt" \
+    --size 400x40
+[ $rc -eq 0 ] && grep -qF "dash/label.csv: is a FIFO; expected a regular file" "$work/grid.txt" ||
+    fail "dashboard run on a FIFO dataset: exit $rc"
+
 # importers: a FIFO input, a bad input, a protocol 0 pickle
 mkfifo "$work/feat.csv" "$work/feat.pkl"
 run "$SELFMI" import csv "$work/feat.csv" "$work/o1"
