@@ -28,7 +28,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         int c[SPLIT_COUNT];
         dataset_split_counts(&ds, c);
         SM_ASSERT(c[0] + c[1] + c[2] == ds.n);
-        (void)dataset_label_bound(&ds);
+        /* every label within the dataset's bound */
+        float H = dataset_label_bound(&ds);
+        for (int i = 0; i < ds.n; i++) {
+            SM_ASSERT(fabsf(ds.label[i]) <= H);
+            for (int m = 0; m < MOD_COUNT; m++)
+                SM_ASSERT(!ds.ulabel[m] || isnan(ds.ulabel[m][i]) || fabsf(ds.ulabel[m][i]) <= H);
+        }
         (void)dataset_has_ulabels(&ds);
         dataset_free(&ds);
     } else {

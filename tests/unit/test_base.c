@@ -147,6 +147,26 @@ int main(void)
     test_long_path(4000);
     test_open_regular();
 
+    /* sm_fit_middle on random texts of words and spaces: the result always
+     * fits, and a text that fits is copied as it is */
+    {
+        rng r;
+        rng_seed(&r, 7);
+        char src[3000], dst[64];
+        int bad = 0;
+        for (int t = 0; t < 20000; t++) {
+            size_t len = (size_t)rng_below(&r, sizeof src - 1);
+            for (size_t i = 0; i < len; i++)
+                src[i] = rng_below(&r, 8) == 0 ? ' ' : (char)('a' + rng_below(&r, 26));
+            src[len] = '\0';
+            size_t cap = 1 + (size_t)rng_below(&r, sizeof dst);
+            sm_fit_middle(dst, cap, src);
+            size_t k = strlen(dst);
+            bad += k >= cap || (len < cap && strcmp(dst, src) != 0);
+        }
+        tap_ok(bad == 0, "sm_fit_middle: 20000 random texts fit their buffers (%d did not)", bad);
+    }
+
     void *p = sm_alloc(SIZE_MAX / 2, 4, &err);
     tap_ok(p == NULL && err.status == SM_ENOMEM, "overflowing allocation is refused: %s", err.msg);
     return tap_done();
