@@ -63,6 +63,14 @@ expect_bad ulabel9 'line 3: sample synth0001$_$2: label_T -9 is outside the boun
 expect_bad missing "missing/label.csv: cannot open: No such file or directory"
 run "$SELFMI" info "$work/good"
 [ $rc -eq 0 ] || fail "info on the good dataset: exit $rc"
+# a path longer than the message buffer loses its middle, not the reason
+long=$work
+for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15; do
+    long=$long/$(printf '%0200d' "$i")
+done
+run "$SELFMI" info "$long"
+[ $rc -eq 2 ] && grep -q '\.\.\..*/label.csv: cannot open: No such file or directory$' "$work/err" ||
+    fail "a 3000-character path: the reason is lost"
 
 # the dashboard: the Labels view of a run whose dataset's label.csv became a
 # FIFO opens (without transcripts); a run started on such a dataset fails
