@@ -88,7 +88,7 @@ int main(void)
            "run.conf value");
 
     report r;
-    tap_ok(report_build(&r, &s, NULL, "MTAV", &err) == SM_OK, "report builds with reference spelled MTAV");
+    tap_ok(report_build(&r, &s, &(report_opts){NULL, "MTAV", false}, &err) == SM_OK, "report builds with reference spelled MTAV");
     tap_ok(r.nkeys == 1 && strcmp(r.keys[0], "tasks") == 0, "default grouping: the one varying key (tasks)");
     tap_ok(r.nrows == 4, "4 rows");
     const char *order[] = {"M", "M,T", "M,A,V", "M,T,A,V"};
@@ -124,7 +124,7 @@ int main(void)
            "bootstrap CI holds the mean and excludes 0: [%g, %g]", r.rows[0].cmp.lo[0], r.rows[0].cmp.hi[0]);
 
     char *t = render(&r, REPORT_TABLE);
-    tap_ok(strstr(t, "sample standard deviation (n-1)") && strstr(t, "M,T,A,V (ref)") && strstr(t, "0.702±0.002 *"),
+    tap_ok(strstr(t, "sample standard deviation (n-1)") && strstr(t, "M,T,A,V (ref)") && strstr(t, "0.702±0.002*"),
            "table: sd named, reference and best marked");
     tap_ok(strstr(t, "cannot go below 0.0625") != NULL, "table: says 5 pairs cannot reach p < 0.05 by Wilcoxon");
     tap_ok(strstr(t, "2 of 22 runs are not finished") != NULL, "table: unfinished runs noted");
@@ -162,12 +162,12 @@ int main(void)
     report_free(&r);
 
     /* explicit grouping, bad keys and references */
-    tap_ok(report_build(&r, &s, "labels", NULL, &err) == SM_OK && r.nrows == 1 && r.rows[0].n == 20,
+    tap_ok(report_build(&r, &s, &(report_opts){"labels", NULL, false}, &err) == SM_OK && r.nrows == 1 && r.rows[0].n == 20,
            "group by a constant key: one row of 20");
     report_free(&r);
-    tap_ok(report_build(&r, &s, "tasks,foo", NULL, &err) != SM_OK && strstr(err.msg, "foo"), "unknown key refused");
+    tap_ok(report_build(&r, &s, &(report_opts){"tasks,foo", NULL, false}, &err) != SM_OK && strstr(err.msg, "foo"), "unknown key refused");
     report_free(&r);
-    tap_ok(report_build(&r, &s, NULL, "M,Q", &err) != SM_OK && strstr(err.msg, "M,T,A,V"),
+    tap_ok(report_build(&r, &s, &(report_opts){NULL, "M,Q", false}, &err) != SM_OK && strstr(err.msg, "M,T,A,V"),
            "unknown reference lists the rows");
     report_free(&r);
     results_free(&s);
@@ -185,7 +185,7 @@ int main(void)
             fake_run("M,T,A,V", sets[c], 1111 + sd, 0.7 + 0.01 * c, 0.8, "done\n");
     result_set s2 = {0};
     tap_ok(results_add(&s2, sub, &err) == SM_OK && s2.n == 12, "12 CPC runs");
-    tap_ok(report_build(&r, &s2, NULL, "all", &err) == SM_OK, "report by cpc_terms");
+    tap_ok(report_build(&r, &s2, &(report_opts){NULL, "all", false}, &err) == SM_OK, "report by cpc_terms");
     const char *corder[] = {"all", "w/o mt", "w/o ma", "w/o mv"};
     ordered = r.nrows == 4;
     for (int g = 0; g < r.nrows && ordered; g++)
@@ -197,7 +197,7 @@ int main(void)
     tap_ok(strstr(t, "cannot go below 0.25") != NULL, "3 pairs: the Wilcoxon floor is 0.25");
     free(t);
     report_free(&r);
-    tap_ok(report_build(&r, &s2, "cpc_terms", "w/o mv", &err) == SM_OK && r.ref == 3, "reference by w/o mv");
+    tap_ok(report_build(&r, &s2, &(report_opts){"cpc_terms", "w/o mv", false}, &err) == SM_OK && r.ref == 3, "reference by w/o mv");
     report_free(&r);
     results_free(&s2);
     tap_ok(results_add(&s2, "/nonexistent/results", &err) != SM_OK && strstr(err.msg, "/nonexistent/results"),
