@@ -239,6 +239,19 @@ static void row_values(const report *r, const result_run *run, char values[][128
     }
 }
 
+/* the row holding values, or -1 */
+static int find_row(const report *r, char values[][128])
+{
+    for (int g = 0; g < r->nrows; g++) {
+        bool same = true;
+        for (int k = 0; k < r->nkeys && same; k++)
+            same = strcmp(r->rows[g].values[k], values[k]) == 0;
+        if (same)
+            return g;
+    }
+    return -1;
+}
+
 static void make_label(const report *r, report_row *row)
 {
     char buf[sizeof row->label];
@@ -617,14 +630,7 @@ static sm_status build(report *r, const result_set *s, const report_opts *o, boo
     for (int i = 0; i < s->n; i++) {
         char values[REPORT_MAX_KEYS][128];
         row_values(r, &s->runs[i], values);
-        int g = -1;
-        for (int q = 0; q < r->nrows && g < 0; q++) {
-            bool same = true;
-            for (int k = 0; k < r->nkeys && same; k++)
-                same = strcmp(r->rows[q].values[k], values[k]) == 0;
-            if (same)
-                g = q;
-        }
+        int g = find_row(r, values);
         if (g < 0) {
             g = r->nrows++;
             memcpy(r->rows[g].values, values, sizeof values);
@@ -714,6 +720,13 @@ sm_status report_build(report *r, const result_set *s, const report_opts *o, sm_
     free(pairkey);
     free(keep);
     return st;
+}
+
+int report_row_of(const report *r, const result_run *run)
+{
+    char values[REPORT_MAX_KEYS][128];
+    row_values(r, run, values);
+    return find_row(r, values);
 }
 
 void report_free(report *r)

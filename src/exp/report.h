@@ -108,6 +108,9 @@ typedef struct {
  * pooling several configurations pairs each with its own counterpart. */
 sm_status report_build(report *r, const result_set *s, const report_opts *o, sm_err *err);
 void report_free(report *r);
+/* The row a run of the set r was built from falls in (left out or not,
+ * finished or not), or -1. */
+int report_row_of(const report *r, const result_run *run);
 sm_status report_format_parse(const char *s, report_format *f, sm_err *err);
 /* Writes the report to f (the caller's stream: a terminal, a file, memory). */
 sm_status report_write(const report *r, FILE *f, report_format fmt, sm_err *err);
