@@ -227,7 +227,7 @@ void ui_app_grid_rebuild(ui_app *a)
         if (mine && run->nconf && set_add(&set, run))
             src[set.n - 1] = run;
     }
-    report r;
+    report r = {.ref = -1};
     sm_err err;
     const char *ref = a->grid_ref_user[0] ? a->grid_ref_user : use_plan ? a->plan_reference : NULL;
     report_opts o = {use_plan ? a->plan_group_by : NULL, ref, false};

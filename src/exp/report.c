@@ -1000,8 +1000,8 @@ static void write_text(const report *r, FILE *f, report_format fmt)
         free(cells[i]);
     free(cells);
     if (r->ref >= 0) {
-        fprintf(f, "\n%sPaired against %s (row - reference over the seeds both share): mean difference, bootstrap "
-                   "95%% percentile interval (%d resamples), two-sided p-values of the paired t-test and the exact "
+        fprintf(f, "\n%sPaired against %s (row - reference over the runs both share: the same seed and the same "
+                   "value of every key outside the grouping): mean difference, bootstrap 95%% percentile interval (%d resamples), two-sided p-values of the paired t-test and the exact "
                    "Wilcoxon signed-rank test.\n\n",
                 md ? "" : "", r->rows[r->ref].label, r->nboot);
         const char *hdr[] = {title, "pairs", "metric", "diff", "95% CI", "p (t-test)", "p (Wilcoxon)"};
@@ -1098,7 +1098,8 @@ static void write_latex(const report *r, FILE *f)
         return;
     fprintf(f, "\n%% Paired against ");
     latex_escape(f, r->rows[r->ref].label);
-    fprintf(f, ": mean difference [bootstrap 95%% CI], p (t-test) / p (Wilcoxon, exact).\n");
+    fprintf(f, " over the runs both share (same seed, same value of every key outside the grouping): mean "
+               "difference [bootstrap 95%% CI], p (t-test) / p (Wilcoxon, exact).\n");
     fprintf(f, "\\begin{tabular}{lrlrlrr}\n\\toprule\n");
     latex_escape(f, title);
     fprintf(f, " & pairs & metric & diff & 95\\%% CI & $p_t$ & $p_W$ \\\\\n\\midrule\n");
