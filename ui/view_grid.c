@@ -386,7 +386,9 @@ void ui_view_grid(ui_app *a, cellbuf *b, ui_rect r)
                     c->attr |= UI_REVERSE;
             }
     }
-    /* the selected metric of the cursor row against the reference */
+    /* the selected metric of the cursor row against the reference: the
+     * mean difference, its bootstrap 95% interval, pairs, and the p-values
+     * of the paired t-test and the Wilcoxon signed-rank test */
     int fy = r.y + r.h - foot;
     if (fy <= list.y || a->grid_cur >= a->ngrid || nm == 0)
         return;
@@ -398,8 +400,8 @@ void ui_view_grid(ui_app *a, cellbuf *b, ui_rect r)
     int m = a->grid_metric;
     const report_metric *me = &a->grid_mdef[m];
     char t1[48], t2[48], pt[256] = "";
-    report_fmt_pm(t1, sizeof t1, g->mean[m], g->std[m], me->decimals + 1, "", 0, a->ascii);
-    report_fmt_pm(t2, sizeof t2, R ? R->mean[m] : NAN, R ? R->std[m] : NAN, me->decimals + 1, "", 0, a->ascii);
+    report_fmt_pm(t1, sizeof t1, g->mean[m], g->std[m], me->decimals, "", 0, a->ascii);
+    report_fmt_pm(t2, sizeof t2, R ? R->mean[m] : NAN, R ? R->std[m] : NAN, me->decimals, "", 0, a->ascii);
     if (g->has_cmp && g->npairs > 0) {
         char d[32], lo[32], hi[32], ptt[24], pw[24];
         snprintf(d, sizeof d, "%+.*f", me->decimals + 1, g->cmp.diff[m]);
@@ -407,18 +409,18 @@ void ui_view_grid(ui_app *a, cellbuf *b, ui_rect r)
         snprintf(hi, sizeof hi, "%+.*f", me->decimals + 1, g->cmp.hi[m]);
         snprintf(ptt, sizeof ptt, isnan(g->cmp.p_t[m]) ? "-" : "%.3g", g->cmp.p_t[m]);
         snprintf(pw, sizeof pw, isnan(g->cmp.p_w[m]) ? "-" : "%.3g", g->cmp.p_w[m]);
-        snprintf(pt, sizeof pt, "  diff %s [%s, %s]  %d pair%s  p t-test %s  Wilcoxon %s", d, lo, hi, g->npairs,
+        snprintf(pt, sizeof pt, ": %s [%s, %s], %d pair%s, p(t) %s, p(W) %s", d, lo, hi, g->npairs,
                  g->npairs == 1 ? "" : "s", ptt, pw);
     } else if (g->has_cmp)
-        snprintf(pt, sizeof pt, "  no pairs with the reference");
+        snprintf(pt, sizeof pt, ": no pairs");
     char title[40];
     column_title(me, title, sizeof title);
     if (R)
-        cellbuf_printf(b, r.x, fy + 1, r.w, UI_PLAIN, "%s: %s  vs [ref] %s%s", title, t1, t2, pt);
+        cellbuf_printf(b, r.x, fy + 1, r.w, UI_PLAIN, "%s %s vs [ref] %s%s", title, t1, t2, pt);
     else
-        cellbuf_printf(b, r.x, fy + 1, r.w, UI_PLAIN, "%s: %s  (no reference row: * sets one)", title, t1);
+        cellbuf_printf(b, r.x, fy + 1, r.w, UI_PLAIN, "%s %s  (no reference row: * sets one)", title, t1);
     cellbuf_printf(b, r.x, fy + 2, r.w, grey,
-                   "%d rows  * best in column  %s p < 0.05 vs [ref] (paired t-test)  h/l x: metric  *: set reference  "
+                   "%d rows  * best in column  %s paired t-test p < 0.05 vs [ref]  x: metric  *: reference  "
                    "Enter: compare", a->ngrid, a->ascii ? "!" : "\xe2\x80\xa0");
     if (a->grid_note[0])
         cellbuf_printf(b, r.x, fy + 3, r.w, ui_sty(UI_YELLOW, UI_DEFAULT, 0), "note: %s", a->grid_note);

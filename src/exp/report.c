@@ -516,7 +516,7 @@ static void make_notes(report *r, const result_set *s, const bool *keep)
         for (int i = 0; i < s->n && w < sizeof n->text; i++)
             if (!keep[i]) {
                 if (named == 3) {
-                    snprintf(n->text + w, sizeof n->text - w, " and %d more", r->ndup - named);
+                    w += (size_t)snprintf(n->text + w, sizeof n->text - w, " and %d more", r->ndup - named);
                     break;
                 }
                 w += (size_t)snprintf(n->text + w, sizeof n->text - w, "%s %s", named ? "," : "", s->runs[i].id);
@@ -549,9 +549,8 @@ static void make_notes(report *r, const result_set *s, const bool *keep)
                 shown++;
             }
         if (w < sizeof n->text)
-            snprintf(n->text + w, sizeof n->text - w,
-                     ". Their means and SDs mix those configurations; pairs with the reference match every key "
-                     "but the grouping's.");
+            snprintf(n->text + w, sizeof n->text - w, ". Their means and SDs mix those configurations%s.",
+                     r->ref >= 0 ? "; pairs with the reference match every key but the grouping's" : "");
     }
     if (r->ref < 0)
         return;
@@ -1066,9 +1065,9 @@ static void write_latex(const report *r, FILE *f)
 {
     char title[512], cell[256];
     group_title(r, title, sizeof title);
-    fprintf(f, "%% selfmi report: mean $\\pm$ sample standard deviation (n-1) over seeds; bold = best in column;\n"
-               "%% $^\\dagger$ = paired t-test p < 0.05 against the reference.\n"
-               "%% Needs \\usepackage{booktabs}.\n");
+    fprintf(f, "%% selfmi report: mean $\\pm$ sample standard deviation (n-1) over seeds; bold = best in column%s.\n"
+               "%% Needs \\usepackage{booktabs}.\n",
+            r->ref >= 0 ? "; $^\\dagger$ = paired t-test p < 0.05 against the reference" : "");
     fprintf(f, "\\begin{tabular}{lr");
     for (int m = 0; m < r->nmetrics; m++)
         if (shown(r, m, REPORT_LATEX))
