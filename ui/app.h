@@ -129,6 +129,8 @@ typedef struct {
     char grid_ref[256];    /* key of the reference row shown ("" = none) */
     char grid_ref_user[256];   /* the reference row chosen with '*' ("" = report's default) */
     uint64_t grid_version;
+    uint64_t grid_sig;     /* what the table was built from (ui_app_grid_rebuild skips a rebuild
+                              when it is unchanged) */
 
     /* Compare */
     int cmp_metric;

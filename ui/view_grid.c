@@ -208,8 +208,50 @@ static void keep_note(ui_app *a, const report *r)
                                   r->notes[i].text);
 }
 
+static uint64_t fnv(uint64_t h, const void *p, size_t n)
+{
+    const unsigned char *c = p;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ c[i]) * 1099511628211ull;
+    return h;
+}
+
+static uint64_t stamp_hash(uint64_t h, const rs_stamp *st)
+{
+    h = fnv(h, &st->size, sizeof st->size);
+    h = fnv(h, &st->mtime_ns, sizeof st->mtime_ns);
+    return fnv(h, &st->ino, sizeof st->ino);
+}
+
+/* what the table depends on: every run's id, state, run.conf and test.csv
+ * (not the epochs a running run appends), the plan and the view's choices */
+static uint64_t grid_signature(const ui_app *a)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (int i = 0; i < a->store.n; i++) {
+        const rs_run *r = a->store.runs[i];
+        h = fnv(h, r->id, strlen(r->id) + 1);
+        h = fnv(h, &r->state, sizeof r->state);
+        h = fnv(h, &r->nconf, sizeof r->nconf);
+        h = fnv(h, &r->test.nrows, sizeof r->test.nrows);
+        h = stamp_hash(stamp_hash(h, &r->st_conf), &r->test.st);
+    }
+    for (int i = 0; i < a->nplan; i++)
+        h = fnv(h, a->plan[i].run_id, strlen(a->plan[i].run_id) + 1);
+    h = fnv(h, a->plan_group_by, strlen(a->plan_group_by) + 1);
+    h = fnv(h, a->plan_reference, strlen(a->plan_reference) + 1);
+    h = fnv(h, a->grid_ref_user, strlen(a->grid_ref_user) + 1);
+    h = fnv(h, &a->grid_sort, sizeof a->grid_sort);
+    h = fnv(h, &a->grid_sort_rev, sizeof a->grid_sort_rev);
+    return fnv(h, &a->store.n, sizeof a->store.n);
+}
+
 void ui_app_grid_rebuild(ui_app *a)
 {
+    uint64_t sig = grid_signature(a);
+    if (a->grid_version && sig == a->grid_sig)
+        return;
+    a->grid_sig = sig;
     char cur_key[256] = "";
     if (a->grid_cur < a->ngrid)
         snprintf(cur_key, sizeof cur_key, "%s", a->grid[a->grid_cur].key);

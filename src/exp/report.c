@@ -435,9 +435,9 @@ static void find_pooled(const report *r, const result_set *s, report_row *row)
 static sm_status compare(report *r, const result_set *s, char *const *pairkey, report_row *row, sm_err *err)
 {
     const report_row *ref = &r->rows[r->ref];
-    int na = row->n;
-    int *pa = sm_alloc((size_t)na + 1, sizeof *pa, err), *pb = sm_alloc((size_t)na + 1, sizeof *pb, err);
-    double *d = sm_alloc((size_t)na + 1, sizeof *d, err);
+    int na = row->n + 1, nm = r->nmetrics;
+    int *pa = sm_alloc((size_t)na, sizeof *pa, err), *pb = sm_alloc((size_t)na, sizeof *pb, err);
+    double *d = sm_alloc((size_t)na * (size_t)nm, sizeof *d, err); /* (nmetrics, pairs) differences */
     if (!pa || !pb || !d) {
         free(pa);
         free(pb);
@@ -458,25 +458,37 @@ static sm_status compare(report *r, const result_set *s, char *const *pairkey, r
     row->cmp.npairs = np;
     row->cmp.p_w_min = np > 0 ? fmin(1, ldexp(1.0, 1 - np)) : NAN;
     sm_status st = SM_OK;
-    for (int m = 0; m < r->nmetrics && st == SM_OK; m++) {
+    bool whole = true; /* every metric has every pair: one bootstrap for all */
+    int nd[REPORT_MAX_METRICS];
+    for (int m = 0; m < nm && st == SM_OK; m++) {
         const report_metric *me = &r->metrics[m];
-        int nd = 0;
+        double *dm = d + (size_t)m * (size_t)na;
+        nd[m] = 0;
         for (int q = 0; q < np; q++) {
             double a, b;
             if (results_metric(&s->runs[pa[q]], me->name, &a) && results_metric(&s->runs[pb[q]], me->name, &b) &&
                 !isnan(a) && !isnan(b))
-                d[nd++] = me->scale * a - me->scale * b;
+                dm[nd[m]++] = me->scale * a - me->scale * b;
         }
+        whole &= nd[m] == np;
         stats_ttest tt;
         stats_wilcoxon w;
-        stats_ttest_paired(d, nd, &tt);
+        stats_ttest_paired(dm, nd[m], &tt);
         row->cmp.diff[m] = tt.mean;
         row->cmp.p_t[m] = tt.p;
         row->sig[m] = !isnan(tt.p) && tt.p < REPORT_SIG_LEVEL;
-        st = stats_wilcoxon_exact(d, nd, &w, err);
+        st = stats_wilcoxon_exact(dm, nd[m], &w, err);
         row->cmp.p_w[m] = w.p;
-        if (!st)
-            st = stats_bootstrap_ci(d, nd, r->nboot, 0.95, r->boot_seed, &row->cmp.lo[m], &row->cmp.hi[m], err);
+    }
+    if (st == SM_OK && whole && np > 0) {
+        /* columns of na values: pack them to np */
+        for (int m = 1; m < nm; m++)
+            memmove(d + (size_t)m * (size_t)np, d + (size_t)m * (size_t)na, (size_t)np * sizeof *d);
+        st = stats_bootstrap_ci_cols(d, nm, np, r->nboot, 0.95, r->boot_seed, row->cmp.lo, row->cmp.hi, err);
+    } else {
+        for (int m = 0; m < nm && st == SM_OK; m++)
+            st = stats_bootstrap_ci(d + (size_t)m * (size_t)na, nd[m], r->nboot, 0.95, r->boot_seed, &row->cmp.lo[m],
+                                    &row->cmp.hi[m], err);
     }
     free(pa);
     free(pb);
