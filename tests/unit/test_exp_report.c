@@ -78,6 +78,16 @@ static void fmt_tests(void)
     tap_ok(pm_is(0.8421, NAN, 3, "*", 0, false, "0.842*"), "no sd: the mean alone");
     tap_ok(pm_is(NAN, 0.1, 3, "*", 0, false, "-"), "no mean: -");
     tap_ok(pm_is(-0.0001, 0.0002, 3, "", 0, false, "0.000\u00b10.000"), "-0.000 reads 0.000");
+    /* over widths and magnitudes: never wider than asked, never an exponent */
+    int bad = 0;
+    for (int w = 1; w <= 16; w++)
+        for (int e = -8; e <= 4; e++) {
+            char b[64];
+            int got = report_fmt_pm(b, sizeof b, 76.7 * pow(10, e), 2.3 * pow(10, e - 2), 3, "*", w, false);
+            if (got > w || got != report_text_width(b) || strchr(b, 'e'))
+                bad++;
+        }
+    tap_ok(bad == 0, "fitted cells never exceed the width nor use exponents (%d failures over 208 cases)", bad);
 }
 
 /* a run of the rules root: tasks, cpc terms, seed, MAE; finished at t */
