@@ -399,35 +399,39 @@ static sm_status mark_repeats(const result_set *s, bool *keep, sm_err *err)
     return st;
 }
 
+/* adds to list (n bytes, comma-separated) the keys besides seed, name and
+ * the grouping in which runs a and b differ, each once */
+static void add_differing_keys(const report *r, const result_run *a, const result_run *b, char *list, size_t n)
+{
+    size_t w = strlen(list);
+    for (int pass = 0; pass < 2; pass++) {
+        const result_run *x = pass ? b : a;
+        for (int k = 0; k < x->nkv; k++) {
+            const char *key = x->keys[k];
+            if (strcmp(key, "seed") == 0 || strcmp(key, "name") == 0 || in_keys(key, r->keys, r->nkeys))
+                continue;
+            const char *va = results_conf(a, key), *vb = results_conf(b, key);
+            if (va && vb && strcmp(va, vb) == 0)
+                continue;
+            bool named = false;
+            for (const char *p = list; *p && !named;) {
+                size_t l = strcspn(p, ",");
+                named = l == strlen(key) && strncmp(p, key, l) == 0;
+                p += l + (p[l] == ',');
+            }
+            if (!named && w + strlen(key) + 2 < n)
+                w += (size_t)snprintf(list + w, n - w, "%s%s", w ? "," : "", key);
+        }
+    }
+}
+
 /* the keys besides seed, name and the grouping in which the used runs of
  * row differ, into row->pooled */
 static void find_pooled(const report *r, const result_set *s, report_row *row)
 {
-    size_t w = 0;
     row->pooled[0] = '\0';
-    for (int i = 1; i < row->n; i++) {
-        const result_run *a = &s->runs[row->runs[0]], *b = &s->runs[row->runs[i]];
-        for (int pass = 0; pass < 2; pass++) {
-            const result_run *x = pass ? b : a;
-            for (int k = 0; k < x->nkv; k++) {
-                const char *key = x->keys[k];
-                if (strcmp(key, "seed") == 0 || strcmp(key, "name") == 0 || in_keys(key, r->keys, r->nkeys))
-                    continue;
-                const char *va = results_conf(a, key), *vb = results_conf(b, key);
-                if (va && vb && strcmp(va, vb) == 0)
-                    continue;
-                /* already named? */
-                bool named = false;
-                for (const char *p = row->pooled; *p && !named;) {
-                    size_t l = strcspn(p, ",");
-                    named = l == strlen(key) && strncmp(p, key, l) == 0;
-                    p += l + (p[l] == ',');
-                }
-                if (!named && w + strlen(key) + 2 < sizeof row->pooled)
-                    w += (size_t)snprintf(row->pooled + w, sizeof row->pooled - w, "%s%s", w ? "," : "", key);
-            }
-        }
-    }
+    for (int i = 1; i < row->n; i++)
+        add_differing_keys(r, &s->runs[row->runs[0]], &s->runs[row->runs[i]], row->pooled, sizeof row->pooled);
 }
 
 /* ---- the comparison against the reference --------------------------------- */
@@ -456,6 +460,9 @@ static sm_status compare(report *r, const result_set *s, char *const *pairkey, r
             }
     row->has_cmp = true;
     row->cmp.npairs = np;
+    row->unpaired[0] = '\0';
+    if (np == 0 && row->n > 0 && ref->n > 0)
+        add_differing_keys(r, &s->runs[row->runs[0]], &s->runs[ref->runs[0]], row->unpaired, sizeof row->unpaired);
     row->cmp.p_w_min = np > 0 ? fmin(1, ldexp(1.0, 1 - np)) : NAN;
     sm_status st = SM_OK;
     bool whole = true; /* every metric has every pair: one bootstrap for all */
@@ -508,6 +515,25 @@ static report_note *add_note(report *r, bool warning)
     return n;
 }
 
+/* appends to buf (n bytes, w used) "'row' VERB keys" for the rows with
+ * pooled (or, with unpaired, unpaired) keys, three at most; returns w */
+static size_t list_rows(const report *r, bool unpaired, const char *verb, char *buf, size_t n, size_t w)
+{
+    int shown = 0, total = 0;
+    for (int g = 0; g < r->nrows; g++)
+        total += (unpaired ? r->rows[g].unpaired : r->rows[g].pooled)[0] != '\0';
+    for (int g = 0; g < r->nrows && w < n; g++) {
+        const char *keys = unpaired ? r->rows[g].unpaired : r->rows[g].pooled;
+        if (!keys[0])
+            continue;
+        if (shown == 3)
+            return w + (size_t)snprintf(buf + w, n - w, " and %d more", total - shown);
+        w += (size_t)snprintf(buf + w, n - w, "%s '%s' %s %s", shown ? ";" : "", r->rows[g].label, verb, keys);
+        shown++;
+    }
+    return w;
+}
+
 static void make_notes(report *r, const result_set *s, const bool *keep)
 {
     int others = 0;
@@ -549,23 +575,23 @@ static void make_notes(report *r, const result_set *s, const bool *keep)
         w = (size_t)snprintf(n->text, sizeof n->text, "%d group%s pool%s runs that differ in keys besides seed and "
                              "the grouping (%s):", npooled, npooled == 1 ? "" : "s", npooled == 1 ? "s" : "",
                              r->nkeys ? by : "none");
-        int shown = 0;
-        for (int g = 0; g < r->nrows && w < sizeof n->text; g++)
-            if (r->rows[g].pooled[0]) {
-                if (shown == 3) {
-                    w += (size_t)snprintf(n->text + w, sizeof n->text - w, " and %d more", npooled - shown);
-                    break;
-                }
-                w += (size_t)snprintf(n->text + w, sizeof n->text - w, "%s '%s' in %s", shown ? ";" : "",
-                                      r->rows[g].label, r->rows[g].pooled);
-                shown++;
-            }
+        w = list_rows(r, false, "in", n->text, sizeof n->text, w);
         if (w < sizeof n->text)
             snprintf(n->text + w, sizeof n->text - w, ". Their means and SDs mix those configurations%s.",
                      r->ref >= 0 ? "; pairs with the reference match every key but the grouping's" : "");
     }
     if (r->ref < 0)
         return;
+    int nunpaired = 0;
+    for (int g = 0; g < r->nrows; g++)
+        nunpaired += r->rows[g].unpaired[0] != '\0';
+    if (nunpaired && (n = add_note(r, true))) {
+        size_t w = (size_t)snprintf(n->text, sizeof n->text, "No pairs with the reference (a pair agrees on the "
+                                    "seed and every key outside the grouping):");
+        w = list_rows(r, true, "differs in", n->text, sizeof n->text, w);
+        if (w < sizeof n->text)
+            snprintf(n->text + w, sizeof n->text - w, ".");
+    }
     int minpairs = -1;
     for (int g = 0; g < r->nrows; g++)
         if (r->rows[g].has_cmp && (minpairs < 0 || r->rows[g].cmp.npairs < minpairs))

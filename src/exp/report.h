@@ -57,6 +57,8 @@ typedef struct {
                                           differ, comma-separated ("" = none) */
     bool has_cmp;
     report_cmp cmp;
+    char unpaired[256];                /* no pairs with the reference: the keys outside the
+                                          grouping in which the row's runs differ from its */
 } report_row;
 
 typedef struct {

@@ -178,6 +178,25 @@ static void rule_tests(const char *base)
     report_free(&r);
     results_free(&s);
 
+    /* a row whose runs share no configuration with the reference's: no
+     * pairs, and a warning naming the key */
+    rule_run("x-lr", "M", "ma,mt", 1, 0.75, 1000);
+    char xdir[1300];
+    snprintf(xdir, sizeof xdir, "%s/x-lr", root);
+    write_file(xdir, "run.conf", "dataset = synth:small\nseed = 1\nname = x\ntasks = M\ncpc_terms = ma,mt\n"
+                                 "lr_other = 0.01\n");
+    tap_ok(results_add(&s, root, &err) == SM_OK &&
+               report_build(&r, &s, &(report_opts){"cpc_terms", "all", false}, &err) == SM_OK,
+           "report with an unpaired row");
+    const report_row *womv = row_named(&r, "w/o mv");
+    bool warned_unpaired = false;
+    for (int i = 0; i < r.nnotes; i++)
+        warned_unpaired |= r.notes[i].warning && strstr(r.notes[i].text, "'w/o mv' differs in lr_other");
+    tap_ok(womv && womv->has_cmp && womv->cmp.npairs == 0 && warned_unpaired,
+           "no pairs: a warning names the key outside the grouping (%s)", womv ? womv->unpaired : "?");
+    report_free(&r);
+    results_free(&s);
+
     /* ties: equal when rounded to the shown decimals, in a full column */
     if (snprintf(root, sizeof root, "%s/ties", base) >= (int)sizeof root || mkdir(root, 0777) != 0) {
         tap_ok(0, "ties root");
