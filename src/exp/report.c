@@ -1006,10 +1006,14 @@ static void write_text(const report *r, FILE *f, report_format fmt)
         fprintf(f, "Mean %s sample standard deviation (n-1) over seeds; **bold** = best in column "
                    "(lowest MAE, highest others)%s; accuracies and F1 in %%.\n\n", "±",
                 r->ref >= 0 ? "; † = paired t-test p < 0.05 against the reference" : "");
-    else
-        fprintf(f, "%d runs (%d finished) in %d groups by %s: mean±sample standard deviation (n-1) over seeds; "
-                   "* = best in column%s; accuracies and F1 in %%\n", r->nruns, r->ndone, r->nrows, title,
+    else {
+        char dup[64] = "";
+        if (r->ndup)
+            snprintf(dup, sizeof dup, ", %d repeat%s left out", r->ndup, r->ndup == 1 ? "" : "s");
+        fprintf(f, "%d runs (%d finished%s) in %d groups by %s: mean±sample standard deviation (n-1) over seeds; "
+                   "* = best in column%s; accuracies and F1 in %%\n", r->nruns, r->ndone, dup, r->nrows, title,
                 r->ref >= 0 ? ", † = paired t-test p < 0.05 against the reference" : "");
+    }
     for (int i = 0; i < nr; i++) {
         if (md)
             fputs("| ", f);

@@ -45,6 +45,7 @@ touch -d '2020-01-01 00:00' "$out/h/afull-old-s1/test.csv"
 grep -q "warning: 1 run repeats the configuration and seed of another run.*afull-old-s1" "$out/h_report_err.txt" \
   || fail "report: no warning about the repeated seed on stderr"
 grep -q "^note: 1 run repeats .*afull-old-s1" "$out/h_report.txt" || fail "report: no note about the repeat"
+grep -q "^13 runs (10 finished, 1 repeat left out) in 4 groups" "$out/h_report.txt" || fail "report: header counts"
 printf '4\n' > "$out/keys"
 "$SELFMI" --results "$out/h" --script "$out/keys" --screen "$out/h_grid.txt" --size 200x30 \
   || fail "dashboard exit $?"
