@@ -597,7 +597,7 @@ static bool request(ui_app *a, ui_request req)
         break;
     case REQ_REFERENCE:
         if (a->grid_cur < a->ngrid) {
-            snprintf(a->grid_ref, sizeof a->grid_ref, "%s", a->grid[a->grid_cur].key);
+            snprintf(a->grid_ref_user, sizeof a->grid_ref_user, "%s", a->grid[a->grid_cur].key);
             ui_app_grid_rebuild(a);
             ui_app_message(a, false, "reference row: %s", a->grid[a->grid_cur].label);
         }

@@ -10,6 +10,7 @@
 #define SELFMI_UI_APP_H
 
 #include "exp/queue.h"
+#include "exp/report.h"
 #include "ui/cellbuf.h"
 #include "ui/keys.h"
 #include "ui/layout.h"
@@ -35,16 +36,21 @@ typedef struct {
     const char *id;
 } ui_runrow;
 
-/* One row of the Grid view: runs sharing a configuration but the seed. */
-#define GRID_MAX_METRICS 12
+/* One row of the Grid view: a row of report_build (exp/report.h) over the
+ * runs the dashboard knows, with the runs it holds. */
+#define GRID_MAX_METRICS REPORT_MAX_METRICS
 typedef struct {
     char label[256];
-    char key[64];          /* FNV hash of the configuration without the seed */
-    int nruns, ndone, nrunning;
+    char key[256];         /* the row's label: kept across rebuilds (cursor, reference) */
+    int nruns, ndone, nrunning;   /* runs held (finished + unfinished), finished used, unfinished */
+    int ndup;              /* repeats of a configuration and seed left out */
     int nexpected;         /* runs of the row in the experiment's grid (0: unknown) */
     rs_run **runs;         /* (nruns) */
     double mean[GRID_MAX_METRICS], std[GRID_MAX_METRICS];
-    double p[GRID_MAX_METRICS];   /* paired test against the reference; NaN = none */
+    double p[GRID_MAX_METRICS];   /* paired t-test against the reference; NaN = none */
+    bool best[GRID_MAX_METRICS], sig[GRID_MAX_METRICS];
+    bool has_cmp;
+    report_cmp cmp;
     int npairs;
 } ui_gridrow;
 
@@ -112,12 +118,19 @@ typedef struct {
     char plan_group_by[256], plan_reference[256];
     ui_gridrow *grid;
     int ngrid;
-    char **grid_metrics;   /* column names of test.csv shown */
+    char **grid_metrics;   /* column names of test.csv shown (report's metrics) */
     int ngrid_metrics;
+    const report_metric *grid_mdef;   /* (ngrid_metrics) titles, scales, decimals */
+    char grid_title[256];  /* the grouping keys */
+    char grid_note[1024];  /* report's warnings (repeats, pooled groups), "" = none */
+    char grid_error[1024]; /* why there is no table ("" = none) */
     int grid_cur, grid_top, grid_metric, grid_sort;
     bool grid_sort_rev;
-    char grid_ref[64];     /* key of the reference row ("" = the first) */
+    char grid_ref[256];    /* key of the reference row shown ("" = none) */
+    char grid_ref_user[256];   /* the reference row chosen with '*' ("" = report's default) */
     uint64_t grid_version;
+    uint64_t grid_sig;     /* what the table was built from (ui_app_grid_rebuild skips a rebuild
+                              when it is unchanged) */
 
     /* Compare */
     int cmp_metric;

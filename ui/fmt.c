@@ -60,17 +60,6 @@ int fmt_num(char *buf, size_t n, double v, int width, int prec)
     return put(buf, n, "#");
 }
 
-int fmt_pm(char *buf, size_t n, double mean, double std, int prec, bool ascii)
-{
-    char a[32], b[32];
-    fmt_num(a, sizeof a, mean, 12, prec);
-    if (isnan(std))
-        return put(buf, n, a);
-    fmt_num(b, sizeof b, std, 12, prec);
-    snprintf(buf, n, "%s%s%s", a, ascii ? "+-" : "\xc2\xb1", b);
-    return (int)strlen(buf);
-}
-
 int fmt_duration(char *buf, size_t n, double s)
 {
     if (isnan(s) || s < 0)

@@ -10,8 +10,6 @@
  * most width columns (width >= 1); NaN shows as "-" and infinities as
  * "inf"/"-inf" (or "#" when even that does not fit). Returns the length. */
 int fmt_num(char *buf, size_t n, double v, int width, int prec);
-/* "mean±std" (ASCII: "mean+-std") with prec decimals; std NaN: the mean only. */
-int fmt_pm(char *buf, size_t n, double mean, double std, int prec, bool ascii);
 /* Durations: "0.4s", "12s", "4m05s", "1h02m", "3d04h". */
 int fmt_duration(char *buf, size_t n, double seconds);
 /* A tick label: the fewest decimals that tell ticks step apart. */

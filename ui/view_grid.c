@@ -1,56 +1,19 @@
-/* view_grid.c: the Grid view: an ablation as the paper's tables. Rows are
- * the configurations found under the results root, grouped over seeds
- * (labelled by the keys in which they differ: tasks, cpc_terms, labels...);
- * columns are the test metrics; cells are mean +- std over the finished
- * seeds, filling in as runs finish; the best cell of each column is marked,
- * and each row gets the paired t-test against the reference row over the
- * seeds both have. With the experiment's grid (its plan) the rows are its
- * points and a row knows how many seeds it expects. */
+/* view_grid.c: the Grid view: an ablation as the paper's tables. The
+ * table is report_build's (exp/report.h), the same as `selfmi report` on
+ * the results root (or `selfmi grid` on the experiment's runs): its groups,
+ * row order, means, sample SDs, best marks, reference row and paired
+ * tests, over the runs the dashboard reads, so it fills in live as runs
+ * finish. With the experiment's grid (its plan) the table holds the
+ * experiment's runs, grouped and compared as its [report] section says,
+ * and a row knows how many seeds it expects. */
 #include "config.h"
 #include "ui/app.h"
 #include "ui/fmt.h"
-#include "exp/stats.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static const char *const skip_keys[] = {"seed", "name"};
-
-static bool skip_key(const char *k)
-{
-    for (size_t i = 0; i < sizeof skip_keys / sizeof skip_keys[0]; i++)
-        if (strcmp(k, skip_keys[i]) == 0)
-            return true;
-    return false;
-}
-
-static uint32_t conf_hash(const rs_run *r)
-{
-    uint32_t h = 2166136261u;
-    for (int i = 0; i < r->nconf; i++) {
-        if (skip_key(r->keys[i]))
-            continue;
-        for (const char *s = r->keys[i]; *s; s++)
-            h = (h ^ (uint8_t)*s) * 16777619u;
-        h = (h ^ '=') * 16777619u;
-        for (const char *s = r->vals[i]; *s; s++)
-            h = (h ^ (uint8_t)*s) * 16777619u;
-        h = (h ^ '\n') * 16777619u;
-    }
-    return h;
-}
-
-static bool pct_metric(const char *name)
-{
-    return strncmp(name, "acc", 3) == 0 || strncmp(name, "f1", 2) == 0;
-}
-
-static bool lower_better(const char *name)
-{
-    return strcmp(name, "mae") == 0;
-}
 
 static void free_grid(ui_app *a)
 {
@@ -64,244 +27,283 @@ static void free_grid(ui_app *a)
     free(a->grid_metrics);
     a->grid_metrics = NULL;
     a->ngrid_metrics = 0;
+    a->grid_mdef = NULL;
 }
 
-static void add_metric(ui_app *a, const char *name)
+static run_state state_of(rs_state s)
 {
-    if (!strcmp(name, "best_epoch") || !strcmp(name, "epochs") || a->ngrid_metrics >= GRID_MAX_METRICS)
-        return;
-    for (int i = 0; i < a->ngrid_metrics; i++)
-        if (!strcmp(a->grid_metrics[i], name))
-            return;
-    char **v = realloc(a->grid_metrics, (size_t)(a->ngrid_metrics + 1) * sizeof *v);
-    if (!v)
-        return;
-    a->grid_metrics = v;
-    if ((v[a->ngrid_metrics] = strdup(name)))
-        a->ngrid_metrics++;
-}
-
-/* The row label: the values of the keys in which the rows differ. */
-static void label_rows(ui_app *a)
-{
-    if (a->ngrid == 1) {
-        rs_run *r = a->grid[0].runs[0];
-        snprintf(a->grid[0].label, sizeof a->grid[0].label, "tasks=%s cpc=%s labels=%s",
-                 rs_run_conf(r, "tasks", "?"), rs_run_conf(r, "cpc_terms", "?"), rs_run_conf(r, "labels", "?"));
-        return;
+    switch (s) {
+    case RS_QUEUED: return RUN_QUEUED;
+    case RS_RUNNING: return RUN_RUNNING;
+    case RS_DONE: return RUN_DONE;
+    case RS_CANCELLED: return RUN_CANCELLED;
+    case RS_INTERRUPTED: return RUN_INTERRUPTED;
+    case RS_FAILED:
+    case RS_UNKNOWN: break;
     }
-    for (int g = 0; g < a->ngrid; g++)
-        a->grid[g].label[0] = '\0';
-    rs_run *r0 = a->grid[0].runs[0];
-    /* keys of the first row, then any key another row has that it lacks */
-    for (int pass = 0; pass < a->ngrid; pass++) {
-        rs_run *rp = a->grid[pass].runs[0];
-        for (int k = 0; k < rp->nconf; k++) {
-            const char *key = rp->keys[k];
-            if (skip_key(key))
-                continue;
-            if (pass > 0 && rs_run_conf(r0, key, NULL))
-                continue;
-            bool seen_before = false;
-            for (int q = 1; q < pass && !seen_before; q++)
-                seen_before = rs_run_conf(a->grid[q].runs[0], key, NULL) != NULL;
-            if (seen_before)
-                continue;
-            const char *v0 = rs_run_conf(a->grid[0].runs[0], key, "");
-            bool differs = false;
-            for (int g = 1; g < a->ngrid && !differs; g++)
-                differs = strcmp(rs_run_conf(a->grid[g].runs[0], key, ""), v0) != 0;
-            if (!differs)
-                continue;
-            for (int g = 0; g < a->ngrid; g++) {
-                size_t l = strlen(a->grid[g].label);
-                snprintf(a->grid[g].label + l, sizeof a->grid[g].label - l, "%s%s=%s", l ? " " : "", key,
-                         rs_run_conf(a->grid[g].runs[0], key, "-"));
-            }
+    return RUN_FAILED;
+}
+
+/* A run the dashboard reads, as results_run_read reads it from disk:
+ * run.conf, the state and, when done, test.csv's metrics. */
+static bool set_add(result_set *s, const rs_run *r)
+{
+    result_run *v = realloc(s->runs, (size_t)(s->n + 1) * sizeof *v);
+    if (!v)
+        return false;
+    s->runs = v;
+    result_run *x = &s->runs[s->n];
+    memset(x, 0, sizeof *x);
+    snprintf(x->dir, sizeof x->dir, "%s", r->dir);
+    snprintf(x->id, sizeof x->id, "%s", r->id);
+    snprintf(x->reason, sizeof x->reason, "%s", r->reason);
+    x->state = state_of(r->state);
+    x->keys = calloc((size_t)r->nconf + 1, sizeof *x->keys);
+    x->vals = calloc((size_t)r->nconf + 1, sizeof *x->vals);
+    if (!x->keys || !x->vals) {
+        results_run_free(x);
+        return false;
+    }
+    for (int i = 0; i < r->nconf; i++) {
+        x->keys[i] = strdup(r->keys[i]);
+        x->vals[i] = strdup(r->vals[i]);
+        x->nkv = i + 1;
+        if (!x->keys[i] || !x->vals[i]) {
+            results_run_free(x);
+            return false;
         }
     }
-}
-
-static double run_metric(const rs_run *r, const char *name)
-{
-    if (r->state != RS_DONE || r->test.nrows < 1)
-        return NAN;
-    double v = rs_table_getn(&r->test, 0, name);
-    return pct_metric(name) ? 100 * v : v;
-}
-
-typedef struct {
-    int col;
-    bool rev;
-    const ui_app *a;
-} grid_sort_ctx;
-
-static int cmp_grid(const void *x, const void *y, void *ud)
-{
-    const grid_sort_ctx *c = ud;
-    const ui_gridrow *p = x, *q = y;
-    int r;
-    if (c->col <= 0) {
-        r = strcmp(p->label, q->label);
-    } else {
-        double a = p->mean[c->col - 1], b = q->mean[c->col - 1];
-        if (isnan(a) || isnan(b))
-            return isnan(a) - isnan(b);
-        r = a < b ? -1 : a > b;
+    if (r->state == RS_DONE && r->test.nrows >= 1) {
+        x->has_test = true;
+        for (int c = 0; c < r->test.ncols && x->nmetrics < RESULTS_MAX_METRICS; c++) {
+            snprintf(x->metric_names[x->nmetrics], sizeof x->metric_names[0], "%s", r->test.names[c]);
+            x->metric_vals[x->nmetrics++] = rs_table_get(&r->test, 0, c);
+            x->sims |= strcmp(r->test.names[c], "acc3") == 0;
+        }
     }
-    return c->rev ? -r : r;
+    s->n++;
+    return true;
+}
+
+/* the experiment's grid when it has several rows */
+static bool plan_used(const ui_app *a)
+{
+    for (int i = 1; i < a->nplan; i++)
+        if (strcmp(a->plan[0].group, a->plan[i].group) != 0)
+            return true;
+    return false;
+}
+
+/* a before b when sorting by the mean of column m: ascending (descending
+ * when rev), rows without a value last */
+static bool sorts_before(const ui_gridrow *a, const ui_gridrow *b, int m, bool rev)
+{
+    double x = a->mean[m], y = b->mean[m];
+    if (isnan(x) || isnan(y))
+        return !isnan(x) && isnan(y);
+    return rev ? x > y : x < y;
+}
+
+/* the table's order (reversed with rev), or by a column's mean (s, S);
+ * stable, so equal means keep the table's order */
+static void sort_grid(ui_app *a)
+{
+    int col = a->grid_sort;
+    if (col <= 0 || col > a->ngrid_metrics) {
+        for (int i = 0, j = a->ngrid - 1; a->grid_sort_rev && i < j; i++, j--) {
+            ui_gridrow t = a->grid[i];
+            a->grid[i] = a->grid[j];
+            a->grid[j] = t;
+        }
+        return;
+    }
+    for (int i = 1; i < a->ngrid; i++) {
+        ui_gridrow x = a->grid[i];
+        int j = i - 1;
+        while (j >= 0 && sorts_before(&x, &a->grid[j], col - 1, a->grid_sort_rev)) {
+            a->grid[j + 1] = a->grid[j];
+            j--;
+        }
+        a->grid[j + 1] = x;
+    }
+}
+
+static bool add_run(ui_gridrow *g, rs_run *run)
+{
+    rs_run **v = realloc(g->runs, (size_t)(g->nruns + 1) * sizeof *v);
+    if (!v)
+        return false;
+    g->runs = v;
+    g->runs[g->nruns++] = run;
+    return true;
+}
+
+/* the rows of r, with the dashboard's runs (src[i]: the run of set entry i) */
+static void take_rows(ui_app *a, const report *r, const result_set *set, rs_run *const *src)
+{
+    a->grid = calloc((size_t)(r->nrows > 0 ? r->nrows : 1), sizeof *a->grid);
+    if (!a->grid)
+        return;
+    a->ngrid = r->nrows;
+    for (int g = 0; g < r->nrows; g++) {
+        const report_row *row = &r->rows[g];
+        ui_gridrow *u = &a->grid[g];
+        snprintf(u->label, sizeof u->label, "%s", row->label);
+        snprintf(u->key, sizeof u->key, "%s", row->label);
+        u->ndone = row->n;
+        u->nrunning = row->nother;
+        u->ndup = row->ndup;
+        u->has_cmp = row->has_cmp;
+        u->cmp = row->cmp;
+        u->npairs = row->has_cmp ? row->cmp.npairs : 0;
+        for (int m = 0; m < r->nmetrics; m++) {
+            u->mean[m] = row->mean[m];
+            u->std[m] = row->sd[m];
+            u->best[m] = row->best[m];
+            u->sig[m] = row->sig[m];
+            u->p[m] = row->has_cmp ? row->cmp.p_t[m] : NAN;
+        }
+        for (int i = 0; i < row->n; i++)
+            add_run(u, src[row->runs[i]]);
+    }
+    /* the unfinished runs each row holds (for selection and Compare) */
+    for (int i = 0; i < set->n; i++) {
+        int g = set->runs[i].has_test ? -1 : report_row_of(r, &set->runs[i]);
+        if (g >= 0)
+            add_run(&a->grid[g], src[i]);
+    }
+}
+
+/* runs each row expects from the experiment's grid: a plan point's row is
+ * its run's row, or the row of another run of its point */
+static void count_expected(ui_app *a, const report *r, const result_set *set, rs_run *const *src)
+{
+    int *row_of = malloc((size_t)a->nplan * sizeof *row_of);
+    if (!row_of)
+        return;
+    for (int i = 0; i < a->nplan; i++) {
+        row_of[i] = -1;
+        for (int k = 0; k < set->n && row_of[i] < 0; k++)
+            if (strcmp(src[k]->id, a->plan[i].run_id) == 0)
+                row_of[i] = report_row_of(r, &set->runs[k]);
+    }
+    for (int i = 0; i < a->nplan; i++) {
+        int g = row_of[i];
+        for (int j = 0; j < a->nplan && g < 0; j++)
+            if (row_of[j] >= 0 && strcmp(a->plan[j].group, a->plan[i].group) == 0)
+                g = row_of[j];
+        if (g >= 0)
+            a->grid[g].nexpected++;
+    }
+    free(row_of);
+}
+
+static void keep_note(ui_app *a, const report *r)
+{
+    size_t w = 0;
+    a->grid_note[0] = '\0';
+    for (int i = 0; i < r->nnotes && w < sizeof a->grid_note; i++)
+        if (r->notes[i].warning)
+            w += (size_t)snprintf(a->grid_note + w, sizeof a->grid_note - w, "%s%s", w ? " " : "",
+                                  r->notes[i].text);
+}
+
+static uint64_t fnv(uint64_t h, const void *p, size_t n)
+{
+    const unsigned char *c = p;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ c[i]) * 1099511628211ull;
+    return h;
+}
+
+static uint64_t stamp_hash(uint64_t h, const rs_stamp *st)
+{
+    h = fnv(h, &st->size, sizeof st->size);
+    h = fnv(h, &st->mtime_ns, sizeof st->mtime_ns);
+    return fnv(h, &st->ino, sizeof st->ino);
+}
+
+/* what the table depends on: every run's id, state, run.conf and test.csv
+ * (not the epochs a running run appends), the plan and the view's choices */
+static uint64_t grid_signature(const ui_app *a)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (int i = 0; i < a->store.n; i++) {
+        const rs_run *r = a->store.runs[i];
+        h = fnv(h, r->id, strlen(r->id) + 1);
+        h = fnv(h, &r->state, sizeof r->state);
+        h = fnv(h, &r->nconf, sizeof r->nconf);
+        h = fnv(h, &r->test.nrows, sizeof r->test.nrows);
+        h = stamp_hash(stamp_hash(h, &r->st_conf), &r->test.st);
+    }
+    for (int i = 0; i < a->nplan; i++)
+        h = fnv(h, a->plan[i].run_id, strlen(a->plan[i].run_id) + 1);
+    h = fnv(h, a->plan_group_by, strlen(a->plan_group_by) + 1);
+    h = fnv(h, a->plan_reference, strlen(a->plan_reference) + 1);
+    h = fnv(h, a->grid_ref_user, strlen(a->grid_ref_user) + 1);
+    h = fnv(h, &a->grid_sort, sizeof a->grid_sort);
+    h = fnv(h, &a->grid_sort_rev, sizeof a->grid_sort_rev);
+    return fnv(h, &a->store.n, sizeof a->store.n);
 }
 
 void ui_app_grid_rebuild(ui_app *a)
 {
-    char cur_key[64] = "";
+    uint64_t sig = grid_signature(a);
+    if (a->grid_version && sig == a->grid_sig)
+        return;
+    a->grid_sig = sig;
+    char cur_key[256] = "";
     if (a->grid_cur < a->ngrid)
         snprintf(cur_key, sizeof cur_key, "%s", a->grid[a->grid_cur].key);
     free_grid(a);
-    /* the experiment's grid when it has several rows, else what is on disk */
-    int ngroups = 0;
-    for (int i = 0; i < a->nplan; i++) {
-        bool first = true;
-        for (int j = 0; j < i && first; j++)
-            first = strcmp(a->plan[j].group, a->plan[i].group) != 0;
-        ngroups += first;
+    a->grid_note[0] = a->grid_error[0] = a->grid_title[0] = a->grid_ref[0] = '\0';
+    /* the experiment's runs when it has several rows, else every run */
+    bool use_plan = plan_used(a);
+    result_set set = {0};
+    rs_run **src = malloc((size_t)(a->store.n + 1) * sizeof *src);
+    for (int i = 0; src && i < a->store.n; i++) {
+        rs_run *run = a->store.runs[i];
+        bool mine = !use_plan;
+        for (int k = 0; k < a->nplan && !mine; k++)
+            mine = strcmp(a->plan[k].run_id, run->id) == 0;
+        if (mine && run->nconf && set_add(&set, run))
+            src[set.n - 1] = run;
     }
-    bool use_plan = ngroups > 1;
-    int nitems = use_plan ? a->nplan : a->store.n;
-    for (int i = 0; i < nitems; i++) {
-        rs_run *r;
-        char key[64];
-        if (use_plan) {
-            r = rs_store_find(&a->store, a->plan[i].run_id);
-            uint32_t h = 2166136261u;
-            for (const char *c = a->plan[i].group; *c; c++)
-                h = (h ^ (uint8_t)*c) * 16777619u;
-            snprintf(key, sizeof key, "%08x", h);
-        } else {
-            r = a->store.runs[i];
-            if (!r->nconf)
-                continue;
-            snprintf(key, sizeof key, "%08x", conf_hash(r));
+    report r = {.ref = -1};
+    sm_err err;
+    const char *ref = a->grid_ref_user[0] ? a->grid_ref_user : use_plan ? a->plan_reference : NULL;
+    report_opts o = {use_plan ? a->plan_group_by : NULL, ref, false};
+    sm_status st = src && set.n ? report_build(&r, &set, &o, &err) : SM_EINVAL;
+    if (st && src && set.n && o.reference && *o.reference) {
+        /* the chosen reference row has no runs (yet): the default */
+        report_free(&r);
+        o.reference = NULL;
+        st = report_build(&r, &set, &o, &err);
+    }
+    if (st == SM_OK) {
+        a->grid_mdef = r.metrics;
+        a->grid_metrics = calloc((size_t)r.nmetrics, sizeof *a->grid_metrics);
+        for (int m = 0; a->grid_metrics && m < r.nmetrics; m++)
+            if ((a->grid_metrics[m] = strdup(r.metrics[m].name)))
+                a->ngrid_metrics = m + 1;
+        for (int k = 0; k < r.nkeys; k++) {
+            size_t l = strlen(a->grid_title);
+            snprintf(a->grid_title + l, sizeof a->grid_title - l, "%s%s", k ? " / " : "", r.keys[k]);
         }
-        ui_gridrow *g = NULL;
-        for (int k = 0; k < a->ngrid; k++)
-            if (!strcmp(a->grid[k].key, key))
-                g = &a->grid[k];
-        if (!g) {
-            ui_gridrow *v = realloc(a->grid, (size_t)(a->ngrid + 1) * sizeof *v);
-            if (!v)
-                continue;
-            a->grid = v;
-            g = &a->grid[a->ngrid++];
-            memset(g, 0, sizeof *g);
-            snprintf(g->key, sizeof g->key, "%s", key);
-            if (use_plan)
-                snprintf(g->label, sizeof g->label, "%s", a->plan[i].group);
-        }
-        if (use_plan)
-            g->nexpected++;
-        if (!r)
-            continue;
-        rs_run **rv = realloc(g->runs, (size_t)(g->nruns + 1) * sizeof *rv);
-        if (!rv)
-            continue;
-        g->runs = rv;
-        g->runs[g->nruns++] = r;
-        g->ndone += r->state == RS_DONE;
-        g->nrunning += r->state == RS_RUNNING || r->state == RS_QUEUED;
-        for (int c = 0; c < r->test.ncols; c++)
-            add_metric(a, r->test.names[c]);
+        take_rows(a, &r, &set, src);
+        if (use_plan && a->grid)
+            count_expected(a, &r, &set, src);
+        keep_note(a, &r);
+        if (r.ref >= 0)
+            snprintf(a->grid_ref, sizeof a->grid_ref, "%s", r.rows[r.ref].label);
+    } else if (set.n) {
+        snprintf(a->grid_error, sizeof a->grid_error, "%s", err.msg);
     }
-    if (!a->ngrid) {
-        a->grid_version++;
-        return;
-    }
-    if (!use_plan)
-        label_rows(a);
-    for (int k = 0; k < a->ngrid; k++) {
-        ui_gridrow *g = &a->grid[k];
-        for (int m = 0; m < a->ngrid_metrics; m++) {
-            double s = 0, s2 = 0;
-            int n = 0;
-            for (int i = 0; i < g->nruns; i++) {
-                double v = run_metric(g->runs[i], a->grid_metrics[m]);
-                if (!isnan(v)) {
-                    s += v;
-                    n++;
-                }
-            }
-            g->mean[m] = n ? s / n : NAN;
-            for (int i = 0; i < g->nruns; i++) {
-                double v = run_metric(g->runs[i], a->grid_metrics[m]);
-                if (!isnan(v))
-                    s2 += (v - g->mean[m]) * (v - g->mean[m]);
-            }
-            /* sample standard deviation over seeds */
-            g->std[m] = n > 1 ? sqrt(s2 / (n - 1)) : NAN;
-            g->p[m] = NAN;
-        }
-    }
-    grid_sort_ctx c = {a->grid_sort, a->grid_sort_rev, a};
-    qsort_r(a->grid, (size_t)a->ngrid, sizeof *a->grid, cmp_grid, &c);
-    /* the reference: the chosen row, else the full model (every task and
-     * CPC term), else the first row */
-    int ref = -1;
-    for (int k = 0; k < a->ngrid && ref < 0; k++)
-        if (a->grid_ref[0] && !strcmp(a->grid[k].key, a->grid_ref))
-            ref = k;
-    if (use_plan && a->plan_group_by[0] && a->plan_reference[0]) {
-        char want[600];
-        snprintf(want, sizeof want, "%s=%s", a->plan_group_by, a->plan_reference);
-        for (int k = 0; k < a->ngrid && ref < 0; k++) {
-            const char *p = strstr(a->grid[k].label, want);
-            size_t wl = strlen(want);
-            if (p && (p == a->grid[k].label || p[-1] == ' ') && (p[wl] == '\0' || p[wl] == ' '))
-                ref = k;
-        }
-    }
-    for (int k = 0; k < a->ngrid && ref < 0; k++) {
-        if (!a->grid[k].nruns)
-            continue;
-        rs_run *r = a->grid[k].runs[0];
-        const char *t = rs_run_conf(r, "tasks", ""), *cpc = rs_run_conf(r, "cpc_terms", "");
-        bool all_cpc = !strcmp(cpc, "all") || (strstr(cpc, "mt") && strstr(cpc, "ma") && strstr(cpc, "mv"));
-        if (strchr(t, 'T') && strchr(t, 'A') && strchr(t, 'V') && all_cpc)
-            ref = k;
-    }
-    if (ref < 0)
-        ref = 0;
-    snprintf(a->grid_ref, sizeof a->grid_ref, "%s", a->grid[ref].key);
-    /* the paired t-test against the reference over the seeds both rows
-     * finished: d = row - reference per seed */
-    ui_gridrow *R = &a->grid[ref];
-    for (int k = 0; k < a->ngrid; k++) {
-        ui_gridrow *g = &a->grid[k];
-        g->npairs = 0;
-        if (g == R)
-            continue;
-        int cap = g->nruns;
-        double *d = malloc((size_t)(cap ? cap : 1) * sizeof *d);
-        if (!d)
-            continue;
-        for (int m = 0; m < a->ngrid_metrics; m++) {
-            int np = 0;
-            for (int i = 0; i < g->nruns; i++)
-                for (int j = 0; j < R->nruns; j++)
-                    if (!strcmp(rs_run_conf(g->runs[i], "seed", "a"), rs_run_conf(R->runs[j], "seed", "b"))) {
-                        double x = run_metric(g->runs[i], a->grid_metrics[m]);
-                        double y = run_metric(R->runs[j], a->grid_metrics[m]);
-                        if (!isnan(x) && !isnan(y) && np < cap)
-                            d[np++] = x - y;
-                        break;
-                    }
-            stats_ttest t;
-            stats_ttest_paired(d, np, &t);
-            g->p[m] = t.p;
-            g->npairs = np;
-        }
-        free(d);
-    }
-    a->grid_cur = a->grid_cur < a->ngrid ? a->grid_cur : a->ngrid - 1;
+    report_free(&r);
+    results_free(&set);
+    free(src);
+    sort_grid(a);
+    a->grid_cur = a->grid_cur < a->ngrid ? a->grid_cur : (a->ngrid ? a->ngrid - 1 : 0);
     for (int k = 0; k < a->ngrid; k++)
         if (!strcmp(a->grid[k].key, cur_key))
             a->grid_cur = k;
@@ -310,24 +312,23 @@ void ui_app_grid_rebuild(ui_app *a)
     a->grid_version++;
 }
 
-static const char *metric_title(const char *n)
+/* a metric's column title: "MAE", "Acc2 Has0 %" */
+static void column_title(const report_metric *me, char *buf, size_t n)
 {
-    static const char *const map[][2] = {{"mae", "MAE"}, {"corr", "Corr"}, {"acc2_has0", "Acc2 has0"},
-                                         {"f1_has0", "F1 has0"}, {"acc2_non0", "Acc2 non0"}, {"f1_non0", "F1 non0"},
-                                         {"acc5", "Acc5"}, {"acc7", "Acc7"}, {"acc2", "Acc2"}, {"acc3", "Acc3"},
-                                         {"f1", "F1"}};
-    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
-        if (!strcmp(map[i][0], n))
-            return map[i][1];
-    return n;
+    snprintf(buf, n, "%s%s", me->title, me->scale == 100 ? " %" : "");
 }
 
 void ui_view_grid(ui_app *a, cellbuf *b, ui_rect r)
 {
+    ui_style grey = ui_sty(UI_GREY, UI_DEFAULT, 0);
     if (!a->ngrid) {
-        cellbuf_text(b, r.x + 2, r.y + 1, r.w - 4, ui_sty(UI_GREY, UI_DEFAULT, 0),
+        if (a->grid_error[0]) {
+            cellbuf_printf(b, r.x + 2, r.y + 1, r.w - 4, ui_sty(UI_RED, UI_DEFAULT, 0), "No table: %s", a->grid_error);
+            return;
+        }
+        cellbuf_text(b, r.x + 2, r.y + 1, r.w - 4, grey,
                      "No finished or running runs yet. Press n to start the experiment's grid;");
-        cellbuf_text(b, r.x + 2, r.y + 2, r.w - 4, ui_sty(UI_GREY, UI_DEFAULT, 0),
+        cellbuf_text(b, r.x + 2, r.y + 2, r.w - 4, grey,
                      "rows fill in as runs finish (also runs of a `selfmi grid` elsewhere).");
         return;
     }
@@ -336,22 +337,22 @@ void ui_view_grid(ui_app *a, cellbuf *b, ui_rect r)
     int w[2 + GRID_MAX_METRICS];
     cols[0] = (ui_col){20, 48, 100, true};
     cols[1] = (ui_col){5, 7, 99, false};
+    /* the paper's columns first; the chosen one is kept longest */
     for (int m = 0; m < nm; m++)
-        cols[2 + m] = (ui_col){11, 13, m == a->grid_metric ? 98 : 90 - m, false};
+        cols[2 + m] = (ui_col){12, 14, m == a->grid_metric ? 98 : (a->grid_mdef[m].paper ? 90 : 60) - m, false};
     ui_table_fit(cols, 2 + nm, r.w, 1, w);
     ui_style head = ui_sty(UI_DEFAULT, UI_DEFAULT, UI_BOLD | UI_UNDERLINE);
     int x = r.x;
-    cellbuf_text(b, x, r.y, w[0], head, "configuration");
+    cellbuf_text(b, x, r.y, w[0], head, a->grid_title[0] ? a->grid_title : "runs");
     x += w[0] + 1;
-    cellbuf_text(b, x, r.y, w[1], head, "seeds");
+    cellbuf_text(b, x, r.y, w[1], head, "n");
     x += w[1] + 1;
     for (int m = 0; m < nm; m++) {
         if (!w[2 + m])
             continue;
-        char t[48];
-        snprintf(t, sizeof t, "%s%s%s", metric_title(a->grid_metrics[m]),
-                 pct_metric(a->grid_metrics[m]) ? " %" : "",
-                 a->grid_sort == m + 1 ? (a->grid_sort_rev ? " v" : " ^") : "");
+        char t[48], title[40];
+        column_title(&a->grid_mdef[m], title, sizeof title);
+        snprintf(t, sizeof t, "%s%s", title, a->grid_sort == m + 1 ? (a->grid_sort_rev ? " v" : " ^") : "");
         ui_style hs = head;
         if (m == a->grid_metric)
             hs.fg = UI_CYAN;
@@ -359,20 +360,8 @@ void ui_view_grid(ui_app *a, cellbuf *b, ui_rect r)
         cellbuf_text(b, x + (tw < w[2 + m] ? w[2 + m] - tw : 0), r.y, w[2 + m], hs, t);
         x += w[2 + m] + 1;
     }
-    /* best mean per column */
-    int best[GRID_MAX_METRICS];
-    for (int m = 0; m < nm; m++) {
-        best[m] = -1;
-        for (int k = 0; k < a->ngrid; k++) {
-            double v = a->grid[k].mean[m];
-            if (isnan(v))
-                continue;
-            if (best[m] < 0 || (lower_better(a->grid_metrics[m]) ? v < a->grid[best[m]].mean[m]
-                                                                  : v > a->grid[best[m]].mean[m]))
-                best[m] = k;
-        }
-    }
-    ui_rect list = {r.x, r.y + 1, r.w, r.h - 4};
+    int foot = a->grid_note[0] ? 4 : 3;
+    ui_rect list = {r.x, r.y + 1, r.w, r.h - 1 - foot};
     if (list.h < 1)
         list.h = r.h - 1;
     int rows = list.h;
@@ -398,30 +387,32 @@ void ui_view_grid(ui_app *a, cellbuf *b, ui_rect r)
             lw += cellbuf_text(b, x + lw, y, w[0] - lw, ui_sty(UI_YELLOW, UI_DEFAULT, 0), a->ascii ? "* " : "\xe2\x97\x86 ");
         cellbuf_text(b, x + lw, y, w[0] - lw, UI_PLAIN, g->label);
         x += w[0] + 1;
-        char t[64];
+        char t[96];
+        /* n as report writes it (finished, + unfinished); with the
+         * experiment's grid, finished of expected */
         if (g->nexpected)
             snprintf(t, sizeof t, "%d/%d", g->ndone, g->nexpected);
+        else if (g->nrunning)
+            snprintf(t, sizeof t, "%d+%d", g->ndone, g->nrunning);
         else
-            snprintf(t, sizeof t, "%d%s", g->ndone, g->nrunning ? "+" : "");
-        cellbuf_text(b, x, y, w[1], ui_sty(g->nrunning ? UI_GREEN : UI_DEFAULT, UI_DEFAULT, 0), t);
+            snprintf(t, sizeof t, "%d", g->ndone);
+        bool active = false;
+        for (int j = 0; j < g->nruns; j++)
+            active |= g->runs[j]->state == RS_RUNNING || g->runs[j]->state == RS_QUEUED;
+        cellbuf_text(b, x, y, w[1], ui_sty(active ? UI_GREEN : UI_DEFAULT, UI_DEFAULT, 0), t);
         x += w[1] + 1;
         for (int m = 0; m < nm; m++) {
             if (!w[2 + m])
                 continue;
-            bool pct = pct_metric(a->grid_metrics[m]);
-            fmt_pm(t, sizeof t, g->mean[m], g->std[m], pct ? 1 : 3, a->ascii);
+            const report_metric *me = &a->grid_mdef[m];
+            char marks[16];
+            snprintf(marks, sizeof marks, "%s%s", g->best[m] ? "*" : "",
+                     g->sig[m] ? (a->ascii ? "!" : "\xe2\x80\xa0") : "");
             if (isnan(g->mean[m]))
-                snprintf(t, sizeof t, "%s", g->nrunning ? (a->ascii ? "..." : "\xe2\x80\xa6") : "-");
-            ui_style s = UI_PLAIN;
-            if (k == best[m] && a->ngrid > 1) {
-                s = ui_sty(UI_GREEN, UI_DEFAULT, UI_BOLD);
-                size_t l = strlen(t);
-                snprintf(t + l, sizeof t - l, "*");
-            }
-            if (!isnan(g->p[m]) && g->p[m] < 0.05 && !is_ref) {
-                size_t l = strlen(t);
-                snprintf(t + l, sizeof t - l, "%s", a->ascii ? "!" : "\xe2\x80\xa0");
-            }
+                snprintf(t, sizeof t, "%s", active ? (a->ascii ? "..." : "\xe2\x80\xa6") : "-");
+            else
+                report_fmt_pm(t, sizeof t, g->mean[m], g->std[m], me->decimals, marks, w[2 + m], a->ascii);
+            ui_style s = g->best[m] ? ui_sty(UI_GREEN, UI_DEFAULT, UI_BOLD) : UI_PLAIN;
             int tw = ui_text_width(t);
             cellbuf_text(b, x + (tw < w[2 + m] ? w[2 + m] - tw : 0), y, w[2 + m], s, t);
             x += w[2 + m] + 1;
@@ -437,26 +428,42 @@ void ui_view_grid(ui_app *a, cellbuf *b, ui_rect r)
                     c->attr |= UI_REVERSE;
             }
     }
-    /* the selected metric of the cursor row against the reference */
-    int fy = r.y + r.h - 3;
+    /* the selected metric of the cursor row against the reference: the
+     * mean difference, its bootstrap 95% interval, pairs, and the p-values
+     * of the paired t-test and the Wilcoxon signed-rank test */
+    int fy = r.y + r.h - foot;
     if (fy <= list.y || a->grid_cur >= a->ngrid || nm == 0)
         return;
-    cellbuf_hline(b, r.x, fy, r.w, ui_sty(UI_GREY, UI_DEFAULT, 0));
+    cellbuf_hline(b, r.x, fy, r.w, grey);
     ui_gridrow *g = &a->grid[a->grid_cur], *R = NULL;
     for (int k = 0; k < a->ngrid; k++)
         if (!strcmp(a->grid[k].key, a->grid_ref))
             R = &a->grid[k];
-    const char *mn = a->grid_metrics[a->grid_metric];
-    char t1[48], t2[48], pt[48] = "";
-    fmt_pm(t1, sizeof t1, g->mean[a->grid_metric], g->std[a->grid_metric], pct_metric(mn) ? 2 : 4, a->ascii);
-    fmt_pm(t2, sizeof t2, R ? R->mean[a->grid_metric] : NAN, R ? R->std[a->grid_metric] : NAN, pct_metric(mn) ? 2 : 4,
-           a->ascii);
-    if (!isnan(g->p[a->grid_metric]))
-        snprintf(pt, sizeof pt, "  paired t-test over %d seeds: p = %.3g", g->npairs, g->p[a->grid_metric]);
-    else if (R && g != R)
-        snprintf(pt, sizeof pt, "  %d seed pair%s with the reference", g->npairs, g->npairs == 1 ? "" : "s");
-    cellbuf_printf(b, r.x, fy + 1, r.w, UI_PLAIN, "%s: %s  vs reference %s%s", metric_title(mn), t1, t2, pt);
-    cellbuf_printf(b, r.x, fy + 2, r.w, ui_sty(UI_GREY, UI_DEFAULT, 0),
-                   "%d rows  * best in column  %s p < 0.05 vs [ref]  h/l x: metric  *: set reference  Enter: compare",
-                   a->ngrid, a->ascii ? "!" : "\xe2\x80\xa0");
+    int m = a->grid_metric;
+    const report_metric *me = &a->grid_mdef[m];
+    char t1[48], t2[48], pt[256] = "";
+    report_fmt_pm(t1, sizeof t1, g->mean[m], g->std[m], me->decimals, "", 0, a->ascii);
+    report_fmt_pm(t2, sizeof t2, R ? R->mean[m] : NAN, R ? R->std[m] : NAN, me->decimals, "", 0, a->ascii);
+    if (g->has_cmp && g->npairs > 0) {
+        char d[32], lo[32], hi[32], ptt[24], pw[24];
+        snprintf(d, sizeof d, "%+.*f", me->decimals + 1, g->cmp.diff[m]);
+        snprintf(lo, sizeof lo, "%+.*f", me->decimals + 1, g->cmp.lo[m]);
+        snprintf(hi, sizeof hi, "%+.*f", me->decimals + 1, g->cmp.hi[m]);
+        snprintf(ptt, sizeof ptt, isnan(g->cmp.p_t[m]) ? "-" : "%.3g", g->cmp.p_t[m]);
+        snprintf(pw, sizeof pw, isnan(g->cmp.p_w[m]) ? "-" : "%.3g", g->cmp.p_w[m]);
+        snprintf(pt, sizeof pt, ": %s [%s, %s], %d pair%s, p(t) %s, p(W) %s", d, lo, hi, g->npairs,
+                 g->npairs == 1 ? "" : "s", ptt, pw);
+    } else if (g->has_cmp)
+        snprintf(pt, sizeof pt, ": no pairs");
+    char title[40];
+    column_title(me, title, sizeof title);
+    if (R)
+        cellbuf_printf(b, r.x, fy + 1, r.w, UI_PLAIN, "%s %s vs [ref] %s%s", title, t1, t2, pt);
+    else
+        cellbuf_printf(b, r.x, fy + 1, r.w, UI_PLAIN, "%s %s  (no reference row: * sets one)", title, t1);
+    cellbuf_printf(b, r.x, fy + 2, r.w, grey,
+                   "%d rows  * best in column  %s paired t-test p < 0.05 vs [ref]  x: metric  *: reference  "
+                   "Enter: compare", a->ngrid, a->ascii ? "!" : "\xe2\x80\xa0");
+    if (a->grid_note[0])
+        cellbuf_printf(b, r.x, fy + 3, r.w, ui_sty(UI_YELLOW, UI_DEFAULT, 0), "note: %s", a->grid_note);
 }

@@ -16,17 +16,25 @@ static void report_usage(FILE *f)
             "\n"
             "Groups finished runs by their configuration minus the seed and prints, per\n"
             "group, n and the mean and sample standard deviation (n-1) of every test\n"
-            "metric, the best value of each column marked (lowest MAE, highest others).\n"
+            "metric, the best value of each column marked '*' (lowest MAE, highest\n"
+            "others; ties, equal when rounded to the shown decimals, all marked) and\n"
+            "'\xe2\x80\xa0' where the paired t-test against the reference row gives p < 0.05.\n"
             "RESULTS are results roots (every run directory inside) or run directories.\n"
+            "A configuration and seed counts once (the newest finished run); groups that\n"
+            "pool runs differing in other keys are named. Both warnings go to stderr and\n"
+            "into the notes under the table.\n"
             "\n"
             "Options:\n"
             "  --group-by KEYS   comma-separated configuration keys (default: every key\n"
             "                    that varies across the runs, except seed and name)\n"
-            "  --reference ROW   compare every row with this one over the seeds both\n"
-            "                    share: mean difference, bootstrap 95%% interval, paired\n"
-            "                    t-test and exact Wilcoxon signed-rank p-values\n"
+            "  --reference ROW   compare every row with this one over the runs both\n"
+            "                    share (same seed, same value of every key outside the\n"
+            "                    grouping): mean difference, bootstrap 95%% interval,\n"
+            "                    paired t-test and exact Wilcoxon signed-rank p-values\n"
             "                    (ROW as the table shows it, e.g. M,T,A,V, all, w/o mt,\n"
-            "                    mi; several keys: values separated by ' / ')\n"
+            "                    mi; several keys: values separated by ' / '); default:\n"
+            "                    the first row whose runs use every task and CPC term\n"
+            "  --no-reference    no reference row and no paired comparison\n"
             "  --format F        table (default), md, latex, csv or json\n"
             "  --help            show this help and exit\n"
             "  --version         show the version and exit\n"
@@ -34,7 +42,7 @@ static void report_usage(FILE *f)
             "Exit status: 0 a report was written, 2 usage or bad input.\n");
 }
 
-int cli_report_print(FILE *f, const result_set *s, const char *group_by, const char *reference, const char *format)
+static int report_print(FILE *f, const result_set *s, const report_opts *o, const char *format)
 {
     report_format fmt = REPORT_TABLE;
     sm_err err;
@@ -44,11 +52,14 @@ int cli_report_print(FILE *f, const result_set *s, const char *group_by, const c
         return 2;
     }
     report r;
-    if (report_build(&r, s, group_by, reference, &err)) {
+    if (report_build(&r, s, o, &err)) {
         fprintf(stderr, "selfmi report: %s\n", err.msg);
         report_free(&r);
         return 2;
     }
+    for (int i = 0; i < r.nnotes; i++)
+        if (r.notes[i].warning)
+            fprintf(stderr, "selfmi report: warning: %s\n", r.notes[i].text);
     sm_status st = report_write(&r, f, fmt, &err);
     report_free(&r);
     if (st) {
@@ -58,9 +69,16 @@ int cli_report_print(FILE *f, const result_set *s, const char *group_by, const c
     return 0;
 }
 
+int cli_report_print(FILE *f, const result_set *s, const char *group_by, const char *reference, const char *format)
+{
+    report_opts o = {group_by, reference, false};
+    return report_print(f, s, &o, format);
+}
+
 int cmd_report(int argc, char **argv)
 {
-    const char *group_by = NULL, *reference = NULL, *format = NULL;
+    const char *format = NULL;
+    report_opts o = {NULL, NULL, false};
     result_set s = {0};
     sm_err err;
     int npaths = 0;
@@ -71,9 +89,11 @@ int cmd_report(int argc, char **argv)
             results_free(&s);
             return 0;
         } else if (strcmp(a, "--group-by") == 0 && i + 1 < argc) {
-            group_by = argv[++i];
+            o.group_by = argv[++i];
         } else if (strcmp(a, "--reference") == 0 && i + 1 < argc) {
-            reference = argv[++i];
+            o.reference = argv[++i];
+        } else if (strcmp(a, "--no-reference") == 0) {
+            o.no_reference = true;
         } else if (strcmp(a, "--format") == 0 && i + 1 < argc) {
             format = argv[++i];
         } else if (a[0] == '-' && a[1] == '-') {
@@ -98,7 +118,12 @@ int cmd_report(int argc, char **argv)
         results_free(&s);
         return 2;
     }
-    int rc = cli_report_print(stdout, &s, group_by, reference, format);
+    if (o.no_reference && o.reference) {
+        fprintf(stderr, "selfmi report: --reference and --no-reference exclude each other\n");
+        results_free(&s);
+        return 2;
+    }
+    int rc = report_print(stdout, &s, &o, format);
     results_free(&s);
     return rc;
 }

@@ -24,6 +24,7 @@ EXP_CLI_TESTS = \
 	tests/cli/grid_readonly.sh \
 	tests/cli/grid_slurm.sh \
 	tests/cli/report_formats.sh \
+	tests/cli/report_grid.sh \
 	tests/cli/report_man_keys.sh
 TESTS += $(EXP_CLI_TESTS)
 EXTRA_DIST += $(EXP_CLI_TESTS)

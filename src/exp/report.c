@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 /* The paper's columns (Tables 3, 5, 6): MAE, Corr, Acc_2 and F1 as Has0/Non0. */
 static const report_metric metrics_mosi[] = {
@@ -238,6 +239,19 @@ static void row_values(const report *r, const result_run *run, char values[][128
     }
 }
 
+/* the row holding values, or -1 */
+static int find_row(const report *r, char values[][128])
+{
+    for (int g = 0; g < r->nrows; g++) {
+        bool same = true;
+        for (int k = 0; k < r->nkeys && same; k++)
+            same = strcmp(r->rows[g].values[k], values[k]) == 0;
+        if (same)
+            return g;
+    }
+    return -1;
+}
+
 static void make_label(const report *r, report_row *row)
 {
     char buf[sizeof row->label];
@@ -279,65 +293,209 @@ static bool match_reference(const report *r, const report_row *row, const char *
     return true;
 }
 
-static unsigned long run_seed(const result_run *run)
+/* ---- identities: a configuration and seed, and a pairing key ------------- */
+
+/* the run.conf keys of a run, each once (its last value, as results_conf
+ * reads it), sorted */
+static int conf_key_cmp(const void *a, const void *b)
 {
-    const char *s = results_conf(run, "seed");
-    return s ? strtoul(s, NULL, 10) : 0;
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-static sm_status compare(report *r, const result_set *s, report_row *row, sm_err *err)
+static bool in_keys(const char *k, const char (*keys)[64], int nkeys)
+{
+    for (int i = 0; i < nkeys; i++)
+        if (strcmp(keys[i], k) == 0)
+            return true;
+    return false;
+}
+
+/* "key=value\n" for every run.conf key of run except name and the nskip keys
+ * of skip, sorted by key: equal strings, equal configurations */
+static char *conf_string(const result_run *run, const char (*skip)[64], int nskip, sm_err *err)
+{
+    const char **ks = sm_alloc((size_t)run->nkv + 1, sizeof *ks, err);
+    if (!ks)
+        return NULL;
+    int nk = 0;
+    size_t len = 1;
+    for (int i = 0; i < run->nkv; i++) {
+        const char *k = run->keys[i];
+        if (strcmp(k, "name") == 0 || in_keys(k, skip, nskip) || results_conf(run, k) != run->vals[i])
+            continue;
+        ks[nk++] = k;
+        len += strlen(k) + strlen(run->vals[i]) + 2;
+    }
+    qsort(ks, (size_t)nk, sizeof *ks, conf_key_cmp);
+    char *out = sm_alloc(len, 1, err);
+    if (out) {
+        size_t w = 0;
+        out[0] = '\0';
+        for (int i = 0; i < nk; i++)
+            w += (size_t)snprintf(out + w, len - w, "%s=%s\n", ks[i], results_conf(run, ks[i]));
+    }
+    free(ks);
+    return out;
+}
+
+/* when test.csv was written (ns since the epoch; 0 when unknown), not
+ * following a symlink */
+static int64_t finish_time(const result_run *run)
+{
+    char p[RUNSTORE_PATH_MAX + 32];
+    struct stat sb;
+    snprintf(p, sizeof p, "%s/%s", run->dir, RUNSTORE_TEST);
+    if (lstat(p, &sb) != 0)
+        return 0;
+    return (int64_t)sb.st_mtim.tv_sec * 1000000000 + sb.st_mtim.tv_nsec;
+}
+
+/* is run a better keeper than the current one: finished over unfinished,
+ * then the later test.csv, then the later directory name */
+static bool keeper_better(const result_run *run, int64_t t, const result_run *cur, int64_t tcur)
+{
+    if (run->has_test != cur->has_test)
+        return run->has_test;
+    if (t != tcur)
+        return t > tcur;
+    return strcmp(run->id, cur->id) > 0;
+}
+
+/* keep[i]: false for the runs whose configuration and seed another run
+ * repeats and that lose to it (keeper_better) */
+static sm_status mark_repeats(const result_set *s, bool *keep, sm_err *err)
+{
+    char **ident = sm_alloc((size_t)s->n + 1, sizeof *ident, err);
+    int64_t *t = sm_alloc((size_t)s->n + 1, sizeof *t, err);
+    uint64_t *h = sm_alloc((size_t)s->n + 1, sizeof *h, err);
+    sm_status st = ident && t && h ? SM_OK : SM_ENOMEM;
+    for (int i = 0; i < s->n && st == SM_OK; i++) {
+        keep[i] = true;
+        if (!(ident[i] = conf_string(&s->runs[i], NULL, 0, err))) {
+            st = SM_ENOMEM;
+            break;
+        }
+        t[i] = s->runs[i].has_test ? finish_time(&s->runs[i]) : 0;
+        h[i] = 1469598103934665603ull;
+        for (const char *c = ident[i]; *c; c++)
+            h[i] = (h[i] ^ (uint8_t)*c) * 1099511628211ull;
+    }
+    for (int i = 0; i < s->n && st == SM_OK; i++)
+        for (int j = 0; j < i; j++) {
+            if (!keep[j] || h[i] != h[j] || strcmp(ident[i], ident[j]) != 0)
+                continue;
+            if (keeper_better(&s->runs[i], t[i], &s->runs[j], t[j]))
+                keep[j] = false;
+            else
+                keep[i] = false;
+            break;
+        }
+    if (ident)
+        for (int i = 0; i < s->n; i++)
+            free(ident[i]);
+    free(ident);
+    free(t);
+    free(h);
+    return st;
+}
+
+/* adds to list (n bytes, comma-separated) the keys besides seed, name and
+ * the grouping in which runs a and b differ, each once */
+static void add_differing_keys(const report *r, const result_run *a, const result_run *b, char *list, size_t n)
+{
+    size_t w = strlen(list);
+    for (int pass = 0; pass < 2; pass++) {
+        const result_run *x = pass ? b : a;
+        for (int k = 0; k < x->nkv; k++) {
+            const char *key = x->keys[k];
+            if (strcmp(key, "seed") == 0 || strcmp(key, "name") == 0 || in_keys(key, r->keys, r->nkeys))
+                continue;
+            const char *va = results_conf(a, key), *vb = results_conf(b, key);
+            if (va && vb && strcmp(va, vb) == 0)
+                continue;
+            bool named = false;
+            for (const char *p = list; *p && !named;) {
+                size_t l = strcspn(p, ",");
+                named = l == strlen(key) && strncmp(p, key, l) == 0;
+                p += l + (p[l] == ',');
+            }
+            if (!named && w + strlen(key) + 2 < n)
+                w += (size_t)snprintf(list + w, n - w, "%s%s", w ? "," : "", key);
+        }
+    }
+}
+
+/* the keys besides seed, name and the grouping in which the used runs of
+ * row differ, into row->pooled */
+static void find_pooled(const report *r, const result_set *s, report_row *row)
+{
+    row->pooled[0] = '\0';
+    for (int i = 1; i < row->n; i++)
+        add_differing_keys(r, &s->runs[row->runs[0]], &s->runs[row->runs[i]], row->pooled, sizeof row->pooled);
+}
+
+/* ---- the comparison against the reference --------------------------------- */
+
+static sm_status compare(report *r, const result_set *s, char *const *pairkey, report_row *row, sm_err *err)
 {
     const report_row *ref = &r->rows[r->ref];
-    int na = row->n;
-    int *pa = sm_alloc((size_t)na + 1, sizeof *pa, err), *pb = sm_alloc((size_t)na + 1, sizeof *pb, err);
-    double *d = sm_alloc((size_t)na + 1, sizeof *d, err);
+    int na = row->n + 1, nm = r->nmetrics;
+    int *pa = sm_alloc((size_t)na, sizeof *pa, err), *pb = sm_alloc((size_t)na, sizeof *pb, err);
+    double *d = sm_alloc((size_t)na * (size_t)nm, sizeof *d, err); /* (nmetrics, pairs) differences */
     if (!pa || !pb || !d) {
         free(pa);
         free(pb);
         free(d);
         return SM_ENOMEM;
     }
+    /* repeats are gone, so a pairing key occurs at most once per row */
     int np = 0;
-    for (int i = 0; i < row->n; i++) {
-        unsigned long seed = run_seed(&s->runs[row->runs[i]]);
-        bool seen = false;
-        for (int q = 0; q < np; q++)
-            if (run_seed(&s->runs[pa[q]]) == seed)
-                seen = true;
-        if (seen) {
-            row->dup_seeds = true;
-            continue;
-        }
+    for (int i = 0; i < row->n; i++)
         for (int j = 0; j < ref->n; j++)
-            if (run_seed(&s->runs[ref->runs[j]]) == seed) {
+            if (strcmp(pairkey[row->runs[i]], pairkey[ref->runs[j]]) == 0) {
                 pa[np] = row->runs[i];
                 pb[np] = ref->runs[j];
                 np++;
                 break;
             }
-    }
     row->has_cmp = true;
     row->cmp.npairs = np;
+    row->unpaired[0] = '\0';
+    if (np == 0 && row->n > 0 && ref->n > 0)
+        add_differing_keys(r, &s->runs[row->runs[0]], &s->runs[ref->runs[0]], row->unpaired, sizeof row->unpaired);
     row->cmp.p_w_min = np > 0 ? fmin(1, ldexp(1.0, 1 - np)) : NAN;
     sm_status st = SM_OK;
-    for (int m = 0; m < r->nmetrics && st == SM_OK; m++) {
+    bool whole = true; /* every metric has every pair: one bootstrap for all */
+    int nd[REPORT_MAX_METRICS];
+    for (int m = 0; m < nm && st == SM_OK; m++) {
         const report_metric *me = &r->metrics[m];
-        int nd = 0;
+        double *dm = d + (size_t)m * (size_t)na;
+        nd[m] = 0;
         for (int q = 0; q < np; q++) {
             double a, b;
             if (results_metric(&s->runs[pa[q]], me->name, &a) && results_metric(&s->runs[pb[q]], me->name, &b) &&
                 !isnan(a) && !isnan(b))
-                d[nd++] = me->scale * a - me->scale * b;
+                dm[nd[m]++] = me->scale * a - me->scale * b;
         }
+        whole &= nd[m] == np;
         stats_ttest tt;
         stats_wilcoxon w;
-        stats_ttest_paired(d, nd, &tt);
+        stats_ttest_paired(dm, nd[m], &tt);
         row->cmp.diff[m] = tt.mean;
         row->cmp.p_t[m] = tt.p;
-        st = stats_wilcoxon_exact(d, nd, &w, err);
+        row->sig[m] = !isnan(tt.p) && tt.p < REPORT_SIG_LEVEL;
+        st = stats_wilcoxon_exact(dm, nd[m], &w, err);
         row->cmp.p_w[m] = w.p;
-        if (!st)
-            st = stats_bootstrap_ci(d, nd, r->nboot, 0.95, r->boot_seed, &row->cmp.lo[m], &row->cmp.hi[m], err);
+    }
+    if (st == SM_OK && whole && np > 0) {
+        /* columns of na values: pack them to np */
+        for (int m = 1; m < nm; m++)
+            memmove(d + (size_t)m * (size_t)np, d + (size_t)m * (size_t)na, (size_t)np * sizeof *d);
+        st = stats_bootstrap_ci_cols(d, nm, np, r->nboot, 0.95, r->boot_seed, row->cmp.lo, row->cmp.hi, err);
+    } else {
+        for (int m = 0; m < nm && st == SM_OK; m++)
+            st = stats_bootstrap_ci(d + (size_t)m * (size_t)na, nd[m], r->nboot, 0.95, r->boot_seed, &row->cmp.lo[m],
+                                    &row->cmp.hi[m], err);
     }
     free(pa);
     free(pb);
@@ -345,16 +503,143 @@ static sm_status compare(report *r, const result_set *s, report_row *row, sm_err
     return st;
 }
 
-sm_status report_build(report *r, const result_set *s, const char *group_by, const char *reference, sm_err *err)
+/* ---- notes under the table --------------------------------------------------- */
+
+static report_note *add_note(report *r, bool warning)
 {
-    memset(r, 0, sizeof *r);
-    r->ref = -1;
-    r->nboot = 10000;
-    r->boot_seed = 20240601;
-    r->nruns = s->n;
+    if (r->nnotes == REPORT_MAX_NOTES)
+        return NULL;
+    report_note *n = &r->notes[r->nnotes++];
+    n->warning = warning;
+    n->text[0] = '\0';
+    return n;
+}
+
+/* appends to buf (n bytes, w used) "'row' VERB keys" for the rows with
+ * pooled (or, with unpaired, unpaired) keys, three at most; returns w */
+static size_t list_rows(const report *r, bool unpaired, const char *verb, char *buf, size_t n, size_t w)
+{
+    int shown = 0, total = 0;
+    for (int g = 0; g < r->nrows; g++)
+        total += (unpaired ? r->rows[g].unpaired : r->rows[g].pooled)[0] != '\0';
+    for (int g = 0; g < r->nrows && w < n; g++) {
+        const char *keys = unpaired ? r->rows[g].unpaired : r->rows[g].pooled;
+        if (!keys[0])
+            continue;
+        if (shown == 3)
+            return w + (size_t)snprintf(buf + w, n - w, " and %d more", total - shown);
+        w += (size_t)snprintf(buf + w, n - w, "%s '%s' %s %s", shown ? ";" : "", r->rows[g].label, verb, keys);
+        shown++;
+    }
+    return w;
+}
+
+static void make_notes(report *r, const result_set *s, const bool *keep)
+{
+    int others = 0;
+    for (int g = 0; g < r->nrows; g++)
+        others += r->rows[g].nother;
+    report_note *n;
+    if (others > 0 && (n = add_note(r, false)))
+        snprintf(n->text, sizeof n->text,
+                 "%d of %d runs are not finished (queued, running, failed or cancelled) and are left out.", others,
+                 r->nruns);
+    if (r->ndup > 0 && (n = add_note(r, true))) {
+        size_t w = (size_t)snprintf(n->text, sizeof n->text,
+                                    "%d run%s repeat%s the configuration and seed of another run and %s left out "
+                                    "(a configuration and seed counts once: the newest finished run):",
+                                    r->ndup, r->ndup == 1 ? "" : "s", r->ndup == 1 ? "s" : "",
+                                    r->ndup == 1 ? "is" : "are");
+        int named = 0;
+        for (int i = 0; i < s->n && w < sizeof n->text; i++)
+            if (!keep[i]) {
+                if (named == 3) {
+                    w += (size_t)snprintf(n->text + w, sizeof n->text - w, " and %d more", r->ndup - named);
+                    break;
+                }
+                w += (size_t)snprintf(n->text + w, sizeof n->text - w, "%s %s", named ? "," : "", s->runs[i].id);
+                named++;
+            }
+        if (w < sizeof n->text)
+            snprintf(n->text + w, sizeof n->text - w, ".");
+    }
+    int npooled = 0;
+    for (int g = 0; g < r->nrows; g++)
+        npooled += r->rows[g].pooled[0] != '\0';
+    if (npooled && (n = add_note(r, true))) {
+        char by[512];
+        size_t w = 0;
+        by[0] = '\0';
+        for (int k = 0; k < r->nkeys && w < sizeof by; k++)
+            w += (size_t)snprintf(by + w, sizeof by - w, "%s%s", k ? ", " : "", r->keys[k]);
+        w = (size_t)snprintf(n->text, sizeof n->text, "%d group%s pool%s runs that differ in keys besides seed and "
+                             "the grouping (%s):", npooled, npooled == 1 ? "" : "s", npooled == 1 ? "s" : "",
+                             r->nkeys ? by : "none");
+        w = list_rows(r, false, "in", n->text, sizeof n->text, w);
+        if (w < sizeof n->text)
+            snprintf(n->text + w, sizeof n->text - w, ". Their means and SDs mix those configurations%s.",
+                     r->ref >= 0 ? "; pairs with the reference match every key but the grouping's" : "");
+    }
+    if (r->ref < 0)
+        return;
+    int nunpaired = 0;
+    for (int g = 0; g < r->nrows; g++)
+        nunpaired += r->rows[g].unpaired[0] != '\0';
+    if (nunpaired && (n = add_note(r, true))) {
+        size_t w = (size_t)snprintf(n->text, sizeof n->text, "No pairs with the reference (a pair agrees on the "
+                                    "seed and every key outside the grouping):");
+        w = list_rows(r, true, "differs in", n->text, sizeof n->text, w);
+        if (w < sizeof n->text)
+            snprintf(n->text + w, sizeof n->text - w, ".");
+    }
+    int minpairs = -1;
+    for (int g = 0; g < r->nrows; g++)
+        if (r->rows[g].has_cmp && (minpairs < 0 || r->rows[g].cmp.npairs < minpairs))
+            minpairs = r->rows[g].cmp.npairs;
+    if (minpairs >= 0 && minpairs <= 5 && (n = add_note(r, false)))
+        snprintf(n->text, sizeof n->text,
+                 "With %d pairs the exact two-sided Wilcoxon p-value cannot go below %.4g (2/2^n), so it cannot "
+                 "reach 0.05%s; the t-test assumes normal differences.",
+                 minpairs, minpairs > 0 ? fmin(1, ldexp(1.0, 1 - minpairs)) : 1.0,
+                 minpairs < 2 ? ", and fewer than 2 pairs give no t-test p-value" : "");
+}
+
+/* ---- building ------------------------------------------------------------------- */
+
+static bool run_full(const result_run *run)
+{
+    const char *t = results_conf(run, "tasks"), *c = results_conf(run, "cpc_terms");
+    return t && c && task_bits(t) == 7 && cpc_bits(c) == 7;
+}
+
+/* the best mark: on means rounded to the column's decimals, ties all marked */
+static void mark_best(report *r)
+{
+    for (int m = 0; m < r->nmetrics; m++) {
+        double p10 = pow(10, r->metrics[m].decimals);
+        bool have = false;
+        long long best = 0;
+        long long key[r->nrows > 0 ? r->nrows : 1];
+        for (int g = 0; g < r->nrows; g++) {
+            double v = r->rows[g].mean[m];
+            if (isnan(v))
+                continue;
+            key[g] = llround(v * p10);
+            if (!have || (r->metrics[m].lower_better ? key[g] < best : key[g] > best))
+                best = key[g];
+            have = true;
+        }
+        for (int g = 0; g < r->nrows; g++)
+            r->rows[g].best[m] = have && r->nrows > 1 && !isnan(r->rows[g].mean[m]) && key[g] == best;
+    }
+}
+
+static sm_status build(report *r, const result_set *s, const report_opts *o, bool *keep, char **pairkey,
+                       sm_err *err)
+{
     sm_status st = SM_OK;
-    if (group_by && *group_by)
-        st = parse_keys(r, group_by, err);
+    if (o->group_by && *o->group_by)
+        st = parse_keys(r, o->group_by, err);
     else
         default_keys(r, s);
     if (st)
@@ -371,28 +656,33 @@ sm_status report_build(report *r, const result_set *s, const char *group_by, con
     r->metrics = r->sims ? metrics_sims : metrics_mosi;
     r->nmetrics = r->sims ? (int)(sizeof metrics_sims / sizeof metrics_sims[0])
                           : (int)(sizeof metrics_mosi / sizeof metrics_mosi[0]);
+    if ((st = mark_repeats(s, keep, err)))
+        return st;
+    for (int i = 0; i < s->n; i++)
+        if (!(pairkey[i] = conf_string(&s->runs[i], r->keys, r->nkeys, err)))
+            return SM_ENOMEM;
     r->rows = sm_alloc((size_t)(s->n > 0 ? s->n : 1), sizeof *r->rows, err);
     if (!r->rows)
         return SM_ENOMEM;
     for (int i = 0; i < s->n; i++) {
         char values[REPORT_MAX_KEYS][128];
         row_values(r, &s->runs[i], values);
-        int g = -1;
-        for (int q = 0; q < r->nrows && g < 0; q++) {
-            bool same = true;
-            for (int k = 0; k < r->nkeys && same; k++)
-                same = strcmp(r->rows[q].values[k], values[k]) == 0;
-            if (same)
-                g = q;
-        }
+        int g = find_row(r, values);
         if (g < 0) {
             g = r->nrows++;
             memcpy(r->rows[g].values, values, sizeof values);
             make_label(r, &r->rows[g]);
+            r->rows[g].full = true;
             if (!(r->rows[g].runs = sm_alloc((size_t)s->n, sizeof(int), err)))
                 return SM_ENOMEM;
         }
         report_row *row = &r->rows[g];
+        if (!keep[i]) {
+            row->ndup++;
+            r->ndup++;
+            continue;
+        }
+        row->full &= run_full(&s->runs[i]);
         if (s->runs[i].has_test) {
             row->runs[row->n++] = i;
             r->ndone++;
@@ -407,6 +697,7 @@ sm_status report_build(report *r, const result_set *s, const char *group_by, con
         return SM_ENOMEM;
     for (int g = 0; g < r->nrows; g++) {
         report_row *row = &r->rows[g];
+        find_pooled(r, s, row);
         for (int m = 0; m < r->nmetrics; m++) {
             int n = 0;
             for (int i = 0; i < row->n; i++) {
@@ -419,22 +710,12 @@ sm_status report_build(report *r, const result_set *s, const char *group_by, con
         }
     }
     free(x);
-    /* best per column: lowest MAE, highest others (ties all marked) */
-    for (int m = 0; m < r->nmetrics; m++) {
-        double best = NAN;
-        for (int g = 0; g < r->nrows; g++) {
-            double v = r->rows[g].mean[m];
-            if (isnan(v))
-                continue;
-            if (isnan(best) || (r->metrics[m].lower_better ? v < best : v > best))
-                best = v;
-        }
-        for (int g = 0; g < r->nrows; g++)
-            r->rows[g].best[m] = !isnan(best) && r->nrows > 1 && r->rows[g].mean[m] == best;
-    }
-    if (reference && *reference) {
+    mark_best(r);
+    if (o->no_reference) {
+        /* no reference row */
+    } else if (o->reference && *o->reference) {
         for (int g = 0; g < r->nrows && r->ref < 0; g++)
-            if (match_reference(r, &r->rows[g], reference))
+            if (match_reference(r, &r->rows[g], o->reference))
                 r->ref = g;
         if (r->ref < 0) {
             char rows[512];
@@ -442,14 +723,47 @@ sm_status report_build(report *r, const result_set *s, const char *group_by, con
             rows[0] = '\0';
             for (int g = 0; g < r->nrows && w < sizeof rows; g++)
                 w += (size_t)snprintf(rows + w, sizeof rows - w, "%s'%s'", g ? ", " : "", r->rows[g].label);
-            return sm_err_set(err, SM_EINVAL, "--reference '%s': no such row; the rows are %s", reference,
+            return sm_err_set(err, SM_EINVAL, "--reference '%s': no such row; the rows are %s", o->reference,
                               r->nrows ? rows : "(none)");
         }
+    } else if (r->nrows > 1) {
+        for (int g = 0; g < r->nrows && r->ref < 0; g++)
+            if (r->rows[g].full)
+                r->ref = g;
+    }
+    if (r->ref >= 0)
         for (int g = 0; g < r->nrows && st == SM_OK; g++)
             if (g != r->ref)
-                st = compare(r, s, &r->rows[g], err);
-    }
+                st = compare(r, s, pairkey, &r->rows[g], err);
+    if (st == SM_OK)
+        make_notes(r, s, keep);
     return st;
+}
+
+sm_status report_build(report *r, const result_set *s, const report_opts *o, sm_err *err)
+{
+    static const report_opts defaults = {NULL, NULL, false};
+    memset(r, 0, sizeof *r);
+    r->ref = -1;
+    r->nboot = 10000;
+    r->boot_seed = 20240601;
+    r->nruns = s->n;
+    bool *keep = sm_alloc((size_t)s->n + 1, sizeof *keep, err);
+    char **pairkey = sm_alloc((size_t)s->n + 1, sizeof *pairkey, err);
+    sm_status st = keep && pairkey ? build(r, s, o ? o : &defaults, keep, pairkey, err) : SM_ENOMEM;
+    if (pairkey)
+        for (int i = 0; i < s->n; i++)
+            free(pairkey[i]);
+    free(pairkey);
+    free(keep);
+    return st;
+}
+
+int report_row_of(const report *r, const result_run *run)
+{
+    char values[REPORT_MAX_KEYS][128];
+    row_values(r, run, values);
+    return find_row(r, values);
 }
 
 void report_free(report *r)
@@ -470,13 +784,67 @@ static bool shown(const report *r, int m, report_format fmt)
     return r->metrics[m].paper || fmt == REPORT_CSV || fmt == REPORT_JSON;
 }
 
-/* display width of UTF-8 text (continuation bytes do not count) */
-static int text_width(const char *s)
+int report_text_width(const char *s)
 {
     int w = 0;
     for (; *s; s++)
         w += ((unsigned char)*s & 0xC0) != 0x80;
     return w;
+}
+
+#define text_width report_text_width
+
+/* v with dec decimals; "-0.00" reads as "0.00" */
+static void fixed(char *buf, size_t n, double v, int dec)
+{
+    snprintf(buf, n, "%.*f", dec, v);
+    if (buf[0] == '-' && strspn(buf + 1, "0.") == strlen(buf + 1))
+        memmove(buf, buf + 1, strlen(buf));
+}
+
+int report_fmt_pm(char *buf, size_t n, double mean, double sd, int dec, const char *marks, int width, bool ascii)
+{
+    const char *pm = ascii ? "+-" : "\xc2\xb1";
+    char a[48], b[48], t[128];
+    if (!marks)
+        marks = "";
+    if (isnan(mean)) {
+        snprintf(buf, n, "-");
+        return 1;
+    }
+    if (!isfinite(mean) || !isfinite(sd))
+        sd = NAN;
+    dec = dec < 0 ? 0 : dec > 12 ? 12 : dec;
+    /* mean and sd, with fewer decimals until it fits */
+    for (int d = dec; d >= 0; d--) {
+        fixed(a, sizeof a, mean, d);
+        if (isnan(sd))
+            snprintf(t, sizeof t, "%s%s", a, marks);
+        else {
+            fixed(b, sizeof b, sd, d);
+            snprintf(t, sizeof t, "%s%s%s%s", a, pm, b, marks);
+        }
+        if (width <= 0 || text_width(t) <= width) {
+            snprintf(buf, n, "%s", t);
+            return text_width(buf);
+        }
+    }
+    /* the mean alone, rounded to fit */
+    for (int d = dec; d >= 0 && !isnan(sd); d--) {
+        fixed(a, sizeof a, mean, d);
+        snprintf(t, sizeof t, "%s%s", a, marks);
+        if (text_width(t) <= width) {
+            snprintf(buf, n, "%s", t);
+            return text_width(buf);
+        }
+    }
+    snprintf(buf, n, "#");
+    return 1;
+}
+
+void report_cell_marks(const report_row *row, int m, bool ascii, char *buf, size_t n)
+{
+    snprintf(buf, n, "%s%s", row->best[m] ? "*" : "", row->sig[m] ? (ascii ? "!" : "\xe2\x80\xa0") : "");
 }
 
 static void pad(FILE *f, const char *s, int width, bool left)
@@ -511,7 +879,7 @@ static void fmt_p(char *buf, size_t n, double p)
         snprintf(buf, n, "%.4f", p);
 }
 
-/* "mean±sd", with the marker of the best */
+/* "mean±sd" with the marks of the best and of a significant difference */
 static void fmt_cell(const report *r, const report_row *row, int m, report_format fmt, char *buf, size_t n)
 {
     const report_metric *me = &r->metrics[m];
@@ -520,23 +888,24 @@ static void fmt_cell(const report *r, const report_row *row, int m, report_forma
         snprintf(buf, n, "-");
         return;
     }
-    fmt_num(mean, sizeof mean, row->mean[m], me->decimals, false);
-    fmt_num(sd, sizeof sd, row->sd[m], me->decimals, false);
+    fixed(mean, sizeof mean, row->mean[m], me->decimals);
+    fixed(sd, sizeof sd, row->sd[m], me->decimals);
     bool has_sd = !isnan(row->sd[m]);
     switch (fmt) {
     case REPORT_MD:
-        snprintf(buf, n, "%s%s%s%s%s", row->best[m] ? "**" : "", mean, has_sd ? " ± " : "", has_sd ? sd : "",
-                 row->best[m] ? "**" : "");
+        snprintf(buf, n, "%s%s%s%s%s%s", row->best[m] ? "**" : "", mean, has_sd ? " ± " : "", has_sd ? sd : "",
+                 row->best[m] ? "**" : "", row->sig[m] ? "†" : "");
         break;
     case REPORT_LATEX:
-        if (row->best[m])
-            snprintf(buf, n, "\\textbf{%s}%s%s", mean, has_sd ? "$\\pm$" : "", has_sd ? sd : "");
-        else
-            snprintf(buf, n, "%s%s%s", mean, has_sd ? "$\\pm$" : "", has_sd ? sd : "");
+        snprintf(buf, n, "%s%s%s%s%s%s", row->best[m] ? "\\textbf{" : "", mean, row->best[m] ? "}" : "",
+                 has_sd ? "$\\pm$" : "", has_sd ? sd : "", row->sig[m] ? "$^\\dagger$" : "");
         break;
-    default:
-        snprintf(buf, n, "%s%s%s%s", mean, has_sd ? "±" : "", has_sd ? sd : "", row->best[m] ? " *" : "");
+    default: {
+        char marks[16];
+        report_cell_marks(row, m, false, marks, sizeof marks);
+        report_fmt_pm(buf, n, row->mean[m], row->sd[m], me->decimals, marks, 0, false);
         break;
+    }
     }
 }
 
@@ -589,29 +958,8 @@ static void group_title(const report *r, char *buf, size_t n)
 
 static void write_notes(const report *r, FILE *f, const char *prefix)
 {
-    int others = r->nruns - r->ndone;
-    if (others > 0)
-        fprintf(f, "%s%d of %d runs are not finished (queued, running, failed or cancelled) and are left out.\n",
-                prefix, others, r->nruns);
-    if (r->ref < 0)
-        return;
-    int minpairs = -1;
-    bool dup = false;
-    for (int g = 0; g < r->nrows; g++)
-        if (r->rows[g].has_cmp) {
-            if (minpairs < 0 || r->rows[g].cmp.npairs < minpairs)
-                minpairs = r->rows[g].cmp.npairs;
-            dup |= r->rows[g].dup_seeds;
-        }
-    if (minpairs >= 0 && minpairs <= 5)
-        fprintf(f,
-                "%sWith %d pairs the exact two-sided Wilcoxon p-value cannot go below %.4g (2/2^n), so it cannot "
-                "reach 0.05%s; the t-test assumes normal differences.\n",
-                prefix, minpairs, minpairs > 0 ? fmin(1, ldexp(1.0, 1 - minpairs)) : 1.0,
-                minpairs < 2 ? ", and fewer than 2 pairs give no t-test p-value" : "");
-    if (dup)
-        fprintf(f, "%sSome groups hold several runs of one seed (a key outside the grouping varies): the first of "
-                   "each seed is paired.\n", prefix);
+    for (int i = 0; i < r->nnotes; i++)
+        fprintf(f, "%s%s\n", prefix, r->notes[i].text);
 }
 
 static void write_text(const report *r, FILE *f, report_format fmt)
@@ -656,10 +1004,16 @@ static void write_text(const report *r, FILE *f, report_format fmt)
                 width[j] = text_width(cells[i * ncols + j]);
     if (md)
         fprintf(f, "Mean %s sample standard deviation (n-1) over seeds; **bold** = best in column "
-                   "(lowest MAE, highest others); accuracies and F1 in %%.\n\n", "±");
-    else
-        fprintf(f, "%d runs (%d finished) in %d groups by %s: mean±sample standard deviation (n-1) over seeds; "
-                   "* = best in column; accuracies and F1 in %%\n", r->nruns, r->ndone, r->nrows, title);
+                   "(lowest MAE, highest others)%s; accuracies and F1 in %%.\n\n", "±",
+                r->ref >= 0 ? "; † = paired t-test p < 0.05 against the reference" : "");
+    else {
+        char dup[64] = "";
+        if (r->ndup)
+            snprintf(dup, sizeof dup, ", %d repeat%s left out", r->ndup, r->ndup == 1 ? "" : "s");
+        fprintf(f, "%d runs (%d finished%s) in %d groups by %s: mean±sample standard deviation (n-1) over seeds; "
+                   "* = best in column%s; accuracies and F1 in %%\n", r->nruns, r->ndone, dup, r->nrows, title,
+                r->ref >= 0 ? ", † = paired t-test p < 0.05 against the reference" : "");
+    }
     for (int i = 0; i < nr; i++) {
         if (md)
             fputs("| ", f);
@@ -687,8 +1041,8 @@ static void write_text(const report *r, FILE *f, report_format fmt)
         free(cells[i]);
     free(cells);
     if (r->ref >= 0) {
-        fprintf(f, "\n%sPaired against %s (row - reference over the seeds both share): mean difference, bootstrap "
-                   "95%% percentile interval (%d resamples), two-sided p-values of the paired t-test and the exact "
+        fprintf(f, "\n%sPaired against %s (row - reference over the runs both share: the same seed and the same "
+                   "value of every key outside the grouping): mean difference, bootstrap 95%% percentile interval (%d resamples), two-sided p-values of the paired t-test and the exact "
                    "Wilcoxon signed-rank test.\n\n",
                 md ? "" : "", r->rows[r->ref].label, r->nboot);
         const char *hdr[] = {title, "pairs", "metric", "diff", "95% CI", "p (t-test)", "p (Wilcoxon)"};
@@ -753,8 +1107,9 @@ static void write_latex(const report *r, FILE *f)
 {
     char title[512], cell[256];
     group_title(r, title, sizeof title);
-    fprintf(f, "%% selfmi report: mean $\\pm$ sample standard deviation (n-1) over seeds; bold = best in column.\n"
-               "%% Needs \\usepackage{booktabs}.\n");
+    fprintf(f, "%% selfmi report: mean $\\pm$ sample standard deviation (n-1) over seeds; bold = best in column%s.\n"
+               "%% Needs \\usepackage{booktabs}.\n",
+            r->ref >= 0 ? "; $^\\dagger$ = paired t-test p < 0.05 against the reference" : "");
     fprintf(f, "\\begin{tabular}{lr");
     for (int m = 0; m < r->nmetrics; m++)
         if (shown(r, m, REPORT_LATEX))
@@ -784,7 +1139,8 @@ static void write_latex(const report *r, FILE *f)
         return;
     fprintf(f, "\n%% Paired against ");
     latex_escape(f, r->rows[r->ref].label);
-    fprintf(f, ": mean difference [bootstrap 95%% CI], p (t-test) / p (Wilcoxon, exact).\n");
+    fprintf(f, " over the runs both share (same seed, same value of every key outside the grouping): mean "
+               "difference [bootstrap 95%% CI], p (t-test) / p (Wilcoxon, exact).\n");
     fprintf(f, "\\begin{tabular}{lrlrlrr}\n\\toprule\n");
     latex_escape(f, title);
     fprintf(f, " & pairs & metric & diff & 95\\%% CI & $p_t$ & $p_W$ \\\\\n\\midrule\n");
@@ -909,7 +1265,8 @@ static void write_json(const report *r, FILE *f)
             json_num(f, row->mean[m]);
             fputs(", \"sd\": ", f);
             json_num(f, row->sd[m]);
-            fprintf(f, ", \"best\": %s}", row->best[m] ? "true" : "false");
+            fprintf(f, ", \"best\": %s, \"significant\": %s}", row->best[m] ? "true" : "false",
+                    row->sig[m] ? "true" : "false");
         }
         fputs("}", f);
         if (row->has_cmp) {

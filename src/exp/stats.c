@@ -240,12 +240,6 @@ sm_status stats_wilcoxon_exact(const double *d, int n, stats_wilcoxon *out, sm_e
     return SM_OK;
 }
 
-static int dbl_cmp(const void *x, const void *y)
-{
-    double a = *(const double *)x, b = *(const double *)y;
-    return a < b ? -1 : a > b ? 1 : 0;
-}
-
 /* position h = q (n - 1); x[floor h] + (h - floor h)(x[floor h + 1] - x[floor h]) */
 double stats_quantile_sorted(const double *x, int n, double q)
 {
@@ -260,26 +254,92 @@ double stats_quantile_sorted(const double *x, int n, double q)
     return x[k] + (h - k) * (x[k + 1] - x[k]);
 }
 
-sm_status stats_bootstrap_ci(const double *d, int n, int nboot, double level, uint64_t seed, double *lo,
-                             double *hi, sm_err *err)
+/* the k-th smallest of x (n), by quickselect (Hoare partitions around a
+ * median of three); x is reordered */
+static double select_kth(double *x, int n, int k)
 {
-    *lo = *hi = NAN;
-    if (n <= 0 || nboot <= 0)
+    int lo = 0, hi = n - 1;
+    while (hi > lo) {
+        int mid = lo + (hi - lo) / 2;
+        double a = x[lo], b = x[mid], c = x[hi];
+        double p = a < b ? (b < c ? b : a < c ? c : a) : (a < c ? a : b < c ? c : b);
+        int i = lo, j = hi;
+        while (i <= j) {
+            while (x[i] < p)
+                i++;
+            while (x[j] > p)
+                j--;
+            if (i <= j) {
+                double t = x[i];
+                x[i++] = x[j];
+                x[j--] = t;
+            }
+        }
+        if (k <= j)
+            hi = j;
+        else if (k >= i)
+            lo = i;
+        else
+            return x[k]; /* between the parts: equal to the pivot */
+    }
+    return x[k];
+}
+
+/* stats_quantile_sorted's value without sorting: the order statistics at
+ * floor h and floor h + 1 by selection (x is reordered) */
+static double quantile_select(double *x, int n, double q)
+{
+    double h = q * (n - 1);
+    int k = (int)floor(h);
+    if (k >= n - 1)
+        return select_kth(x, n, n - 1);
+    if (k < 0)
+        return select_kth(x, n, 0);
+    double a = select_kth(x, n, k), b = x[k + 1];
+    for (int i = k + 2; i < n; i++)
+        b = x[i] < b ? x[i] : b;
+    return a + (h - k) * (b - a);
+}
+
+sm_status stats_bootstrap_ci_cols(const double *d, int k, int n, int nboot, double level, uint64_t seed,
+                                  double *lo, double *hi, sm_err *err)
+{
+    for (int c = 0; c < k; c++)
+        lo[c] = hi[c] = NAN;
+    if (n <= 0 || nboot <= 0 || k <= 0)
         return SM_OK;
-    double *means = sm_alloc((size_t)nboot, sizeof *means, err);
-    if (!means)
+    double *means = sm_alloc((size_t)k * (size_t)nboot, sizeof *means, err); /* (k, nboot) */
+    int *idx = sm_alloc((size_t)n, sizeof *idx, err);                        /* (n) one resample */
+    if (!means || !idx) {
+        free(means);
+        free(idx);
         return SM_ENOMEM;
+    }
     rng r;
     rng_seed(&r, seed);
     for (int b = 0; b < nboot; b++) {
-        double s = 0;
         for (int i = 0; i < n; i++)
-            s += d[rng_below(&r, (uint64_t)n)];
-        means[b] = s / n;
+            idx[i] = (int)rng_below(&r, (uint64_t)n);
+        for (int c = 0; c < k; c++) {
+            const double *dc = d + (size_t)c * (size_t)n;
+            double s = 0;
+            for (int i = 0; i < n; i++)
+                s += dc[idx[i]];
+            means[(size_t)c * (size_t)nboot + (size_t)b] = s / n;
+        }
     }
-    qsort(means, (size_t)nboot, sizeof *means, dbl_cmp);
-    *lo = stats_quantile_sorted(means, nboot, (1 - level) / 2);
-    *hi = stats_quantile_sorted(means, nboot, (1 + level) / 2);
+    for (int c = 0; c < k; c++) {
+        double *mc = means + (size_t)c * (size_t)nboot;
+        lo[c] = quantile_select(mc, nboot, (1 - level) / 2);
+        hi[c] = quantile_select(mc, nboot, (1 + level) / 2);
+    }
     free(means);
+    free(idx);
     return SM_OK;
+}
+
+sm_status stats_bootstrap_ci(const double *d, int n, int nboot, double level, uint64_t seed, double *lo,
+                             double *hi, sm_err *err)
+{
+    return stats_bootstrap_ci_cols(d, 1, n, nboot, level, seed, lo, hi, err);
 }

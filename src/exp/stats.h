@@ -62,6 +62,13 @@ sm_status stats_wilcoxon_exact(const double *d, int n, stats_wilcoxon *out, sm_e
 sm_status stats_bootstrap_ci(const double *d, int n, int nboot, double level, uint64_t seed, double *lo,
                              double *hi, sm_err *err);
 
+/* stats_bootstrap_ci of k columns at once: d (k, n), one column after the
+ * other; every column sees the same resamples, so lo[c] and hi[c] equal
+ * what stats_bootstrap_ci gives for column c with the same seed, for the
+ * cost of one draw of the indices. lo, hi (k). */
+sm_status stats_bootstrap_ci_cols(const double *d, int k, int n, int nboot, double level, uint64_t seed,
+                                  double *lo, double *hi, sm_err *err);
+
 /* Quantile q in [0, 1] of sorted x (n), linear interpolation. */
 double stats_quantile_sorted(const double *x, int n, double q);
 

@@ -30,7 +30,7 @@ done
 grep -q 'status *run' "$work/screens/runs.txt" || fail "runs.txt is not the Runs view"
 grep -q 'training losses' "$work/screens/live.txt" || fail "live.txt is not the Live view"
 grep -q 'y_t - y_m' "$work/screens/labels.txt" || fail "labels.txt is not the Labels view"
-grep -q 'tasks=M,T,A,V.*2/2' "$work/screens/grid.txt" || fail "grid.txt lacks the done row"
+grep -q '\[ref\] M,T,A,V .*2/2' "$work/screens/grid.txt" || fail "grid.txt lacks the done row"
 grep -q 'test metric' "$work/screens/compare.txt" || fail "compare.txt is not the Compare view"
 # the README got this run's screens
 grep -q "$(basename "$work")/exp.conf" "$work/README.md" || fail "--update did not replace the README's screens"

@@ -35,7 +35,7 @@ wait_for "distribution of y_t - y_m"
 keys / s y n t h 0 0 0 7 Enter
 wait_for "synth0007"
 keys 4
-wait_for "configuration"
+wait_for "best in column"
 keys 5
 wait_for "test metric"
 keys '?'

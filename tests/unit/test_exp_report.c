@@ -8,6 +8,8 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <math.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -42,6 +44,178 @@ static void fake_run(const char *tasks, const char *cpc, int seed, double mae, d
              "%.17g,0.5,%.17g,0.7,0.71,0.72,0.3,0.2,3,11\n",
              mae, acc);
     write_file(dir, "test.csv", test);
+}
+
+static void set_mtime(const char *dir, const char *file, long sec)
+{
+    char p[1400];
+    snprintf(p, sizeof p, "%s/%s", dir, file);
+    struct timespec ts[2] = {{sec, 0}, {sec, 0}};
+    utimensat(AT_FDCWD, p, ts, 0);
+}
+
+/* one cell: text and display width */
+static bool pm_is(double mean, double sd, int dec, const char *marks, int width, bool ascii, const char *want)
+{
+    char b[64];
+    int w = report_fmt_pm(b, sizeof b, mean, sd, dec, marks, width, ascii);
+    if (strcmp(b, want) != 0 || w != report_text_width(want) || (width > 0 && w > width)) {
+        tap_diag("report_fmt_pm(%g, %g, %d, '%s', %d) = '%s' (%d), want '%s'", mean, sd, dec, marks, width, b, w, want);
+        return false;
+    }
+    return true;
+}
+
+static void fmt_tests(void)
+{
+    tap_ok(pm_is(76.7, 2.308e-5, 2, "", 0, false, "76.70\u00b10.00"), "a tiny sd rounds to 0.00, no exponent");
+    tap_ok(pm_is(76.7, 2.308e-5, 2, "*", 11, false, "76.70\u00b10.00*"), "fits at full decimals with the mark");
+    tap_ok(pm_is(76.7, 2.308e-5, 2, "*\u2020", 10, false, "76.7\u00b10.0*\u2020"), "one decimal less to fit, marks kept");
+    tap_ok(pm_is(76.66, 1.25, 2, "*", 5, false, "77\u00b11*"), "no decimals to fit: rounded, not cut");
+    tap_ok(pm_is(76.66, 1.25, 2, "*", 3, false, "77*"), "the mean alone when mean and sd cannot fit");
+    tap_ok(pm_is(76.66, 1.25, 2, "*", 2, false, "#"), "nothing fits: #");
+    tap_ok(pm_is(0.8421, 0.0123, 3, "", 0, true, "0.842+-0.012"), "ascii");
+    tap_ok(pm_is(0.8421, NAN, 3, "*", 0, false, "0.842*"), "no sd: the mean alone");
+    tap_ok(pm_is(NAN, 0.1, 3, "*", 0, false, "-"), "no mean: -");
+    tap_ok(pm_is(-0.0001, 0.0002, 3, "", 0, false, "0.000\u00b10.000"), "-0.000 reads 0.000");
+    /* over widths and magnitudes: never wider than asked, never an exponent */
+    int bad = 0;
+    for (int w = 1; w <= 16; w++)
+        for (int e = -8; e <= 4; e++) {
+            char b[64];
+            int got = report_fmt_pm(b, sizeof b, 76.7 * pow(10, e), 2.3 * pow(10, e - 2), 3, "*", w, false);
+            if (got > w || got != report_text_width(b) || strchr(b, 'e'))
+                bad++;
+        }
+    tap_ok(bad == 0, "fitted cells never exceed the width nor use exponents (%d failures over 208 cases)", bad);
+}
+
+/* a run of the rules root: tasks, cpc terms, seed, MAE; finished at t */
+static void rule_run(const char *dir, const char *tasks, const char *cpc, int seed, double mae, long t)
+{
+    char d[1200], conf[512], test[512];
+    snprintf(d, sizeof d, "%s/%s", root, dir);
+    mkdir(d, 0777);
+    snprintf(conf, sizeof conf, "dataset = synth:small\nseed = %d\nname = %s\ntasks = %s\ncpc_terms = %s\n", seed, dir,
+             tasks, cpc);
+    write_file(d, "run.conf", conf);
+    write_file(d, "status", "done\n");
+    snprintf(test, sizeof test,
+             "mae,corr,acc2_has0,f1_has0,acc2_non0,f1_non0,acc5,acc7,best_epoch,epochs\n"
+             "%.17g,0.5,0.8,0.7,0.71,0.72,0.3,0.2,3,11\n", mae);
+    write_file(d, "test.csv", test);
+    set_mtime(d, "test.csv", t);
+}
+
+static const report_row *row_named(const report *r, const char *label)
+{
+    for (int g = 0; g < r->nrows; g++)
+        if (strcmp(r->rows[g].label, label) == 0)
+            return &r->rows[g];
+    return NULL;
+}
+
+/* repeats, ties, pooled groups and their pairing, the default reference */
+static void rule_tests(const char *base)
+{
+    if (snprintf(root, sizeof root, "%s/rules", base) >= (int)sizeof root || mkdir(root, 0777) != 0) {
+        tap_ok(0, "rules root");
+        return;
+    }
+    /* cpc all and w/o mt for tasks M and M,T,A,V, seeds 1 and 2; w/o mt is
+     * worse by 0.010 for M and by 0.030 for M,T,A,V */
+    const char *tasks[] = {"M", "M,T,A,V"};
+    for (int t = 0; t < 2; t++)
+        for (int sd = 1; sd <= 2; sd++) {
+            char id[64];
+            snprintf(id, sizeof id, "t%d-all-s%d", t, sd);
+            rule_run(id, tasks[t], "mt,ma,mv", sd, 0.70 + 0.1 * t + 0.001 * sd, 1000);
+            snprintf(id, sizeof id, "t%d-womt-s%d", t, sd);
+            rule_run(id, tasks[t], "ma,mv", sd, 0.70 + 0.1 * t + 0.001 * sd + (t ? 0.03 : 0.01), 1000);
+        }
+    /* the same configuration and seed again (name differs): finished later,
+     * it replaces t1-all-s1; one finished earlier loses */
+    rule_run("z-rerun", "M,T,A,V", "mt,ma,mv", 1, 0.801, 2000);
+    rule_run("a-old", "M,T,A,V", "mt,ma,mv", 1, 0.999, 500);
+    result_set s = {0};
+    sm_err err;
+    report r;
+    tap_ok(results_add(&s, root, &err) == SM_OK && s.n == 10, "rules root: 10 runs");
+    tap_ok(report_build(&r, &s, &(report_opts){"cpc_terms", NULL, false}, &err) == SM_OK, "report by cpc_terms");
+    const report_row *all = row_named(&r, "all"), *wo = row_named(&r, "w/o mt");
+    tap_ok(all && wo && r.ndup == 2 && all->ndup == 2 && all->n == 4 && wo->n == 4,
+           "a configuration and seed counts once: n 4 and 4, 2 left out (%d)", r.ndup);
+    bool newest = false, old_out = true;
+    for (int i = 0; all && i < all->n; i++) {
+        newest |= strcmp(s.runs[all->runs[i]].id, "z-rerun") == 0;
+        old_out &= strcmp(s.runs[all->runs[i]].id, "a-old") != 0 && strcmp(s.runs[all->runs[i]].id, "t1-all-s1") != 0;
+    }
+    tap_ok(newest && old_out, "the newest finished run of a configuration and seed is used");
+    tap_ok(all && strcmp(all->pooled, "tasks") == 0 && wo && strcmp(wo->pooled, "tasks") == 0,
+           "pooled groups name the key they mix: '%s'", all ? all->pooled : "?");
+    /* every row pools M and M,T,A,V: none uses every task throughout */
+    tap_ok(r.ref < 0, "no default reference when no row's runs all use every task and CPC term (%d)", r.ref);
+    report_free(&r);
+    tap_ok(report_build(&r, &s, &(report_opts){"cpc_terms", "all", false}, &err) == SM_OK, "reference all");
+    wo = row_named(&r, "w/o mt");
+    /* pairs match tasks too: differences 0.010, 0.010, 0.030, 0.030 */
+    tap_ok(wo && wo->has_cmp && wo->cmp.npairs == 4, "4 pairs, each with its own task subset");
+    tap_near(wo ? wo->cmp.diff[0] : NAN, 0.020, 1e-12, "mean difference over matched pairs");
+    bool warned_dup = false, warned_pool = false;
+    for (int i = 0; i < r.nnotes; i++) {
+        warned_dup |= r.notes[i].warning && strstr(r.notes[i].text, "2 runs repeat") && strstr(r.notes[i].text, "a-old");
+        warned_pool |= r.notes[i].warning && strstr(r.notes[i].text, "'all' in tasks");
+    }
+    tap_ok(warned_dup, "a warning names the runs left out");
+    tap_ok(warned_pool, "a warning names the pooled groups and keys");
+    report_free(&r);
+    tap_ok(report_build(&r, &s, NULL, &err) == SM_OK && r.nrows == 4 && r.ref >= 0 &&
+               strcmp(r.rows[r.ref].label, "M,T,A,V / all") == 0,
+           "default grouping (tasks, cpc_terms): 4 rows, the full model the default reference");
+    report_free(&r);
+    tap_ok(report_build(&r, &s, &(report_opts){NULL, NULL, true}, &err) == SM_OK && r.ref < 0 && r.nrows == 4,
+           "no_reference: no reference row");
+    report_free(&r);
+    results_free(&s);
+
+    /* a row whose runs share no configuration with the reference's: no
+     * pairs, and a warning naming the key */
+    rule_run("x-lr", "M", "ma,mt", 1, 0.75, 1000);
+    char xdir[1300];
+    snprintf(xdir, sizeof xdir, "%s/x-lr", root);
+    write_file(xdir, "run.conf", "dataset = synth:small\nseed = 1\nname = x\ntasks = M\ncpc_terms = ma,mt\n"
+                                 "lr_other = 0.01\n");
+    tap_ok(results_add(&s, root, &err) == SM_OK &&
+               report_build(&r, &s, &(report_opts){"cpc_terms", "all", false}, &err) == SM_OK,
+           "report with an unpaired row");
+    const report_row *womv = row_named(&r, "w/o mv");
+    bool warned_unpaired = false;
+    for (int i = 0; i < r.nnotes; i++)
+        warned_unpaired |= r.notes[i].warning && strstr(r.notes[i].text, "'w/o mv' differs in lr_other");
+    tap_ok(womv && womv->has_cmp && womv->cmp.npairs == 0 && warned_unpaired,
+           "no pairs: a warning names the key outside the grouping (%s)", womv ? womv->unpaired : "?");
+    report_free(&r);
+    results_free(&s);
+
+    /* ties: equal when rounded to the shown decimals, in a full column */
+    if (snprintf(root, sizeof root, "%s/ties", base) >= (int)sizeof root || mkdir(root, 0777) != 0) {
+        tap_ok(0, "ties root");
+        return;
+    }
+    rule_run("a1", "M", "mt,ma,mv", 1, 0.7001, 1000);
+    rule_run("a2", "M", "mt,ma,mv", 2, 0.7003, 1000);
+    rule_run("b1", "M,T", "mt,ma,mv", 1, 0.7004, 1000);
+    rule_run("b2", "M,T", "mt,ma,mv", 2, 0.6999, 1000);
+    tap_ok(results_add(&s, root, &err) == SM_OK && report_build(&r, &s, NULL, &err) == SM_OK && r.nrows == 2,
+           "ties root");
+    tap_ok(r.nrows == 2 && r.rows[0].best[0] && r.rows[1].best[0], "MAE 0.7002 and 0.70015 tie at 0.700: both marked");
+    bool full = true;
+    for (int m = 1; m < r.nmetrics; m++)
+        full &= r.nrows == 2 && r.rows[0].best[m] && r.rows[1].best[m];
+    tap_ok(full, "equal columns: every row marked in every column");
+    tap_ok(r.ref < 0, "no row uses every task: no default reference");
+    report_free(&r);
+    results_free(&s);
 }
 
 static char *render(const report *r, report_format fmt)
@@ -88,7 +262,7 @@ int main(void)
            "run.conf value");
 
     report r;
-    tap_ok(report_build(&r, &s, NULL, "MTAV", &err) == SM_OK, "report builds with reference spelled MTAV");
+    tap_ok(report_build(&r, &s, &(report_opts){NULL, "MTAV", false}, &err) == SM_OK, "report builds with reference spelled MTAV");
     tap_ok(r.nkeys == 1 && strcmp(r.keys[0], "tasks") == 0, "default grouping: the one varying key (tasks)");
     tap_ok(r.nrows == 4, "4 rows");
     const char *order[] = {"M", "M,T", "M,A,V", "M,T,A,V"};
@@ -124,7 +298,7 @@ int main(void)
            "bootstrap CI holds the mean and excludes 0: [%g, %g]", r.rows[0].cmp.lo[0], r.rows[0].cmp.hi[0]);
 
     char *t = render(&r, REPORT_TABLE);
-    tap_ok(strstr(t, "sample standard deviation (n-1)") && strstr(t, "M,T,A,V (ref)") && strstr(t, "0.702±0.002 *"),
+    tap_ok(strstr(t, "sample standard deviation (n-1)") && strstr(t, "M,T,A,V (ref)") && strstr(t, "0.702±0.002*"),
            "table: sd named, reference and best marked");
     tap_ok(strstr(t, "cannot go below 0.0625") != NULL, "table: says 5 pairs cannot reach p < 0.05 by Wilcoxon");
     tap_ok(strstr(t, "2 of 22 runs are not finished") != NULL, "table: unfinished runs noted");
@@ -162,12 +336,12 @@ int main(void)
     report_free(&r);
 
     /* explicit grouping, bad keys and references */
-    tap_ok(report_build(&r, &s, "labels", NULL, &err) == SM_OK && r.nrows == 1 && r.rows[0].n == 20,
+    tap_ok(report_build(&r, &s, &(report_opts){"labels", NULL, false}, &err) == SM_OK && r.nrows == 1 && r.rows[0].n == 20,
            "group by a constant key: one row of 20");
     report_free(&r);
-    tap_ok(report_build(&r, &s, "tasks,foo", NULL, &err) != SM_OK && strstr(err.msg, "foo"), "unknown key refused");
+    tap_ok(report_build(&r, &s, &(report_opts){"tasks,foo", NULL, false}, &err) != SM_OK && strstr(err.msg, "foo"), "unknown key refused");
     report_free(&r);
-    tap_ok(report_build(&r, &s, NULL, "M,Q", &err) != SM_OK && strstr(err.msg, "M,T,A,V"),
+    tap_ok(report_build(&r, &s, &(report_opts){NULL, "M,Q", false}, &err) != SM_OK && strstr(err.msg, "M,T,A,V"),
            "unknown reference lists the rows");
     report_free(&r);
     results_free(&s);
@@ -185,7 +359,7 @@ int main(void)
             fake_run("M,T,A,V", sets[c], 1111 + sd, 0.7 + 0.01 * c, 0.8, "done\n");
     result_set s2 = {0};
     tap_ok(results_add(&s2, sub, &err) == SM_OK && s2.n == 12, "12 CPC runs");
-    tap_ok(report_build(&r, &s2, NULL, "all", &err) == SM_OK, "report by cpc_terms");
+    tap_ok(report_build(&r, &s2, &(report_opts){NULL, "all", false}, &err) == SM_OK, "report by cpc_terms");
     const char *corder[] = {"all", "w/o mt", "w/o ma", "w/o mv"};
     ordered = r.nrows == 4;
     for (int g = 0; g < r.nrows && ordered; g++)
@@ -197,7 +371,7 @@ int main(void)
     tap_ok(strstr(t, "cannot go below 0.25") != NULL, "3 pairs: the Wilcoxon floor is 0.25");
     free(t);
     report_free(&r);
-    tap_ok(report_build(&r, &s2, "cpc_terms", "w/o mv", &err) == SM_OK && r.ref == 3, "reference by w/o mv");
+    tap_ok(report_build(&r, &s2, &(report_opts){"cpc_terms", "w/o mv", false}, &err) == SM_OK && r.ref == 3, "reference by w/o mv");
     report_free(&r);
     results_free(&s2);
     tap_ok(results_add(&s2, "/nonexistent/results", &err) != SM_OK && strstr(err.msg, "/nonexistent/results"),
@@ -205,6 +379,8 @@ int main(void)
     results_free(&s2);
     rmdir("not-a-run");
     char cmd[1100];
+    fmt_tests();
+    rule_tests(keep);
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", keep);
     if (system(cmd) != 0)
         tap_diag("could not remove %s", keep);

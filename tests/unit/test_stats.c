@@ -89,6 +89,12 @@ static void fmt_list(char *buf, size_t n, const double *x, int k)
         snprintf(buf + w, n - w, "]");
 }
 
+static int cmp_double(const void *x, const void *y)
+{
+    double a = *(const double *)x, b = *(const double *)y;
+    return a < b ? -1 : a > b;
+}
+
 int main(void)
 {
     sm_err err;
@@ -189,6 +195,36 @@ int main(void)
     tap_ok(lo == lo2 && hi == hi2, "same seed, same interval");
     stats_bootstrap_ci(same, 3, 1000, 0.95, 1, &lo, &hi, &err);
     tap_ok(lo == 0.5 && hi == 0.5, "constant differences: degenerate interval");
+    /* the interval by selection is the one by sorting every resampled mean,
+     * to the bit; several columns at once are each column alone */
+    {
+        enum { NB = 2001 };
+        static double means[NB];
+        rng g;
+        rng_seed(&g, 42);
+        for (int b = 0; b < NB; b++) {
+            double sum = 0;
+            for (int i = 0; i < 10; i++)
+                sum += sleep[rng_below(&g, 10)];
+            means[b] = sum / 10;
+        }
+        qsort(means, NB, sizeof means[0], cmp_double);
+        double want_lo = stats_quantile_sorted(means, NB, 0.025), want_hi = stats_quantile_sorted(means, NB, 0.975);
+        stats_bootstrap_ci(sleep, 10, NB, 0.95, 42, &lo, &hi, &err);
+        tap_ok(lo == want_lo && hi == want_hi, "selection gives the sorted quantiles exactly: [%.17g, %.17g]", lo, hi);
+        double cols[3 * 10], clo[3], chi[3];
+        for (int i = 0; i < 10; i++) {
+            cols[i] = sleep[i];
+            cols[10 + i] = -2 * sleep[i] + 0.1 * i;
+            cols[20 + i] = i % 3;
+        }
+        bool same_cols = stats_bootstrap_ci_cols(cols, 3, 10, NB, 0.95, 42, clo, chi, &err) == SM_OK;
+        for (int c = 0; c < 3; c++) {
+            stats_bootstrap_ci(cols + 10 * c, 10, NB, 0.95, 42, &lo, &hi, &err);
+            same_cols &= lo == clo[c] && hi == chi[c];
+        }
+        tap_ok(same_cols, "three columns at once: each as alone");
+    }
     double q[] = {1, 2, 3, 4};
     tap_near(stats_quantile_sorted(q, 4, 0.5), 2.5, 1e-15, "median by interpolation");
     tap_near(stats_quantile_sorted(q, 4, 0.025), 1.075, 1e-14, "quantile 0.025 as numpy");

@@ -51,12 +51,6 @@ static void test_fmt(void)
                     bad++;
             }
     tap_ok(bad == 0, "fmt_num never exceeds the width (%d failures over 600 cases)", bad);
-    fmt_pm(b, sizeof b, 0.8421, 0.0123, 3, true);
-    tap_ok(!strcmp(b, "0.842+-0.012"), "fmt_pm ascii: %s", b);
-    fmt_pm(b, sizeof b, 0.8421, 0.0123, 3, false);
-    tap_ok(!strcmp(b, "0.842\xc2\xb1" "0.012"), "fmt_pm utf-8: %s", b);
-    fmt_pm(b, sizeof b, 0.8421, NAN, 3, false);
-    tap_ok(!strcmp(b, "0.842"), "fmt_pm without std: %s", b);
     fmt_duration(b, sizeof b, 3.25);
     tap_ok(!strcmp(b, "3.2s") || !strcmp(b, "3.3s"), "duration 3.25 -> %s", b);
     fmt_duration(b, sizeof b, 245);
