@@ -2,6 +2,7 @@
 #include "config.h"
 #include "exp/expfile.h"
 #include "base/file.h"
+#include "exp/search.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -12,9 +13,9 @@
 #include <strings.h>
 #include <unistd.h>
 
-typedef enum { SEC_NONE, SEC_EXPERIMENT, SEC_CONFIG, SEC_GRID, SEC_REPORT } section;
+typedef enum { SEC_NONE, SEC_EXPERIMENT, SEC_CONFIG, SEC_GRID, SEC_REPORT, SEC_SEARCH } section;
 
-static const char *const section_names[] = {"", "experiment", "config", "grid", "report"};
+static const char *const section_names[] = {"", "experiment", "config", "grid", "report", "search"};
 
 static int key_index(const char *key)
 {
@@ -230,6 +231,30 @@ static int find_axis(const experiment *e, const char *key)
     return -1;
 }
 
+/* ---- the [search] section (exp/search.c) ----------------------------------- */
+
+static bool search_key_integer(const char *key)
+{
+    int ki = key_index(key);
+    return ki >= 0 && config_keys[ki].type == CK_INT;
+}
+
+static bool search_key_known(const char *key)
+{
+    return key_index(key) >= 0;
+}
+
+static sm_status search_line(experiment *e, const char *key, const char *value, const char *where, int line,
+                             sm_err *err)
+{
+    static const search_keys keys = {check_value, search_key_integer, search_key_known};
+    if (!e->search.present) {
+        search_spec_init(&e->search);
+        e->search.present = true;
+    }
+    return search_spec_line(&e->search, &keys, key, value, where, line, err);
+}
+
 /* ---- parsing ---------------------------------------------------------------- */
 
 sm_status exp_parse(experiment *e, const char *text, size_t len, const char *path, sm_err *err)
@@ -293,12 +318,13 @@ sm_status exp_parse(experiment *e, const char *text, size_t len, const char *pat
             *close = '\0';
             char *name = trim(s + 1);
             sec = SEC_NONE;
-            for (int i = 1; i <= SEC_REPORT; i++)
+            for (int i = 1; i <= SEC_SEARCH; i++)
                 if (strcasecmp(name, section_names[i]) == 0)
                     sec = (section)i;
             if (sec == SEC_NONE)
                 st = sm_err_set(err, SM_EFORMAT,
-                                "%s:%d: unknown section '[%.40s]': expected [experiment], [config], [grid] or [report]",
+                                "%s:%d: unknown section '[%.40s]': expected [experiment], [config], [grid], [report] or "
+                                "[search]",
                                 where, lineno, name);
             continue;
         }
@@ -368,6 +394,9 @@ sm_status exp_parse(experiment *e, const char *text, size_t len, const char *pat
                                 lineno, key, EXP_GRID_MAX);
             break;
         }
+        case SEC_SEARCH:
+            st = search_line(e, key, value, where, lineno, err);
+            break;
         case SEC_NONE:
         case SEC_CONFIG:
         config_key: {
@@ -448,6 +477,7 @@ void exp_free(experiment *e)
     for (int i = 0; i < e->naxes; i++)
         free_axis(&e->axes[i]);
     free(e->axes);
+    search_spec_free(&e->search);
     e->entries = NULL;
     e->axes = NULL;
     e->nentries = e->naxes = 0;

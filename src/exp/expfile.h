@@ -13,6 +13,8 @@
  *   [report]
  *   group_by = tasks
  *   reference = M,T,A,V
+ *   [search]                        (a hyper-parameter search: exp/search.h)
+ *   lr_text = loguniform(1e-4, 1e-2)
  *
  * A file without any section header (a run.conf) is one run whose dataset
  * path is taken as written (from the current directory).
@@ -25,6 +27,7 @@
 
 #include "base/base.h"
 #include "train/config.h"
+#include "exp/search.h"
 
 typedef struct {
     char key[64];
@@ -51,6 +54,7 @@ typedef struct {
     exp_entry *entries;      /* [experiment] dataset/preset and [config] keys, then overrides */
     int naxes;
     exp_axis *axes;
+    search_spec search;      /* the [search] section (search.present: the file has one) */
 } experiment;
 
 /* Reads and checks an experiment file: every key and value is validated

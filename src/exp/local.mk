@@ -2,12 +2,17 @@
 libselfmi_a_SOURCES += \
 	src/exp/stats.h src/exp/stats.c \
 	src/exp/expfile.h src/exp/expfile.c \
+	src/exp/search.h src/exp/search.c \
 	src/exp/results.h src/exp/results.c \
 	src/exp/report.h src/exp/report.c \
 	src/exp/queue.h src/exp/queue.c
 
 TESTS += tests/unit/test_stats tests/unit/test_exp tests/unit/test_exp_report tests/unit/test_queue
 check_PROGRAMS += tests/unit/test_stats tests/unit/test_exp tests/unit/test_exp_report tests/unit/test_queue
+TESTS += tests/unit/test_search
+check_PROGRAMS += tests/unit/test_search
+tests_unit_test_search_SOURCES = tests/unit/test_search.c
+tests_unit_test_search_LDADD = $(ENGINE_LIBS)
 tests_unit_test_stats_SOURCES = tests/unit/test_stats.c
 tests_unit_test_stats_LDADD = $(ENGINE_LIBS)
 tests_unit_test_exp_SOURCES = tests/unit/test_exp.c
