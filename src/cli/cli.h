@@ -11,6 +11,7 @@
 int cmd_train(int argc, char **argv);
 int cmd_grid(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+int cmd_search(int argc, char **argv);
 /* `selfmi [EXPERIMENT]`: the dashboard (argv[0] is the program's name). */
 int cmd_dash(int argc, char **argv);
 

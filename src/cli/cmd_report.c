@@ -123,6 +123,18 @@ int cmd_report(int argc, char **argv)
         results_free(&s);
         return 2;
     }
+    /* search trials (selfmi search) are sealed: their test set was never
+     * evaluated, and a table of them would invite choosing by test */
+    for (int i = 0; i < s.n; i++) {
+        const char *sealed = results_conf(&s.runs[i], "sealed_test");
+        if (sealed && strcmp(sealed, "true") == 0) {
+            fprintf(stderr, "selfmi report: %s is a search trial (sealed_test = true): no test columns over search "
+                    "trials; rank them by validation in search.csv and confirm with selfmi grid OUT/best.conf\n",
+                    s.runs[i].dir);
+            results_free(&s);
+            return 2;
+        }
+    }
     int rc = report_print(stdout, &s, &o, format);
     results_free(&s);
     return rc;

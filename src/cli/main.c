@@ -28,6 +28,7 @@ static void usage(FILE *f)
             "  train EXPERIMENT|DATASET       one training run, no dashboard\n"
             "  grid EXPERIMENT                an experiment's grid on worker threads, no dashboard\n"
             "  report RESULTS...              tables like the paper's from results directories\n"
+            "  search EXPERIMENT              a hyper-parameter search on validation, no dashboard\n"
             "  info DIR|synth:PRESET          check and describe a dataset\n"
             "  import csv FILE OUTDIR [opts]  utterance-level feature CSV -> dataset directory\n"
             "  import mmsa FILE.pkl OUTDIR    MMSA feature pickle -> dataset directory\n"
@@ -88,6 +89,7 @@ static const command commands[] = {
     {"train", cmd_train},
     {"grid", cmd_grid},
     {"report", cmd_report},
+    {"search", cmd_search},
     {"info", cmd_info},
     {"import", cmd_import},
     {"synth", cmd_synth},

@@ -55,4 +55,5 @@ dist_experiments_DATA = \
 	experiments/labels.conf \
 	experiments/ablation-tasks-bclstm.conf \
 	experiments/ablation-cpc-bclstm.conf \
-	experiments/labels-bclstm.conf
+	experiments/labels-bclstm.conf \
+	experiments/search-mosi-bclstm.conf

@@ -2,6 +2,7 @@
  * halving's decisions (search.h). */
 #include "config.h"
 #include "exp/search.h"
+#include "data/csvio.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -439,4 +440,40 @@ void search_halving_plan(const double *const *curve, const int *len, int n, cons
     free(alive);
     free(keep);
     free(score);
+}
+
+sm_status search_curve_read(const char *dir, const char *metric, double **curve, int *len, sm_err *err)
+{
+    *curve = NULL;
+    *len = 0;
+    char path[1200];
+    snprintf(path, sizeof path, "%s/epochs.csv", dir);
+    csv_table t;
+    sm_status st = csvio_read(&t, path, err);
+    if (st)
+        return st;
+    int c = csvio_column(&t, metric);
+    if (c < 0) {
+        csvio_free(&t);
+        return sm_err_set(err, SM_EFORMAT, "%s: no column '%s'", path, metric);
+    }
+    double *v = sm_alloc((size_t)(t.nrows > 1 ? t.nrows : 1), sizeof *v, err);
+    if (!v) {
+        csvio_free(&t);
+        return SM_ENOMEM;
+    }
+    int n = 0;
+    for (int r = 1; r < t.nrows; r++) {
+        const char *f = csvio_get(&t, r, c);
+        /* a row torn by a kill is the epoch in progress: absent */
+        if (!f || t.nfields[r] != t.nfields[0])
+            continue;
+        if (!csvio_parse_double(f, &v[n]))
+            v[n] = NAN;
+        n++;
+    }
+    csvio_free(&t);
+    *curve = v;
+    *len = n;
+    return SM_OK;
 }

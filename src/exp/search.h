@@ -101,4 +101,8 @@ int search_halving_select(const double *score, const bool *alive, int n, int eta
 void search_halving_plan(const double *const *curve, const int *len, int n, const int *rungs, int nrungs, int eta,
                          bool maximise, int *stop);
 
+/* The column metric of dir/epochs.csv, one value per epoch (NaN where
+ * empty), into a fresh *curve (free() it). */
+sm_status search_curve_read(const char *dir, const char *metric, double **curve, int *len, sm_err *err);
+
 #endif

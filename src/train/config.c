@@ -106,7 +106,9 @@ typedef enum {
     X("metrics", CK_ENUM, metrics, R_NONE, "auto|mosi|sims",                                \
       "metric set (SPEC section 6); auto = from the preset")                                       \
     X("inject_nan_epoch", CK_INT, inject_nan_epoch, R_INT_GE0, V_INT_GE0,                   \
-      "testing: a NaN enters the loss at this epoch; 0 = off")
+      "testing: a NaN enters the loss at this epoch; 0 = off")                                     \
+    X("sealed_test", CK_BOOL, sealed_test, R_NONE, V_BOOL,                                  \
+      "a search trial: no test metrics, no test.csv or predictions.csv")
 
 #define KEY_PUBLIC(k, type, field, range, values, help) {k, type, values, help},
 #define KEY_LAYOUT(k, type, field, range, values, help) {offsetof(config, field), sizeof(((config *)0)->field), range},
@@ -854,6 +856,10 @@ sm_status config_write(const config *c, FILE *f)
         ok = format_key_in(c, idx, v, sizeof v, true);
         if (!ok)
             break;
+        /* sealed_test is written only when on, so every other run's text
+         * (and identity) is that of earlier versions */
+        if ((char *)c + layout[idx].off == (char *)&c->sealed_test && !c->sealed_test)
+            continue;
         size_t kl = strlen(config_keys[idx].key), vl = strlen(v);
         if (k + kl + vl + 4 > sizeof out) {
             fwrite(out, 1, k, f);

@@ -62,6 +62,7 @@ typedef struct {
 
     /* testing hooks */
     int inject_nan_epoch;    /* 0 = off; else a NaN enters the loss at this epoch */
+    bool sealed_test;        /* a search trial: the test split is never evaluated */
 } config;
 
 typedef enum { CK_INT, CK_FLOAT, CK_BOOL, CK_ENUM, CK_STRING, CK_TASKS, CK_CPC } config_key_type;

@@ -446,13 +446,20 @@ static sm_status run_body(run_ctx *x, const config *cfg, const dataset *ds_in, b
         if (st)
             goto done;
     }
-    trainer_test(&t, &out->test);
+    /* a search trial (sealed_test) never evaluates the test split: no
+     * test metrics, no test.csv, no predictions.csv */
+    if (cfg->sealed_test)
+        out->test = (metrics){.sims = t.sims, .mae = NAN, .corr = NAN, .has0_acc2 = NAN, .has0_f1 = NAN,
+                              .non0_acc2 = NAN, .non0_f1 = NAN, .acc5 = NAN, .acc7 = NAN, .acc2 = NAN,
+                              .acc3 = NAN, .f1 = NAN};
+    else
+        trainer_test(&t, &out->test);
     x->rs.lazy_checkpoint = false;
     st = write_checkpoint(x, err);
-    if (!st)
+    if (!st && !cfg->sealed_test)
         st = write_results(x, &out->test, err);
     out->sims = t.sims;
-    out->mae_baseline = t.baseline_mae[SPLIT_TEST];
+    out->mae_baseline = cfg->sealed_test ? NAN : t.baseline_mae[SPLIT_TEST];
     out->best_epoch = t.best_epoch;
     out->epochs = t.epoch;
 done:

@@ -1,0 +1,527 @@
+/* cmd_search.c: `selfmi search`: a hyper-parameter search over an
+ * experiment's [search] section on the worker queue, on validation only
+ * (every trial run is sealed_test), then OUT/search.csv and OUT/best.conf,
+ * whose 5-seed grid is the first to touch the test set. */
+#include "config.h"
+#include "cli/cli.h"
+#include "data/csvio.h"
+#include "exp/expfile.h"
+#include "exp/queue.h"
+#include "exp/search.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static volatile sig_atomic_t search_interrupted;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    search_interrupted = 1;
+}
+
+static void search_usage(FILE *f)
+{
+    fprintf(f,
+            "Usage: selfmi search EXPERIMENT [OPTIONS]\n"
+            "\n"
+            "Runs the hyper-parameter search of the experiment's [search] section (man 5\n"
+            "selfmi-experiment): its trials, sampled from the section's seed, on N worker\n"
+            "threads, ranked by a validation metric. Trial runs are sealed: they never\n"
+            "evaluate the test set and write no test.csv or predictions.csv. Method\n"
+            "random trains every trial to max_epochs; method halving trains them rung by\n"
+            "rung (min_epochs * eta^k epochs) and only the best 1/eta go on.\n"
+            "Runs land in OUT/trials; runs already done are kept, so an interrupted\n"
+            "search started again continues where it stopped. Then it writes\n"
+            "OUT/search.csv (one row per trial) and OUT/best.conf (the best trial as an\n"
+            "experiment with seed = 1111..1115): confirm it with selfmi grid OUT/best.conf.\n"
+            "\n"
+            "Options:\n"
+            "  --jobs N          worker threads (default: the number of cores)\n"
+            "  --out DIR         where the search goes (default results/search-NAME)\n"
+            "  --quiet           no progress lines\n"
+            "  --help            show this help and exit\n"
+            "\n"
+            "Exit status: 0 the search ran (a failed trial is a row of search.csv), 1 no\n"
+            "trial finished or a file could not be written, 2 usage or bad input,\n"
+            "130 interrupted.\n");
+}
+
+typedef struct {
+    config cfg;              /* max_epochs = the last rung's */
+    char (*vals)[64];        /* (ndists) */
+    bool valid;              /* the sampled values make a valid configuration */
+    char reason[1024];
+    int rung;                /* the last rung it was trained to */
+    bool alive;              /* still in the race */
+    bool complete;           /* every seed stopped by itself before its rung: nothing more to train */
+    bool stopped_early;      /* halving stopped it before the last rung */
+    bool failed, not_run;
+    double score;
+    int epochs;
+    char run_id[256];        /* the first seed's last run */
+    int *jobs;               /* (seeds) queue job ids of this rung, -1 = none */
+} trial;
+
+static int mkdir_p(const char *dir)
+{
+    char buf[1200];
+    snprintf(buf, sizeof buf, "%s", dir);
+    for (char *p = buf + 1; *p; p++)
+        if (*p == '/') {
+            *p = '\0';
+            if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+                return -1;
+            *p = '/';
+        }
+    return mkdir(buf, 0777) != 0 && errno != EEXIST ? -1 : 0;
+}
+
+static void run_id_of(const search_spec *s, int i, unsigned long seed, int rung_epochs, char *buf, size_t n)
+{
+    if (s->method == SEARCH_HALVING)
+        snprintf(buf, n, "t%03d-s%lu-e%d", i, seed, rung_epochs);
+    else
+        snprintf(buf, n, "t%03d-s%lu", i, seed);
+}
+
+/* Writes text through a temporary file and a rename. */
+static int write_file(const char *path, const char *text, size_t n)
+{
+    char tmp[1400];
+    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
+    FILE *f = fopen(tmp, "w");
+    if (!f) {
+        fprintf(stderr, "selfmi search: %s: %s\n", tmp, strerror(errno));
+        return 1;
+    }
+    bool ok = fwrite(text, 1, n, f) == n;
+    ok &= fclose(f) == 0;
+    if (!ok || rename(tmp, path) != 0) {
+        fprintf(stderr, "selfmi search: cannot write %s: %s\n", path, strerror(errno));
+        remove(tmp);
+        return 1;
+    }
+    return 0;
+}
+
+static int write_search_csv(const char *out, const search_spec *s, const trial *t)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    if (!f)
+        return 1;
+    csv_writer w;
+    csvw_init(&w, f);
+    csvw_str(&w, "trial");
+    for (int d = 0; d < s->ndists; d++)
+        csvw_str(&w, s->dists[d].key);
+    csvw_str(&w, s->metric);
+    csvw_str(&w, "epochs");
+    csvw_str(&w, "stopped_early");
+    csvw_str(&w, "status");
+    csvw_str(&w, "run");
+    csvw_end(&w);
+    for (int i = 0; i < s->trials; i++) {
+        csvw_int(&w, i);
+        for (int d = 0; d < s->ndists; d++)
+            csvw_str(&w, t[i].vals[d]);
+        if (isnan(t[i].score))
+            csvw_empty(&w);
+        else
+            csvw_num(&w, t[i].score);
+        csvw_int(&w, t[i].epochs);
+        csvw_str(&w, t[i].stopped_early ? "yes" : "no");
+        csvw_str(&w, !t[i].valid ? "invalid" : t[i].failed ? "failed" : t[i].not_run ? "not run" : "done");
+        csvw_str(&w, t[i].run_id);
+        csvw_end(&w);
+    }
+    bool ok = csvw_ok(&w);
+    fclose(f);
+    char path[1200];
+    snprintf(path, sizeof path, "%s/search.csv", out);
+    int rc = ok ? write_file(path, buf, len) : 1;
+    free(buf);
+    return rc;
+}
+
+static int write_best_conf(const char *out, const char *exp_path, const search_spec *s, const trial *t, int best)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    if (!f)
+        return 1;
+    const config *c = &t[best].cfg;
+    config def;
+    config_defaults(&def, c->preset);
+    char ds[PATH_MAX];
+    if (strncmp(c->dataset, "synth:", 6) == 0 || !realpath(c->dataset, ds))
+        snprintf(ds, sizeof ds, "%s", c->dataset);
+    fprintf(f, "# The best trial of selfmi search %s on %s (validation only; the test set\n"
+               "# was sealed). Confirm it on the test set: selfmi grid %s/best.conf\n",
+            exp_path, s->metric, out);
+    fprintf(f, "[experiment]\ntitle = best of the search %s on %s\n", out, s->metric);
+    fprintf(f, "description = trial %d of %d, %s %.6g over %d seed(s), chosen by selfmi search %s\n", best,
+            s->trials, s->metric, t[best].score, s->seeds, exp_path);
+    fprintf(f, "dataset = %s\npreset = %s\n[config]\n", ds, config_preset_name(c->preset));
+    /* the run name carries the search into every confirming run, where
+     * selfmi report names it */
+    fprintf(f, "name = search %.60s: trial %d on %s\n", out, best, s->metric);
+    for (int k = 0; k < config_nkeys; k++) {
+        const char *key = config_keys[k].key;
+        if (!strcmp(key, "dataset") || !strcmp(key, "preset") || !strcmp(key, "seed") || !strcmp(key, "name") ||
+            !strcmp(key, "sealed_test"))
+            continue;
+        char a[1100], b[1100];
+        sm_err err;
+        if (config_get(c, key, a, sizeof a, &err) || config_get(&def, key, b, sizeof b, &err))
+            continue;
+        if (strcmp(a, b) != 0)
+            fprintf(f, "%s = %s\n", key, a);
+    }
+    fprintf(f, "[grid]\nseed = 1111..1115\n");
+    fclose(f);
+    char path[1200];
+    snprintf(path, sizeof path, "%s/best.conf", out);
+    int rc = write_file(path, buf, len);
+    free(buf);
+    return rc;
+}
+
+int cmd_search(int argc, char **argv)
+{
+    const char *target = NULL, *out_arg = NULL;
+    int jobs = 0;
+    bool quiet = false;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        bool more = i + 1 < argc;
+        if (strcmp(a, "--help") == 0) {
+            search_usage(stdout);
+            return 0;
+        } else if (strcmp(a, "--quiet") == 0) {
+            quiet = true;
+        } else if (strcmp(a, "--jobs") == 0 && more) {
+            char *end;
+            long v = strtol(argv[++i], &end, 10);
+            if (*end || v < 1 || v > 1024) {
+                fprintf(stderr, "selfmi search: --jobs %s: expected a number of workers from 1 to 1024\n", argv[i]);
+                return 2;
+            }
+            jobs = (int)v;
+        } else if (strcmp(a, "--out") == 0 && more) {
+            out_arg = argv[++i];
+        } else if (a[0] == '-' && a[1] == '-') {
+            fprintf(stderr, "selfmi search: unknown or incomplete option '%s'\nTry 'selfmi search --help'.\n", a);
+            return 2;
+        } else if (!target) {
+            target = a;
+        } else {
+            fprintf(stderr, "selfmi search: one EXPERIMENT only ('%s' is extra)\n", a);
+            return 2;
+        }
+    }
+    if (!target) {
+        fprintf(stderr, "selfmi search: missing EXPERIMENT\nTry 'selfmi search --help'.\n");
+        return 2;
+    }
+    char found[CLI_PATH_MAX + 300];
+    if (cli_experiment_find(target, found, sizeof found))
+        target = found;
+    experiment e;
+    sm_err err;
+    sm_err_clear(&err);
+    if (exp_load(&e, target, &err)) {
+        fprintf(stderr, "selfmi search: %s\n", err.msg);
+        return 2;
+    }
+    const search_spec *s = &e.search;
+    if (!s->present || s->ndists == 0) {
+        fprintf(stderr, "selfmi search: %s: no [search] section with a key to search\n", target);
+        exp_free(&e);
+        return 2;
+    }
+    if (e.naxes > 0) {
+        fprintf(stderr, "selfmi search: %s:%d: key '%s': a search file has no [grid] (the search draws its "
+                "trials; seeds come from [search]'s seeds)\n", target, e.axes[0].line, e.axes[0].key);
+        exp_free(&e);
+        return 2;
+    }
+    config base;
+    if (exp_grid_point(&e, 0, &base, &err)) {
+        fprintf(stderr, "selfmi search: %s\n", err.msg);
+        exp_free(&e);
+        return 2;
+    }
+    char out[1024];
+    if (out_arg) {
+        snprintf(out, sizeof out, "%s", out_arg);
+    } else {
+        const char *b = strrchr(target, '/');
+        b = b ? b + 1 : target;
+        int k = (int)strcspn(b, ".");
+        snprintf(out, sizeof out, "results/search-%.*s", k, b);
+    }
+    char root[1200];
+    snprintf(root, sizeof root, "%s/trials", out);
+    if (mkdir_p(root) != 0) {
+        fprintf(stderr, "selfmi search: cannot create %s: %s\n", root, strerror(errno));
+        exp_free(&e);
+        return 1;
+    }
+
+    /* the trials, all known before any runs */
+    int n = s->trials;
+    trial *t = calloc((size_t)n, sizeof *t);
+    char (*vals)[64] = calloc((size_t)n * (size_t)s->ndists, sizeof *vals);
+    int *jobids = calloc((size_t)n * (size_t)s->seeds, sizeof *jobids);
+    if (!t || !vals || !jobids) {
+        fprintf(stderr, "selfmi search: out of memory\n");
+        free(t), free(vals), free(jobids);
+        exp_free(&e);
+        return 1;
+    }
+    for (int i = 0; i < n; i++) {
+        trial *x = &t[i];
+        x->vals = vals + (size_t)i * (size_t)s->ndists;
+        x->jobs = jobids + (size_t)i * (size_t)s->seeds;
+        x->score = NAN;
+        search_trial_values(s, i, x->vals);
+        x->cfg = base;
+        x->cfg.sealed_test = true;
+        x->valid = true;
+        for (int d = 0; d < s->ndists && x->valid; d++)
+            if (config_set(&x->cfg, s->dists[d].key, x->vals[d], &err)) {
+                x->valid = false;
+                snprintf(x->reason, sizeof x->reason, "%s", err.msg);
+            }
+        char msg[256];
+        if (x->valid && config_check(&x->cfg, msg, sizeof msg)) {
+            x->valid = false;
+            snprintf(x->reason, sizeof x->reason, "%s", msg);
+        }
+        x->alive = x->valid;
+        x->not_run = true;
+    }
+
+    int rungs[SEARCH_RUNGS_MAX];
+    int nr = s->method == SEARCH_HALVING ? search_rungs(s->min_epochs, s->eta, base.max_epochs, rungs, SEARCH_RUNGS_MAX)
+                                         : (rungs[0] = base.max_epochs, 1);
+    if (!quiet)
+        fprintf(stderr, "selfmi search: %s: %d trials (%s, %d seed(s) each) on %s into %s\n", target, n,
+                s->method == SEARCH_HALVING ? "halving" : "random", s->seeds, s->metric, out);
+
+    queue *q = NULL;
+    if (queue_create(&q, jobs, root, &err) || queue_preload(q, base.dataset, &err)) {
+        fprintf(stderr, "selfmi search: %s\n", err.msg);
+        if (q)
+            queue_destroy(q, true);
+        free(t), free(vals), free(jobids);
+        exp_free(&e);
+        return 2;
+    }
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+
+    double t0 = sm_now();
+    bool over_budget = false;
+    int njobs = 0;
+    job_info *snap = NULL;
+    int rc = 0;
+    for (int k = 0; k < nr && !search_interrupted && !over_budget; k++) {
+        int submitted = 0;
+        for (int i = 0; i < n; i++) {
+            trial *x = &t[i];
+            for (int j = 0; j < s->seeds; j++)
+                x->jobs[j] = -1;
+            if (!x->alive || x->complete)
+                continue;
+            for (int j = 0; j < s->seeds; j++) {
+                config c = x->cfg;
+                c.seed = base.seed + (unsigned long)j;
+                c.max_epochs = rungs[k];
+                char id[256];
+                run_id_of(s, i, c.seed, rungs[k], id, sizeof id);
+                if (j == 0)
+                    snprintf(x->run_id, sizeof x->run_id, "%s", id);
+                x->jobs[j] = queue_submit(q, &c, id, &err);
+                if (x->jobs[j] < 0) {
+                    x->failed = true;
+                    snprintf(x->reason, sizeof x->reason, "%s", err.msg);
+                } else {
+                    submitted++;
+                    njobs++;
+                }
+            }
+            x->rung = k;
+        }
+        job_info *ns = realloc(snap, (size_t)(njobs + 1) * sizeof *ns);
+        if (!ns) {
+            rc = 1;
+            break;
+        }
+        snap = ns;
+        int reported = 0;
+        for (;;) {
+            bool finished = queue_wait_for(q, 1.0);
+            if (search_interrupted)
+                break;
+            int m = queue_snapshot(q, snap, njobs);
+            int done = 0;
+            for (int i = 0; i < m; i++)
+                done += snap[i].state != JOB_QUEUED && snap[i].state != JOB_RUNNING;
+            if (!quiet && done > reported) {
+                fprintf(stderr, "selfmi search: rung %d/%d (%d epochs): %d of %d runs finished, %.0fs\n", k + 1, nr,
+                        rungs[k], done - (njobs - submitted), submitted, sm_now() - t0);
+                reported = done;
+            }
+            if (!over_budget && s->time_budget > 0 && sm_now() - t0 > s->time_budget) {
+                /* no trial starts after the budget: the queued ones are cancelled */
+                over_budget = true;
+                for (int i = 0; i < m; i++)
+                    if (snap[i].state == JOB_QUEUED)
+                        queue_cancel(q, snap[i].id);
+                if (!quiet)
+                    fprintf(stderr, "selfmi search: the time budget is spent: no further trials start\n");
+            }
+            if (finished)
+                break;
+        }
+        if (search_interrupted)
+            break;
+        queue_snapshot(q, snap, njobs);
+        /* the rung's scores, from the runs' epochs.csv */
+        for (int i = 0; i < n; i++) {
+            trial *x = &t[i];
+            if (!x->alive)
+                continue;
+            if (x->complete)
+                continue;
+            double sum = 0;
+            int nok = 0, maxlen = 0;
+            bool all_short = true, any = false;
+            for (int j = 0; j < s->seeds; j++) {
+                if (x->jobs[j] < 0)
+                    continue;
+                const job_info *ji = &snap[x->jobs[j]];
+                bool ok = ji->state == JOB_DONE || (ji->state == JOB_SKIPPED && !ji->reason[0]);
+                if (!ok) {
+                    if (ji->state == JOB_CANCELLED && over_budget)
+                        continue;
+                    x->failed = true;
+                    snprintf(x->reason, sizeof x->reason, "%s", ji->reason);
+                    continue;
+                }
+                char id[256], dir[1500];
+                run_id_of(s, i, base.seed + (unsigned long)j, rungs[k], id, sizeof id);
+                snprintf(dir, sizeof dir, "%s/%s", root, id);
+                double *curve;
+                int len;
+                if (search_curve_read(dir, s->metric, &curve, &len, &err)) {
+                    x->failed = true;
+                    snprintf(x->reason, sizeof x->reason, "%s", err.msg);
+                    continue;
+                }
+                any = true;
+                double v = search_curve_score(curve, len, rungs[k], s->maximise);
+                free(curve);
+                if (!isnan(v)) {
+                    sum += v;
+                    nok++;
+                }
+                maxlen = len > maxlen ? len : maxlen;
+                all_short &= len < rungs[k];
+            }
+            if (x->failed) {
+                x->alive = false;
+                x->not_run = false;
+                continue;
+            }
+            if (!any) {
+                x->alive = false; /* cancelled by the budget */
+                continue;
+            }
+            x->not_run = false;
+            x->score = nok ? sum / nok : NAN;
+            x->epochs = maxlen;
+            x->complete = all_short;
+        }
+        if (k + 1 < nr && !over_budget) {
+            double *score = calloc((size_t)n, sizeof *score);
+            bool *alive = calloc((size_t)n, sizeof *alive), *keep = calloc((size_t)n, sizeof *keep);
+            if (!score || !alive || !keep) {
+                free(score), free(alive), free(keep);
+                rc = 1;
+                break;
+            }
+            for (int i = 0; i < n; i++) {
+                score[i] = t[i].score;
+                alive[i] = t[i].alive;
+            }
+            int kept = search_halving_select(score, alive, n, s->eta, s->maximise, keep);
+            for (int i = 0; i < n; i++)
+                if (t[i].alive && !keep[i]) {
+                    t[i].alive = false;
+                    t[i].stopped_early = true;
+                }
+            if (!quiet)
+                fprintf(stderr, "selfmi search: rung %d/%d: %d trials go on to %d epochs\n", k + 1, nr, kept,
+                        rungs[k + 1]);
+            free(score), free(alive), free(keep);
+        }
+    }
+    bool interrupted = search_interrupted;
+    queue_destroy(q, interrupted);
+    free(snap);
+    double wall = sm_now() - t0;
+
+    int best = -1;
+    for (int i = 0; i < n; i++) {
+        if (!t[i].valid || t[i].failed || t[i].not_run || t[i].stopped_early || isnan(t[i].score))
+            continue;
+        if (best < 0 || (s->maximise ? t[i].score > t[best].score : t[i].score < t[best].score))
+            best = i;
+    }
+    if (!interrupted && !rc) {
+        rc = write_search_csv(out, s, t);
+        if (!rc && best >= 0)
+            rc = write_best_conf(out, target, s, t, best);
+    }
+    if (!interrupted && !quiet && !rc) {
+        fprintf(stderr, "selfmi search: %.0fs; %s/search.csv", wall, out);
+        if (best >= 0)
+            fprintf(stderr, ", %s/best.conf", out);
+        fprintf(stderr, "\n");
+    }
+    if (!interrupted && best >= 0 && !rc) {
+        printf("best: trial %d, %s %.4f (%d epochs)", best, s->metric, t[best].score, t[best].epochs);
+        for (int d = 0; d < s->ndists; d++)
+            printf(" %s=%s", s->dists[d].key, t[best].vals[d]);
+        printf("\nconfirm on the test set: selfmi grid %s/best.conf\n", out);
+    } else if (!interrupted && !rc) {
+        fprintf(stderr, "selfmi search: no trial finished\n");
+        rc = 1;
+    }
+    for (int i = 0; i < n && !quiet; i++)
+        if (!t[i].valid || t[i].failed)
+            fprintf(stderr, "selfmi search: trial %d: %s\n", i, t[i].reason);
+    free(t), free(vals), free(jobids);
+    exp_free(&e);
+    if (interrupted) {
+        fprintf(stderr, "selfmi search: interrupted; run it again to continue\n");
+        return 130;
+    }
+    return rc;
+}
