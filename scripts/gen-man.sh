@@ -93,6 +93,8 @@ awk -F'\t' -v dir="$tmp" '
         if (key == "dataset" || key == "preset") next
         same = 1
         for (i = 2; i <= np; i++) if (D[P[i], key] != D[P[1], key]) same = 0
+        # a key run.conf holds only when on (sealed_test): off by default
+        if (same && D[P[1], key] == "" && vals == "true|false") { print "Default: false (in run.conf only when true)."; next }
         if (same) { d = D[P[1], key]; print "Default: " (d == "" ? "empty" : d) "." }
         else {
             s = ""

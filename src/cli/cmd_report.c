@@ -135,6 +135,18 @@ int cmd_report(int argc, char **argv)
             return 2;
         }
     }
+    /* runs confirming a search's best trial (its best.conf) carry the
+     * search in their name: say which search chose them, on what metric */
+    for (int i = 0; i < s.n; i++) {
+        const char *name = results_conf(&s.runs[i], "name");
+        bool seen = false;
+        for (int j = 0; j < i && name && !seen; j++) {
+            const char *prev = results_conf(&s.runs[j], "name");
+            seen = prev && strcmp(prev, name) == 0;
+        }
+        if (name && !seen && strncmp(name, "search ", 7) == 0)
+            fprintf(stderr, "selfmi report: chosen by a search on validation: %s (best.conf)\n", name);
+    }
     int rc = report_print(stdout, &s, &o, format);
     results_free(&s);
     return rc;

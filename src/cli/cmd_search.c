@@ -46,6 +46,7 @@ static void search_usage(FILE *f)
             "Options:\n"
             "  --jobs N          worker threads (default: the number of cores)\n"
             "  --out DIR         where the search goes (default results/search-NAME)\n"
+            "  --method M        random or halving, in place of the file's method\n"
             "  --quiet           no progress lines\n"
             "  --help            show this help and exit\n"
             "\n"
@@ -199,7 +200,7 @@ static int write_best_conf(const char *out, const char *exp_path, const search_s
 
 int cmd_search(int argc, char **argv)
 {
-    const char *target = NULL, *out_arg = NULL;
+    const char *target = NULL, *out_arg = NULL, *method = NULL;
     int jobs = 0;
     bool quiet = false;
     for (int i = 1; i < argc; i++) {
@@ -220,6 +221,12 @@ int cmd_search(int argc, char **argv)
             jobs = (int)v;
         } else if (strcmp(a, "--out") == 0 && more) {
             out_arg = argv[++i];
+        } else if (strcmp(a, "--method") == 0 && more) {
+            method = argv[++i];
+            if (strcmp(method, "random") != 0 && strcmp(method, "halving") != 0) {
+                fprintf(stderr, "selfmi search: --method %s: expected random or halving\n", method);
+                return 2;
+            }
         } else if (a[0] == '-' && a[1] == '-') {
             fprintf(stderr, "selfmi search: unknown or incomplete option '%s'\nTry 'selfmi search --help'.\n", a);
             return 2;
@@ -244,6 +251,8 @@ int cmd_search(int argc, char **argv)
         fprintf(stderr, "selfmi search: %s\n", err.msg);
         return 2;
     }
+    if (method && e.search.present)
+        e.search.method = strcmp(method, "halving") == 0 ? SEARCH_HALVING : SEARCH_RANDOM;
     const search_spec *s = &e.search;
     if (!s->present || s->ndists == 0) {
         fprintf(stderr, "selfmi search: %s: no [search] section with a key to search\n", target);

@@ -30,7 +30,8 @@ EXP_CLI_TESTS = \
 	tests/cli/grid_slurm.sh \
 	tests/cli/report_formats.sh \
 	tests/cli/report_grid.sh \
-	tests/cli/report_man_keys.sh
+	tests/cli/report_man_keys.sh \
+	tests/cli/search.sh
 TESTS += $(EXP_CLI_TESTS)
 EXTRA_DIST += $(EXP_CLI_TESTS)
 

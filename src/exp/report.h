@@ -19,7 +19,7 @@
 
 typedef enum { REPORT_TABLE, REPORT_MD, REPORT_LATEX, REPORT_CSV, REPORT_JSON } report_format;
 
-#define REPORT_MAX_KEYS 8
+#define REPORT_MAX_KEYS 16
 #define REPORT_MAX_METRICS 8
 #define REPORT_MAX_NOTES 8
 /* p-value of the paired t-test below which a cell gets the dagger mark */

@@ -14,7 +14,7 @@ ver=$(sed -n 's/^#define PACKAGE_VERSION "\(.*\)"/\1/p' "$top_builddir/config.h"
 [ -n "$ver" ] || { echo "FAIL: no PACKAGE_VERSION in config.h"; exit 1; }
 
 # every command, then selfmi itself ("" below)
-for cmd in "" train grid report info import "import csv" "import mmsa" synth; do
+for cmd in "" train grid report search info import "import csv" "import mmsa" synth; do
     name="selfmi${cmd:+ $cmd}"
     # --help
     $SELFMI $cmd --help > "$work/out" 2> "$work/err"; rc=$?

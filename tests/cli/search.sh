@@ -1,0 +1,88 @@
+#!/bin/sh
+# search.sh: selfmi search on the synthetic data: halving's trials and
+# search.csv the same on one worker and two; no trial directory holds
+# test.csv or predictions.csv; report refuses the trials; an interrupted
+# search started again ends with the same search.csv; best.conf's 5-seed
+# grid is named by report; a bad [search] line exits 2 naming file:line.
+set -u
+out=$(mktemp -d "$top_builddir/search.XXXXXX") || exit 1
+trap 'rm -rf "$out"' EXIT
+fail() { echo "FAIL: $*"; for f in "$out"/*.txt; do echo "== $f"; cat "$f"; done; exit 1; }
+
+cat > "$out/s.conf" <<'CONF'
+[experiment]
+dataset = synth:small
+[config]
+max_epochs = 9
+[search]
+method = halving
+trials = 9
+min_epochs = 1
+eta = 3
+lr_other = loguniform(1e-4, 1e-2)
+batch_size = 16 | 32
+post_fusion_dropout = uniform(0, 0.3)
+ulg_start = 1..4
+CONF
+
+"$SELFMI" search "$out/s.conf" --jobs 1 --out "$out/one" > "$out/one.txt" 2> "$out/one_log.txt" || fail "search --jobs 1: exit $?"
+"$SELFMI" search "$out/s.conf" --jobs 2 --out "$out/two" > "$out/two.txt" 2> "$out/two_log.txt" || fail "search --jobs 2: exit $?"
+[ "$(wc -l < "$out/one/search.csv")" -eq 10 ] || fail "search.csv: a header and 9 trials"
+cmp -s "$out/one/search.csv" "$out/two/search.csv" || fail "1 and 2 workers: different search.csv"
+[ "$(head -n1 "$out/one.txt")" = "$(head -n1 "$out/two.txt")" ] || fail "1 and 2 workers: different best trial"
+# halving with eta 3 over rungs 1, 3, 9: 9 trials, then 3, then 1
+[ "$(grep -c '"yes"' "$out/one/search.csv")" -eq 8 ] || fail "halving stops 8 of 9 trials"
+[ "$(ls "$out/one/trials" | grep -c -- '-e1$')" -eq 9 ] || fail "9 runs at rung 1"
+[ "$(ls "$out/one/trials" | grep -c -- '-e3$')" -eq 3 ] || fail "3 runs at rung 3"
+[ "$(ls "$out/one/trials" | grep -c -- '-e9$')" -eq 1 ] || fail "1 run at rung 9"
+
+# the test set is sealed
+n=$(find "$out/one/trials" "$out/two/trials" -name test.csv -o -name predictions.csv | wc -l)
+[ "$n" -eq 0 ] || fail "$n test.csv or predictions.csv in trial directories"
+for d in "$out"/one/trials/*; do
+  grep -qx "sealed_test = true" "$d/run.conf" || fail "$d: run.conf is not sealed"
+  [ "$(cat "$d/status")" = done ] || fail "$d not done"
+done
+"$SELFMI" report "$out/one/trials" > "$out/report.txt" 2>&1 && fail "report over trials succeeded"
+[ "$(wc -l < "$out/report.txt")" -eq 1 ] || fail "report's refusal: one line"
+grep -q "search trial (sealed_test = true): no test columns" "$out/report.txt" || fail "report's refusal names why"
+
+# an interrupted search, started again, ends where an uninterrupted one does
+"$SELFMI" search "$out/s.conf" --jobs 1 --out "$out/int" > /dev/null 2>&1 &
+pid=$!
+for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
+  [ -d "$out/int/trials/t000-s1111-e1" ] && break
+  sleep 0.1
+done
+kill -INT $pid 2> /dev/null
+wait $pid
+rc=$?
+[ $rc -eq 130 ] || [ $rc -eq 0 ] || fail "interrupted search: exit $rc"
+[ $rc -eq 130 ] && [ -e "$out/int/search.csv" ] && fail "an interrupted search wrote search.csv"
+"$SELFMI" search "$out/s.conf" --jobs 2 --out "$out/int" > "$out/int.txt" 2> "$out/int_log.txt" || fail "resumed search: exit $?"
+cmp -s "$out/one/search.csv" "$out/int/search.csv" || fail "the resumed search.csv differs"
+# and again: every run is kept, nothing trains
+"$SELFMI" search "$out/s.conf" --jobs 2 --out "$out/int" > /dev/null 2>&1 || fail "third search: exit $?"
+cmp -s "$out/one/search.csv" "$out/int/search.csv" || fail "a search run again changes search.csv"
+
+# best.conf: the best trial's values, seeds 1111..1115, and report names the search
+grep -qx "seed = 1111..1115" "$out/one/best.conf" || fail "best.conf: no seed grid"
+best=$(sed -n 's/^best: trial \([0-9]*\),.*/\1/p' "$out/one.txt")
+[ -n "$best" ] || fail "no best trial printed"
+row=$(awk -F, -v t="$best" '$1 == t' "$out/one/search.csv")
+bs=$(echo "$row" | cut -d, -f3 | tr -d '"')
+grep -qx "batch_size = $bs" "$out/one/best.conf" || [ "$bs" = 32 ] || fail "best.conf: batch_size $bs missing"
+"$SELFMI" grid "$out/one/best.conf" --jobs 2 --out "$out/confirm" > "$out/grid.txt" 2> "$out/grid_log.txt" || fail "grid best.conf: exit $?"
+[ "$(find "$out/confirm" -name test.csv | wc -l)" -eq 5 ] || fail "5 confirming runs with test.csv"
+"$SELFMI" report "$out/confirm" > "$out/confirm.txt" 2> "$out/confirm_log.txt" || fail "report of the confirmation"
+grep -q "chosen by a search on validation: search .*: trial $best on val_mae" "$out/confirm_log.txt" || fail "report does not name the search"
+
+# bad input: file:line: key, exit 2
+printf '[search]\nlr_text = loguniform(0, 1)\n' > "$out/bad.conf"
+"$SELFMI" search "$out/bad.conf" > "$out/bad.txt" 2>&1
+[ $? -eq 2 ] || fail "bad [search]: exit 2 expected"
+grep -q "bad.conf:2: key 'lr_text': loguniform needs 0 < a < b" "$out/bad.txt" || fail "bad [search]: message"
+printf '[config]\nseed = 1\n' > "$out/none.conf"
+"$SELFMI" search "$out/none.conf" > "$out/none.txt" 2>&1
+[ $? -eq 2 ] || fail "no [search]: exit 2 expected"
+exit 0
