@@ -170,48 +170,54 @@ static int start_run(ui_engine *e, char *msg, size_t n)
     return 1;
 }
 
+/* The run in dir again, under its id: a run really running is left
+ * alone; an interrupted one (running, its lock free) resumes in place from
+ * its checkpoint; a done, failed or cancelled one is moved to .attic (the
+ * dashboard asked first for a done one) and runs again, so one
+ * configuration and seed never count twice. */
 static int start_rerun(ui_engine *e, const char *dir, char *msg, size_t n)
 {
     sm_err err;
     config c;
     config_defaults(&c, PRESET_MOSI);
     char p[2048];
-    snprintf(p, sizeof p, "%s/run.conf", dir);
+    snprintf(p, sizeof p, "%s/%s", dir, RUNSTORE_CONF);
     if (config_read_file(&c, p, &err)) {
         snprintf(msg, n, "%s", err.msg);
         return -1;
     }
+    c.dataset_id[0] = '\0';   /* the dataset as it is now */
     const char *base = strrchr(dir, '/') ? strrchr(dir, '/') + 1 : dir;
-    char id[256], status[64] = "";
-    snprintf(p, sizeof p, "%s/status", dir);
-    FILE *f = fopen(p, "r");
-    if (f) {
-        if (!fgets(status, sizeof status, f))
-            status[0] = '\0';
-        fclose(f);
-    }
-    /* a failed or cancelled run is redone in place (the queue moves the old
-     * directory aside), an interrupted one (running, its lock free) resumes
-     * in place from its checkpoint; a finished or really running one gets
-     * a new id beside it */
-    snprintf(id, sizeof id, "%.200s", base);
     char root[2048];
-    snprintf(root, sizeof root, "%.*s", (int)(base - dir), dir);
+    snprintf(root, sizeof root, "%.*s", base > dir ? (int)(base - dir - 1) : 1, base > dir ? dir : ".");
     runstore rs;
-    run_state state;
-    bool interrupted = runstore_open(&rs, base > dir ? root : ".", base, &err) == SM_OK &&
-                       runstore_state(&rs, &state, NULL, 0, &err) == SM_OK && state == RUN_INTERRUPTED;
-    if (!interrupted && (strncmp(status, "done", 4) == 0 || strncmp(status, "running", 7) == 0))
-        for (int k = 2; k < 10000; k++) {
-            snprintf(id, sizeof id, "%.200s-r%d", base, k);
-            if (!id_taken(e, id))
-                break;
-        }
-    if (queue_submit(e->q, &c, id, &err) < 0) {
-        snprintf(msg, n, "%s: %s", id, err.msg);
+    runstore_lock lk = {.fd = -1};
+    bool busy = false;
+    char who[256] = "";
+    run_state state = RUN_FAILED;
+    sm_status st = runstore_open(&rs, root, base, &err);
+    if (!st)
+        st = runstore_lock_take(&lk, &rs, &busy, who, sizeof who, &err);
+    if (st) {
+        snprintf(msg, n, "%s", err.msg);
         return -1;
     }
-    snprintf(msg, n, "queued %s again as %s", base, id);
+    if (busy) {
+        snprintf(msg, n, "%s is running (%s): not re-run", base, who[0] ? who : "lock held");
+        return -1;
+    }
+    bool interrupted = runstore_status_read(&rs, &state, NULL, 0, &err) == SM_OK && state == RUN_RUNNING;
+    if (!interrupted && (st = rundir_move_to_attic(root, base, &err)) != SM_OK) {
+        runstore_lock_release(&lk);
+        snprintf(msg, n, "%s", err.msg);
+        return -1;
+    }
+    runstore_lock_release(&lk);
+    if (queue_submit(e->q, &c, base, &err) < 0) {
+        snprintf(msg, n, "%s: %s", base, err.msg);
+        return -1;
+    }
+    snprintf(msg, n, interrupted ? "queued %s to resume" : "queued %s again (the old run is in .attic)", base);
     return 1;
 }
 

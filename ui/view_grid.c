@@ -124,7 +124,7 @@ static void label_rows(ui_app *a)
 
 static double run_metric(const rs_run *r, const char *name)
 {
-    if (r->state != RS_DONE || r->test.nrows < 1)
+    if (r->state != RUN_DONE || r->test.nrows < 1)
         return NAN;
     double v = rs_table_getn(&r->test, 0, name);
     return pct_metric(name) ? 100 * v : v;
@@ -207,8 +207,8 @@ void ui_app_grid_rebuild(ui_app *a)
             continue;
         g->runs = rv;
         g->runs[g->nruns++] = r;
-        g->ndone += r->state == RS_DONE;
-        g->nrunning += r->state == RS_RUNNING || r->state == RS_QUEUED;
+        g->ndone += r->state == RUN_DONE;
+        g->nrunning += r->state == RUN_RUNNING || r->state == RUN_QUEUED;
         for (int c = 0; c < r->test.ncols; c++)
             add_metric(a, r->test.names[c]);
     }

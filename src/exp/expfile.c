@@ -1,6 +1,7 @@
 /* expfile.c: reading experiment files and expanding their grids. */
 #include "config.h"
 #include "exp/expfile.h"
+#include "base/fsutil.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -88,15 +89,7 @@ void exp_path_resolve(const char *dir, const char *path, char *out, size_t n)
 
 /* ---- text helpers ---------------------------------------------------------- */
 
-static char *trim(char *s)
-{
-    while (isspace((unsigned char)*s))
-        s++;
-    size_t k = strlen(s);
-    while (k > 0 && isspace((unsigned char)s[k - 1]))
-        s[--k] = '\0';
-    return s;
-}
+#define trim sm_trim   /* base/fsutil.h */
 
 static sm_status add_entry(experiment *e, const char *key, const char *value, int line, sm_err *err)
 {

@@ -3,7 +3,7 @@
 #include "config.h"
 #include "exp/report.h"
 #include "data/csvio.h"
-#include "train/config.h"
+#include "conf/runconf.h"
 
 #include <ctype.h>
 #include <math.h>

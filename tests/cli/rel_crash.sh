@@ -66,7 +66,8 @@ for k in 11 12 13; do
     sleep "$(delay $k "$span")"
     kill -9 $pid 2> /dev/null
     wait $pid 2> /dev/null
-    check "$work/g"
+    # a kill before the first run started leaves no root yet
+    [ -d "$work/g" ] && check "$work/g"
     # every process is dead: a status still saying running is an interrupted run
     n_int=$(cat "$work"/g/*/status 2> /dev/null | grep -c '^running$')
     total_int=$((total_int + n_int))

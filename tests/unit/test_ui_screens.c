@@ -11,7 +11,7 @@
 #include "ui/app.h"
 #include "ui/headless.h"
 #include "ui/plot.h"
-#include "train/runstore.h"
+#include "rundir/runstore.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -347,8 +347,8 @@ int main(void)
     rs_store_init(&st, "results");
     rs_store_refresh(&st);
     rs_run *mt = rs_store_find(&st, "selfmi-MT-s1");
-    tap_ok(mt && mt->state == RS_INTERRUPTED, "a running run whose lock nobody holds is interrupted (%s)",
-           mt ? rs_state_name(mt->state) : "missing");
+    tap_ok(mt && mt->state == RUN_INTERRUPTED, "a running run whose lock nobody holds is interrupted (%s)",
+           mt ? run_state_name(mt->state) : "missing");
     rs_store_free(&st);
 
     if (chdir(bd) == 0) {
