@@ -12,8 +12,12 @@
  * Whole files are replaced atomically (temp file in the same directory,
  * fsync, rename, fsync of the directory): a reader sees the old file or the
  * new one, never a part. Logs are appended one buffer of complete rows per
- * write() on an O_APPEND descriptor, so a crash never leaves half a row; a
- * failed write is cut back to the last complete row. Every CSV goes through
+ * write() on an O_APPEND descriptor; a failed write is cut back to the last
+ * complete row. A kill during the kernel's copy can still leave a torn last
+ * line: readers take whole lines only, and runstore_log_open and
+ * runstore_log_cut (resume) cut it off. Files are opened from the run
+ * directory without following symlinks and must be regular files
+ * (sm_open_regular). Every CSV goes through
  * csvio (libcsv), numbers in the C locale. */
 #ifndef SELFMI_RUNSTORE_H
 #define SELFMI_RUNSTORE_H
