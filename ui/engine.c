@@ -38,11 +38,13 @@ static sm_status build_plan(ui_engine *e, sm_err *err)
     e->plan = calloc((size_t)(n > 0 ? n : 1), sizeof *e->plan);
     if (!e->plan)
         return sm_err_set(err, SM_ENOMEM, "out of memory for a grid of %ld runs", n);
+    run_identity_cache ident = {0};
     for (long i = 0; i < n; i++) {
         config c;
         sm_status st = exp_grid_point(&e->exp, i, &c, err);
         if (st)
             return st;
+        run_identity_cached(&c, &ident);
         run_default_id(&c, e->plan[i].run_id, sizeof e->plan[i].run_id);
         char lab[512];
         exp_grid_label(&e->exp, i, lab, sizeof lab);
@@ -153,7 +155,10 @@ static int start_run(ui_engine *e, char *msg, size_t n)
         return -1;
     }
     /* a new run: the first seed from the experiment's whose run is not on
-     * disk or in the queue yet */
+     * disk or in the queue yet (the dataset's identity resolved once) */
+    sm_err e2;
+    if (run_identity(&c, &e2) != SM_OK)
+        c.dataset_id[0] = '\0';   /* unreadable: the run fails saying why */
     char id[256];
     unsigned long s0 = c.seed;
     for (unsigned long k = 0; k < 100000; k++) {

@@ -187,30 +187,6 @@ static int emit_slurm(const experiment *e, const grid_run *runs, int n, const ch
     return rc;
 }
 
-/* The identity of a point's dataset (run_identity), computed once per
- * dataset name: the points of a grid mostly share one. */
-typedef struct {
-    char name[sizeof ((config *)0)->dataset], path[sizeof ((config *)0)->dataset];
-    char id[sizeof ((config *)0)->dataset_id];
-    bool ok;
-} grid_ident;
-
-static void resolve_identity(config *c, grid_ident *g)
-{
-    if (!g->ok || strcmp(g->name, c->dataset) != 0) {
-        config k = *c;
-        sm_err e2;
-        memcpy(g->name, c->dataset, sizeof g->name);
-        g->ok = run_identity(&k, &e2) == SM_OK;   /* a bad dataset fails its runs with the reason */
-        memcpy(g->path, k.dataset, sizeof g->path);
-        memcpy(g->id, k.dataset_id, sizeof g->id);
-        if (!g->ok)
-            return;
-    }
-    memcpy(c->dataset, g->path, sizeof c->dataset);
-    memcpy(c->dataset_id, g->id, sizeof c->dataset_id);
-}
-
 static void print_finished(const job_info *j, const grid_run *r, int k, int n)
 {
     fprintf(stderr, "[%d/%d] %-9s %s", k, n, job_skipped(j) ? "skipped" : run_state_name(j->state),
@@ -343,7 +319,7 @@ int cmd_grid(int argc, char **argv)
         return 2;
     }
     int n = 0, dups = 0;
-    grid_ident ident = {0};
+    run_identity_cache ident = {0};
     for (long p = 0; p < npoints; p++) {
         grid_run *r = &runs[n];
         if (exp_grid_point(&e, p, &r->cfg, &err)) {
@@ -353,7 +329,7 @@ int cmd_grid(int argc, char **argv)
             return 2;
         }
         r->point = p;
-        resolve_identity(&r->cfg, &ident);
+        run_identity_cached(&r->cfg, &ident);
         run_default_id(&r->cfg, r->id, sizeof r->id);
         exp_grid_label(&e, p, r->label, sizeof r->label);
         bool dup = false;

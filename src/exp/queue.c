@@ -56,9 +56,8 @@ struct queue {
     ds_entry **dsc;
     int ndsc;
     char root[1024];
-    /* the last dataset's identity (resolve_identity) */
-    char id_name[sizeof ((config *)0)->dataset], id_path[sizeof ((config *)0)->dataset];
-    char id_val[sizeof ((config *)0)->dataset_id];
+    pthread_mutex_t idmu;     /* guards ident */
+    run_identity_cache ident;
 };
 
 /* ---- helpers (called with q->mu held) ---------------------------------- */
@@ -314,6 +313,7 @@ sm_status queue_create(queue **out, int nworkers, const char *results_root, sm_e
     q->pipe_rd = fds[0];
     q->pipe_wr = fds[1];
     pthread_mutex_init(&q->mu, NULL);
+    pthread_mutex_init(&q->idmu, NULL);
     pthread_cond_init(&q->work, NULL);
     pthread_cond_init(&q->idle, NULL);
     q->nthreads = nworkers > 0 ? nworkers : ncores();
@@ -389,34 +389,6 @@ static sm_status check_existing(queue *q, const config *cfg, job_info *info, sm_
     return st;
 }
 
-/* The run's identity (run_identity), the last dataset's remembered so a
- * grid fingerprints its dataset once; a dataset that cannot be read stays
- * unresolved and its run fails with that error. */
-static void resolve_identity(queue *q, config *c)
-{
-    if (c->dataset_id[0])
-        return;
-    pthread_mutex_lock(&q->mu);
-    bool hit = q->id_name[0] && strcmp(q->id_name, c->dataset) == 0;
-    if (hit) {
-        memcpy(c->dataset, q->id_path, sizeof c->dataset);
-        memcpy(c->dataset_id, q->id_val, sizeof c->dataset_id);
-    }
-    pthread_mutex_unlock(&q->mu);
-    if (hit)
-        return;
-    char name[sizeof c->dataset];
-    memcpy(name, c->dataset, sizeof name);
-    sm_err e2;
-    if (run_identity(c, &e2) != SM_OK)
-        return;
-    pthread_mutex_lock(&q->mu);
-    memcpy(q->id_name, name, sizeof name);
-    memcpy(q->id_path, c->dataset, sizeof q->id_path);
-    memcpy(q->id_val, c->dataset_id, sizeof q->id_val);
-    pthread_mutex_unlock(&q->mu);
-}
-
 int queue_submit(queue *q, const config *cfg, const char *run_id, sm_err *err)
 {
     char msg[512];
@@ -430,7 +402,9 @@ int queue_submit(queue *q, const config *cfg, const char *run_id, sm_err *err)
         return -1;
     j->q = q;
     j->cfg = *cfg;
-    resolve_identity(q, &j->cfg);
+    pthread_mutex_lock(&q->idmu);   /* the grid's points fingerprint their dataset once */
+    run_identity_cached(&j->cfg, &q->ident);
+    pthread_mutex_unlock(&q->idmu);
     if (run_id && *run_id) {
         if (strlen(run_id) >= sizeof j->info.run_id || strchr(run_id, '/')) {
             free(j);
@@ -607,5 +581,6 @@ void queue_destroy(queue *q, bool cancel)
     pthread_cond_destroy(&q->work);
     pthread_cond_destroy(&q->idle);
     pthread_mutex_destroy(&q->mu);
+    pthread_mutex_destroy(&q->idmu);
     free(q);
 }

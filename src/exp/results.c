@@ -44,10 +44,13 @@ void results_free(result_set *s)
     s->n = 0;
 }
 
-static bool is_run_dir(const char *dir)
+/* A run directory holds run.conf; a symlinked directory is not followed. */
+static bool is_run_dir(const char *dir, bool top)
 {
     char p[RUNSTORE_PATH_MAX + 32];
     struct stat sb;
+    if (!top && (lstat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode)))
+        return false;
     snprintf(p, sizeof p, "%s/%s", dir, RUNSTORE_CONF);
     return lstat(p, &sb) == 0;
 }
@@ -76,7 +79,7 @@ sm_status results_add(result_set *s, const char *path, sm_err *err)
         return sm_err_set(err, SM_EIO, "%s: %s", path, strerror(errno));
     if (!S_ISDIR(sb.st_mode))
         return sm_err_set(err, SM_EINVAL, "%s: not a directory: expected a results root or a run directory", path);
-    if (is_run_dir(path))
+    if (is_run_dir(path, true))
         return push_run(s, path, err);
     DIR *d = opendir(path);
     if (!d)
@@ -91,7 +94,7 @@ sm_status results_add(result_set *s, const char *path, sm_err *err)
         char sub[RUNSTORE_PATH_MAX];
         if ((size_t)snprintf(sub, sizeof sub, "%s/%s", path, de->d_name) >= sizeof sub)
             continue;
-        if (!is_run_dir(sub))
+        if (!is_run_dir(sub, false))
             continue;
         char **nn = sm_realloc(names, (size_t)n + 1, sizeof *nn, err);
         if (!nn) {

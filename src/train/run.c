@@ -52,6 +52,24 @@ sm_status run_identity(config *c, sm_err *err)
     return SM_OK;
 }
 
+void run_identity_cached(config *c, run_identity_cache *g)
+{
+    if (c->dataset_id[0])
+        return;
+    if (!g->ok || strcmp(g->name, c->dataset) != 0) {
+        config k = *c;
+        sm_err e2;
+        memcpy(g->name, c->dataset, sizeof g->name);
+        g->ok = run_identity(&k, &e2) == SM_OK;
+        memcpy(g->path, k.dataset, sizeof g->path);
+        memcpy(g->id, k.dataset_id, sizeof g->id);
+        if (!g->ok)
+            return;
+    }
+    memcpy(c->dataset, g->path, sizeof c->dataset);
+    memcpy(c->dataset_id, g->id, sizeof c->dataset_id);
+}
+
 void run_default_id(const config *cin, char *buf, size_t n)
 {
     /* the identity of a configuration not yet resolved (a dataset that

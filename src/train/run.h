@@ -45,6 +45,16 @@ sm_status run_dataset_load(dataset *ds, const char *name, sm_err *err);
  * path and c->dataset_id to its fingerprint, so neither the spelling of
  * the path nor the working directory changes it. */
 sm_status run_identity(config *c, sm_err *err);
+/* run_identity through a one-entry cache by dataset name, for the points of
+ * a grid, which mostly share one dataset; a dataset that cannot be read is
+ * left unresolved (its runs fail with the reason). One cache per thread, or
+ * used under a lock. */
+typedef struct {
+    char name[sizeof ((config *)0)->dataset], path[sizeof ((config *)0)->dataset];
+    char id[sizeof ((config *)0)->dataset_id];
+    bool ok;
+} run_identity_cache;
+void run_identity_cached(config *c, run_identity_cache *cache);
 /* The default run id: dataset, generator, tasks, CPC terms, seed and a hash
  * of the whole resolved configuration with the dataset's identity (on a
  * copy resolved by run_identity when c->dataset_id is empty), e.g.
