@@ -11,6 +11,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -707,6 +708,27 @@ sm_status runstore_log_open(runstore_log *lg, const runstore *rs, const char *fi
     return st;
 }
 
+/* Test hook (tests/cli/rel_crash.sh): SELFMI_TEST_TEAR_APPEND=FILE:N makes
+ * the N-th append to the log FILE write the first half of its bytes (never
+ * ending on a row boundary) and then die by SIGKILL, as a kill during the
+ * kernel's copy does: the torn last line every reader must take as absent. */
+static void test_tear(const runstore_log *lg, const runstore_rows *r)
+{
+    const char *v = getenv("SELFMI_TEST_TEAR_APPEND");
+    const char *colon = v ? strrchr(v, ':') : NULL;
+    const char *base = strrchr(lg->path, '/');
+    base = base ? base + 1 : lg->path;
+    if (!colon || strlen(base) != (size_t)(colon - v) || strncmp(v, base, (size_t)(colon - v)) != 0 ||
+        atoi(colon + 1) != lg->appends || r->len < 2)
+        return;
+    size_t half = r->len / 2;
+    if (r->buf[half - 1] == '\n')
+        half--;
+    ssize_t k = write(lg->fd, r->buf, half);
+    (void)k;
+    raise(SIGKILL);
+}
+
 sm_status runstore_log_append(runstore_log *lg, runstore_rows *r, sm_err *err)
 {
     if (lg->fd < 0)
@@ -719,6 +741,8 @@ sm_status runstore_log_append(runstore_log *lg, runstore_rows *r, sm_err *err)
         return st;
     if (r->len == 0)
         return SM_OK;
+    lg->appends++;
+    test_tear(lg, r);
     struct stat sb;
     if (fstat(lg->fd, &sb) != 0)
         return sm_err_set(err, SM_EIO, "%s: cannot stat: %s", lg->path, strerror(errno));

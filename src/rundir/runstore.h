@@ -147,6 +147,7 @@ typedef struct {
     int fd;
     int ncols;
     bool sync;                         /* fsync after every append */
+    int appends;                       /* appends so far (SELFMI_TEST_TEAR_APPEND) */
     char path[RUNSTORE_PATH_MAX];
 } runstore_log;
 

@@ -234,6 +234,32 @@ static void test_labels_bound(void)
     rs_labels_free(&l);
 }
 
+/* a torn last line (a kill during an append) is absent to both readers
+ * until its row is whole */
+static void test_torn(void)
+{
+    char p[1200];
+    snprintf(p, sizeof p, "%s/torn.csv", root);
+    write_text(p, "epoch,row,id,y_m,y_t,y_a,y_v,r_t,r_a,r_v\n1,0,a,0,0,0,0,0,0,0\n2,0,a,0,1,1,1,0,0,0\n3,0,a,0,2,");
+    rs_table t = {0};
+    rs_table_update(&t, p);
+    tap_ok(t.nrows == 2 && rs_table_get(&t, 1, 0) == 2, "the table reader leaves a torn last line out");
+    rs_labels l;
+    rs_labels_init(&l);
+    rs_labels_update(&l, p);
+    tap_ok(l.nep == 2 && l.epoch[1] == 2, "the labels reader too (%d epochs)", l.nep);
+    FILE *f = fopen(p, "a");
+    if (f) {
+        fputs("2,2,0,0,0\n", f);
+        fclose(f);
+    }
+    rs_table_update(&t, p);
+    rs_labels_update(&l, p);
+    tap_ok(t.nrows == 3 && l.nep == 3 && rs_labels_get(&l, 0, 2, 0) == 2, "and reads the row once it is whole");
+    rs_table_free(&t);
+    rs_labels_free(&l);
+}
+
 static void test_claim(void)
 {
     config c, other;
@@ -334,6 +360,7 @@ int main(void)
     test_helpers();
     test_symlinks_and_fifos();
     test_labels_bound();
+    test_torn();
     test_claim();
     test_identity();
     nftw(root, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
