@@ -35,13 +35,39 @@ static bool stamp_same(const rs_stamp *a, const rs_stamp *b)
     return a->exists == b->exists && a->size == b->size && a->mtime_ns == b->mtime_ns && a->ino == b->ino;
 }
 
+/* The bytes of path just before offset into st's tail (0 bytes when
+ * unreadable: then nothing is checked). */
+static void tail_keep(rs_stamp *st, const char *path, off_t offset)
+{
+    st->ntail = 0;
+    sm_err err;
+    int fd = offset > 0 ? sm_open_regular_path(path, O_RDONLY, 0, NULL, &err) : -1;
+    if (fd < 0)
+        return;
+    size_t k = offset < (off_t)sizeof st->tail ? (size_t)offset : sizeof st->tail;
+    if (pread(fd, st->tail, k, offset - (off_t)k) == (ssize_t)k)
+        st->ntail = (int)k;
+    close(fd);
+}
+
+/* Whether those bytes are still there. */
+static bool tail_same(const rs_stamp *was, const char *path, off_t offset)
+{
+    if (was->ntail == 0)
+        return true;
+    rs_stamp now;
+    tail_keep(&now, path, offset);
+    return now.ntail == was->ntail && memcmp(now.tail, was->tail, (size_t)was->ntail) == 0;
+}
+
 /* Whether a file read up to offset must be read again from the start: it
- * vanished, was replaced (another inode), shrank, or was rewritten in
- * place at the same size; otherwise it only grew and is read on. */
-static bool stamp_replaced(const rs_stamp *now, const rs_stamp *was, off_t offset)
+ * vanished, was replaced (another inode), shrank, was rewritten in place
+ * at the same size, or the bytes before offset changed (cut and rewritten
+ * to another length); otherwise it only grew and is read on. */
+static bool stamp_replaced(const rs_stamp *now, const rs_stamp *was, off_t offset, const char *path)
 {
     return !now->exists || now->ino != was->ino || now->size < offset ||
-           (now->size == was->size && now->mtime_ns != was->mtime_ns);
+           (now->size == was->size && now->mtime_ns != was->mtime_ns) || !tail_same(was, path, offset);
 }
 
 /* Reads path from byte off up to and including its last newline (a row
@@ -93,10 +119,14 @@ bool rs_table_update_err(rs_table *t, const char *path, sm_err *err)
     rs_stamp st = stamp_of(path);
     if (stamp_same(&st, &t->st))
         return false;
-    bool replaced = stamp_replaced(&st, &t->st, t->offset);
+    bool replaced = stamp_replaced(&st, &t->st, t->offset, path);
     bool had = t->nrows > 0 || t->ncols > 0;
     if (replaced)
         table_reset(t);
+    else {
+        memcpy(st.tail, t->st.tail, sizeof st.tail);
+        st.ntail = t->st.ntail;
+    }
     t->st = st;
     if (!st.exists)
         return had;
@@ -159,6 +189,7 @@ bool rs_table_update_err(rs_table *t, const char *path, sm_err *err)
         csvio_free(&c);
     }
     t->offset += (off_t)n;
+    tail_keep(&t->st, path, t->offset);
     free(buf);
     return changed;
 }
@@ -570,12 +601,15 @@ bool rs_labels_update(rs_labels *l, const char *path)
     rs_stamp st = stamp_of(path);
     if (stamp_same(&st, &l->st))
         return false;
-    bool replaced = stamp_replaced(&st, &l->st, l->offset);
+    bool replaced = stamp_replaced(&st, &l->st, l->offset, path);
     bool had = l->nep > 0;
     if (replaced) {
         int max_row = l->max_row, max_epoch = l->max_epoch;
         rs_labels_free(l);
         rs_labels_bound(l, max_row, max_epoch);
+    } else {
+        memcpy(st.tail, l->st.tail, sizeof st.tail);
+        st.ntail = l->st.ntail;
     }
     l->st = st;
     if (!st.exists)
@@ -627,6 +661,7 @@ bool rs_labels_update(rs_labels *l, const char *path)
         csvio_free(&c);
     }
     l->offset += (off_t)n;
+    tail_keep(&l->st, path, l->offset);
     free(buf);
     return changed;
 }

@@ -23,6 +23,11 @@ typedef struct {
     int64_t mtime_ns;
     ino_t ino;
     bool exists;
+    /* the last bytes read (up to the offset), checked before reading on:
+     * a file cut and rewritten in place to another length between two
+     * reads (a resume) is read again whole, never from a stale offset */
+    unsigned char tail[64];
+    int ntail;
 } rs_stamp;
 
 /* A numeric CSV with a header, rows appended. Non-numeric or empty fields

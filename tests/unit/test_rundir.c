@@ -260,6 +260,47 @@ static void test_torn(void)
     rs_labels_free(&l);
 }
 
+/* a log cut and rewritten in place to another length between two reads
+ * (a resume) is read again whole, never parsed from a stale offset */
+static void test_rewritten(void)
+{
+    char p[1200];
+    snprintf(p, sizeof p, "%s/rewrite.csv", root);
+    write_text(p, "epoch,val\n1,10.5\n2,20.25\n3,30.125\n");
+    rs_table t = {0};
+    rs_table_update(&t, p);
+    struct stat before, after;
+    stat(p, &before);
+    FILE *f = fopen(p, "r+");   /* the same inode: cut after epoch 1, then longer rows */
+    if (f) {
+        if (ftruncate(fileno(f), 17) == 0 && fseek(f, 0, SEEK_END) == 0)
+            fputs("2,2.0000001\n3,3.00000001\n4,4.000000001\n", f);
+        fclose(f);
+    }
+    stat(p, &after);
+    rs_table_update(&t, p);
+    tap_ok(before.st_ino == after.st_ino && after.st_size > before.st_size, "rewritten in place, longer");
+    tap_ok(t.nrows == 4 && rs_table_get(&t, 1, 1) == 2.0000001 && rs_table_get(&t, 3, 0) == 4 &&
+               rs_table_get(&t, 3, 1) == 4.000000001,
+           "read again whole (%d rows, last %g)", t.nrows, rs_table_get(&t, t.nrows - 1, 1));
+    rs_table_free(&t);
+    /* the same for labels.csv */
+    write_text(p, "epoch,row,id,y_m,y_t,y_a,y_v,r_t,r_a,r_v\n1,0,a,0,1,1,1,0,0,0\n2,0,a,0,2,2,2,0,0,0\n");
+    rs_labels l;
+    rs_labels_init(&l);
+    rs_labels_update(&l, p);
+    f = fopen(p, "r+");
+    if (f) {
+        if (ftruncate(fileno(f), 61) == 0 && fseek(f, 0, SEEK_END) == 0)
+            fputs("2,0,a,0,5.5,5.5,5.5,0,0,0\n3,0,a,0,7.25,7.25,7.25,0,0,0\n", f);
+        fclose(f);
+    }
+    rs_labels_update(&l, p);
+    tap_ok(l.nep == 3 && rs_labels_get(&l, 0, 1, 0) == 5.5f && rs_labels_get(&l, 0, 2, 0) == 7.25f,
+           "labels.csv rewritten in place: read again whole (%d epochs)", l.nep);
+    rs_labels_free(&l);
+}
+
 static void test_claim(void)
 {
     config c, other;
@@ -361,6 +402,7 @@ int main(void)
     test_symlinks_and_fifos();
     test_labels_bound();
     test_torn();
+    test_rewritten();
     test_claim();
     test_identity();
     nftw(root, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
