@@ -98,8 +98,11 @@ void ui_app_labels_sync(ui_app *a)
     rs_labels_bound(&a->labels, a->dsinfo.n, atoi(rs_run_conf(run, "max_epochs", "0")));
     char p[1200];
     snprintf(p, sizeof p, "%s/%s", run->dir, RUNSTORE_LABELS);
+    int refused = a->labels.nrefused;
     if (rs_labels_update(&a->labels, p))
         changed = true;
+    if (a->labels.nrefused > refused)   /* a hostile file costs nothing: say so */
+        ui_app_message(a, true, "%s: %d rows ignored (%s)", run->id, a->labels.nrefused, a->labels.refused);
     if (changed || a->norder != a->labels.nsamp) {
         int keep = a->lab_sample;
         labels_order(a);

@@ -633,10 +633,21 @@ bool rs_labels_update(rs_labels *l, const char *path)
         for (int r = r0; r < c.nrows && ok; r++) {
             long ep, row;
             const char *fe = csvio_get(&c, r, l->col[RD_L_epoch]), *fr = csvio_get(&c, r, l->col[RD_L_row]);
-            if (!csvio_parse_long(fe ? fe : "", &ep) || !csvio_parse_long(fr ? fr : "", &row) || row < 0 ||
-                row > (1 << 26) || (l->max_row > 0 && row >= l->max_row) || ep < 0 || ep > (1 << 26) ||
-                (l->max_epoch > 0 && (ep < 1 || ep > l->max_epoch)))
+            if (!csvio_parse_long(fe ? fe : "", &ep) || !csvio_parse_long(fr ? fr : "", &row))
                 continue;
+            bool row_bad = row < 0 || row > (1 << 26) || (l->max_row > 0 && row >= l->max_row);
+            bool ep_bad = ep < 0 || ep > (1 << 26) || (l->max_epoch > 0 && (ep < 1 || ep > l->max_epoch));
+            if (row_bad || ep_bad) {
+                if (!l->nrefused++) {
+                    if (row_bad)
+                        snprintf(l->refused, sizeof l->refused, "labels.csv: row %ld outside the dataset's %d samples",
+                                 row, l->max_row);
+                    else
+                        snprintf(l->refused, sizeof l->refused, "labels.csv: epoch %ld outside 1..%d (max_epochs)",
+                                 ep, l->max_epoch);
+                }
+                continue;
+            }
             double ym = NAN;
             const char *f = csvio_get(&c, r, l->col[RD_L_y_m]);
             if (f)

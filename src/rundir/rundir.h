@@ -125,6 +125,8 @@ typedef struct {
     int nrow_map;
     int col[RD_LABEL_NCOLS];  /* column indices by rd_label_col */
     int max_row, max_epoch;   /* bounds of a sane file (rs_labels_bound); 0: none */
+    int nrefused;             /* rows refused by the bounds */
+    char refused[160];        /* the first of them, named ("" when none) */
     bool have_header;
     off_t offset;
     rs_stamp st;

@@ -231,6 +231,8 @@ static void test_labels_bound(void)
     rs_labels_update(&l, p);
     tap_ok(l.nsamp == 1 && l.nep == 2 && l.nrow_map <= 256, "rows and epochs past the bounds are refused (%d, %d)",
            l.nsamp, l.nep);
+    tap_ok(l.nrefused == 2 && strstr(l.refused, "row 67108000 outside the dataset's 10 samples"),
+           "and named: %s", l.refused);
     rs_labels_free(&l);
 }
 
