@@ -175,11 +175,12 @@ static int start_run(ui_engine *e, char *msg, size_t n)
     return 1;
 }
 
-/* The run in dir again, under its id: a run really running is left
- * alone; an interrupted one (running, its lock free) resumes in place from
- * its checkpoint; a done, failed or cancelled one is moved to .attic (the
- * dashboard asked first for a done one) and runs again, so one
- * configuration and seed never count twice. */
+/* The run in dir again, under its id, by rundir_claim's decision: a run
+ * really running is left alone; an interrupted one of the same identity
+ * resumes in place from its checkpoint; a done, failed or cancelled one,
+ * or one whose dataset changed, is moved to .attic (the dashboard asked
+ * first for a done one) and runs again, so one configuration and seed
+ * never count twice. */
 static int start_rerun(ui_engine *e, const char *dir, char *msg, size_t n)
 {
     sm_err err;
@@ -192,37 +193,36 @@ static int start_rerun(ui_engine *e, const char *dir, char *msg, size_t n)
         return -1;
     }
     c.dataset_id[0] = '\0';   /* the dataset as it is now */
+    if (run_identity(&c, &err) != SM_OK)
+        c.dataset_id[0] = '\0';   /* unreadable: the run fails saying why */
     const char *base = strrchr(dir, '/') ? strrchr(dir, '/') + 1 : dir;
     char root[2048];
     snprintf(root, sizeof root, "%.*s", base > dir ? (int)(base - dir - 1) : 1, base > dir ? dir : ".");
     runstore rs;
-    runstore_lock lk = {.fd = -1};
-    bool busy = false;
-    char who[256] = "";
-    run_state state = RUN_FAILED;
-    sm_status st = runstore_open(&rs, root, base, &err);
-    if (!st)
-        st = runstore_lock_take(&lk, &rs, &busy, who, sizeof who, &err);
-    if (st) {
+    runstore_lock lk;
+    rd_verdict v;
+    char who[256];
+    if (rundir_claim(&rs, root, base, &c, &lk, &v, who, sizeof who, &err) != SM_OK) {
         snprintf(msg, n, "%s", err.msg);
         return -1;
     }
-    if (busy) {
+    if (v == RD_ELSEWHERE) {
         snprintf(msg, n, "%s is running (%s): not re-run", base, who[0] ? who : "lock held");
         return -1;
     }
-    bool interrupted = runstore_status_read(&rs, &state, NULL, 0, &err) == SM_OK && state == RUN_RUNNING;
-    if (!interrupted && (st = rundir_move_to_attic(root, base, &err)) != SM_OK) {
-        runstore_lock_release(&lk);
+    sm_status st = SM_OK;
+    if (v == RD_DONE || v == RD_REPLACE)
+        st = rundir_move_to_attic(root, base, &err);
+    runstore_lock_release(&lk);
+    if (st != SM_OK) {
         snprintf(msg, n, "%s", err.msg);
         return -1;
     }
-    runstore_lock_release(&lk);
     if (queue_submit(e->q, &c, base, &err) < 0) {
         snprintf(msg, n, "%s: %s", base, err.msg);
         return -1;
     }
-    snprintf(msg, n, interrupted ? "queued %s to resume" : "queued %s again (the old run is in .attic)", base);
+    snprintf(msg, n, v == RD_RESUME ? "queued %s to resume" : "queued %s again (the old run is in .attic)", base);
     return 1;
 }
 

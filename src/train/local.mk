@@ -1,4 +1,4 @@
-## src/train: configuration, metrics, the results directory, trainer, runs
+## src/train: metrics, the trainer, runs (the run directory is src/rundir)
 libselfmi_a_SOURCES += \
 	src/train/metrics.h src/train/metrics.c \
 	src/train/trainer.h src/train/trainer.c \
