@@ -13,24 +13,40 @@
 sm_status results_run_read(result_run *r, const char *dir, sm_err *err)
 {
     memset(r, 0, sizeof *r);
-    sm_status st = rs_run_read(&r->run, dir, err);
+    rs_run run;
+    sm_status st = rs_run_read(&run, dir, err);
     if (st != SM_OK)
         return st;
-    snprintf(r->dir, sizeof r->dir, "%s", r->run.dir);
-    snprintf(r->id, sizeof r->id, "%s", r->run.id);
-    r->state = rs_run_state(&r->run);
-    snprintf(r->reason, sizeof r->reason, "%s", rs_run_reason(&r->run));
+    snprintf(r->dir, sizeof r->dir, "%s", run.dir);
+    snprintf(r->id, sizeof r->id, "%s", run.id);
+    r->state = rs_run_state(&run);
+    snprintf(r->reason, sizeof r->reason, "%s", rs_run_reason(&run));
     if (r->state == RUN_FAILED && !r->reason[0])
         snprintf(r->reason, sizeof r->reason, "unknown");
-    r->has_test = r->state == RUN_DONE && r->run.test.nrows >= 1;
-    r->sims = r->has_test && rs_run_sims(&r->run);
+    /* run.conf's pairs change hands */
+    r->nkv = run.nconf;
+    r->keys = run.keys;
+    r->vals = run.vals;
+    run.nconf = 0;
+    run.keys = run.vals = NULL;
+    r->has_test = r->state == RUN_DONE && run.test.nrows >= 1;
+    for (int c = 0; r->has_test && c < run.test.ncols && r->nmetrics < RESULTS_MAX_METRICS; c++) {
+        snprintf(r->metric_names[r->nmetrics], sizeof r->metric_names[0], "%s", run.test.names[c]);
+        r->metric_vals[r->nmetrics++] = rs_table_get(&run.test, 0, c);
+    }
+    r->sims = r->has_test && rs_run_sims(&run);
+    rs_run_free(&run);
     return SM_OK;
 }
 
 void results_run_free(result_run *r)
 {
-    if (r)
-        rs_run_free(&r->run);
+    if (!r)
+        return;
+    sm_kv kv = {.n = r->nkv, .keys = r->keys, .vals = r->vals};
+    sm_kv_free(&kv);
+    r->keys = r->vals = NULL;
+    r->nkv = 0;
 }
 
 void results_free(result_set *s)
@@ -121,10 +137,18 @@ sm_status results_add(result_set *s, const char *path, sm_err *err)
 
 const char *results_conf(const result_run *r, const char *key)
 {
-    return rs_run_conf(&r->run, key, NULL);
+    for (int i = 0; i < r->nkv; i++)
+        if (strcmp(r->keys[i], key) == 0)
+            return r->vals[i];
+    return NULL;
 }
 
 bool results_metric(const result_run *r, const char *name, double *v)
 {
-    return r->has_test && rs_run_metric(&r->run, name, v);
+    for (int i = 0; i < r->nmetrics; i++)
+        if (strcmp(r->metric_names[i], name) == 0) {
+            *v = r->metric_vals[i];
+            return true;
+        }
+    return false;
 }

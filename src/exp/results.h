@@ -8,14 +8,20 @@
 #include "base/base.h"
 #include "rundir/rundir.h"
 
+#define RESULTS_MAX_METRICS 16
+
 typedef struct {
-    rs_run run;                   /* the whole read */
     char dir[RUNSTORE_PATH_MAX];
     char id[256];
+    int nkv;
+    char **keys, **vals;          /* (nkv) run.conf pairs in file order */
     run_state state;              /* rs_run_state: failed when the status cannot be read */
     char reason[256];             /* when failed */
     bool has_test;                /* test.csv read */
     bool sims;                    /* test.csv has SIMS columns */
+    int nmetrics;
+    char metric_names[RESULTS_MAX_METRICS][24];
+    double metric_vals[RESULTS_MAX_METRICS];
 } result_run;
 
 typedef struct {
