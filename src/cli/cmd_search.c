@@ -4,6 +4,7 @@
  * whose 5-seed grid is the first to touch the test set. */
 #include "config.h"
 #include "cli/cli.h"
+#include "base/fsutil.h"
 #include "data/csvio.h"
 #include "exp/expfile.h"
 #include "exp/queue.h"
@@ -49,6 +50,7 @@ static void search_usage(FILE *f)
             "  --method M        random or halving, in place of the file's method\n"
             "  --quiet           no progress lines\n"
             "  --help            show this help and exit\n"
+            "  --version         show the version and exit\n"
             "\n"
             "Exit status: 0 the search ran (a failed trial is a row of search.csv), 1 no\n"
             "trial finished or a file could not be written, 2 usage or bad input,\n"
@@ -71,20 +73,6 @@ typedef struct {
     int *jobs;               /* (seeds) queue job ids of this rung, -1 = none */
 } trial;
 
-static int mkdir_p(const char *dir)
-{
-    char buf[1200];
-    snprintf(buf, sizeof buf, "%s", dir);
-    for (char *p = buf + 1; *p; p++)
-        if (*p == '/') {
-            *p = '\0';
-            if (mkdir(buf, 0777) != 0 && errno != EEXIST)
-                return -1;
-            *p = '/';
-        }
-    return mkdir(buf, 0777) != 0 && errno != EEXIST ? -1 : 0;
-}
-
 static void run_id_of(const search_spec *s, int i, unsigned long seed, int rung_epochs, char *buf, size_t n)
 {
     if (s->method == SEARCH_HALVING)
@@ -96,18 +84,9 @@ static void run_id_of(const search_spec *s, int i, unsigned long seed, int rung_
 /* Writes text through a temporary file and a rename. */
 static int write_file(const char *path, const char *text, size_t n)
 {
-    char tmp[1400];
-    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
-    FILE *f = fopen(tmp, "w");
-    if (!f) {
-        fprintf(stderr, "selfmi search: %s: %s\n", tmp, strerror(errno));
-        return 1;
-    }
-    bool ok = fwrite(text, 1, n, f) == n;
-    ok &= fclose(f) == 0;
-    if (!ok || rename(tmp, path) != 0) {
-        fprintf(stderr, "selfmi search: cannot write %s: %s\n", path, strerror(errno));
-        remove(tmp);
+    sm_err err;
+    if (sm_atomic_replace(path, text, n, &err)) {
+        fprintf(stderr, "selfmi search: %s\n", err.msg);
         return 1;
     }
     return 0;
@@ -282,8 +261,8 @@ int cmd_search(int argc, char **argv)
     }
     char root[1200];
     snprintf(root, sizeof root, "%s/trials", out);
-    if (mkdir_p(root) != 0) {
-        fprintf(stderr, "selfmi search: cannot create %s: %s\n", root, strerror(errno));
+    if (sm_mkdirs(root, &err)) {
+        fprintf(stderr, "selfmi search: %s\n", err.msg);
         exp_free(&e);
         return 1;
     }
@@ -390,7 +369,7 @@ int cmd_search(int argc, char **argv)
             int m = queue_snapshot(q, snap, njobs);
             int done = 0;
             for (int i = 0; i < m; i++)
-                done += snap[i].state != JOB_QUEUED && snap[i].state != JOB_RUNNING;
+                done += !job_active(&snap[i]);
             if (!quiet && done > reported) {
                 fprintf(stderr, "selfmi search: rung %d/%d (%d epochs): %d of %d runs finished, %.0fs\n", k + 1, nr,
                         rungs[k], done - (njobs - submitted), submitted, sm_now() - t0);
@@ -400,7 +379,7 @@ int cmd_search(int argc, char **argv)
                 /* no trial starts after the budget: the queued ones are cancelled */
                 over_budget = true;
                 for (int i = 0; i < m; i++)
-                    if (snap[i].state == JOB_QUEUED)
+                    if (snap[i].state == RUN_QUEUED && !job_skipped(&snap[i]))
                         queue_cancel(q, snap[i].id);
                 if (!quiet)
                     fprintf(stderr, "selfmi search: the time budget is spent: no further trials start\n");
@@ -425,9 +404,9 @@ int cmd_search(int argc, char **argv)
                 if (x->jobs[j] < 0)
                     continue;
                 const job_info *ji = &snap[x->jobs[j]];
-                bool ok = ji->state == JOB_DONE || (ji->state == JOB_SKIPPED && !ji->reason[0]);
+                bool ok = ji->state == RUN_DONE;
                 if (!ok) {
-                    if (ji->state == JOB_CANCELLED && over_budget)
+                    if (ji->state == RUN_CANCELLED && over_budget)
                         continue;
                     x->failed = true;
                     snprintf(x->reason, sizeof x->reason, "%s", ji->reason);

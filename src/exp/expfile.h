@@ -26,7 +26,7 @@
 #define SELFMI_EXPFILE_H
 
 #include "base/base.h"
-#include "train/config.h"
+#include "conf/runconf.h"
 #include "exp/search.h"
 
 typedef struct {

@@ -2,6 +2,7 @@
  * halving's decisions (search.h). */
 #include "config.h"
 #include "exp/search.h"
+#include "base/fsutil.h"
 #include "data/csvio.h"
 
 #include <ctype.h>
@@ -57,16 +58,6 @@ bool search_metric_known(const char *metric, bool *maximise)
             return true;
         }
     return false;
-}
-
-static char *trim(char *s)
-{
-    while (isspace((unsigned char)*s))
-        s++;
-    size_t k = strlen(s);
-    while (k > 0 && isspace((unsigned char)s[k - 1]))
-        s[--k] = '\0';
-    return s;
 }
 
 static bool parse_double(const char *s, double *v)
@@ -125,14 +116,14 @@ static bool parse_call(const char *v, const char *name, double *a, double *b, bo
     char buf[256];
     snprintf(buf, sizeof buf, "%s", v + k + 1);
     char *close = strrchr(buf, ')');
-    if (!close || *trim(close + 1))
+    if (!close || *sm_trim(close + 1))
         return false;
     *close = '\0';
     char *comma = strchr(buf, ',');
     if (!comma)
         return false;
     *comma = '\0';
-    return parse_double(trim(buf), a) && parse_double(trim(comma + 1), b);
+    return parse_double(sm_trim(buf), a) && parse_double(sm_trim(comma + 1), b);
 }
 
 static sm_status add_choice(search_dist *d, const char *v, sm_err *err)
@@ -185,8 +176,8 @@ static sm_status parse_dist(search_dist *d, const search_keys *k, const char *ke
         snprintf(lo_s, sizeof lo_s, "%.*s", (int)(dots - value), value);
         snprintf(hi_s, sizeof hi_s, "%s", dots + 2);
         long lo, hi;
-        if (!parse_long(trim(lo_s), -1000000000L, 1000000000L, &lo) ||
-            !parse_long(trim(hi_s), -1000000000L, 1000000000L, &hi) || lo > hi)
+        if (!parse_long(sm_trim(lo_s), -1000000000L, 1000000000L, &lo) ||
+            !parse_long(sm_trim(hi_s), -1000000000L, 1000000000L, &hi) || lo > hi)
             return sm_err_set(err, SM_EINVAL, "%s:%d: key '%s': expected an integer range A..B with A <= B, got "
                               "'%.60s'", where, line, key, value);
         d->kind = SEARCH_INT;
@@ -209,7 +200,7 @@ static sm_status parse_dist(search_dist *d, const search_keys *k, const char *ke
         char *bar = strchr(p, '|');
         if (bar)
             *bar = '\0';
-        char *v = trim(p);
+        char *v = sm_trim(p);
         if (!*v)
             return sm_err_set(err, SM_EFORMAT, "%s:%d: key '%s': empty value in the list (expected v1 | v2 | ..., "
                               "uniform(a, b), loguniform(a, b) or an integer range A..B)", where, line, key);
