@@ -46,7 +46,8 @@ static void search_usage(FILE *f)
             "\n"
             "Options:\n"
             "  --jobs N          worker threads (default: the number of cores)\n"
-            "  --out DIR         where the search goes (default results/search-NAME)\n"
+            "  --out DIR         where the search goes (default results/search-NAME, NAME\n"
+            "                    the file's name without .conf and a leading search-)\n"
             "  --method M        random or halving, in place of the file's method\n"
             "  --quiet           no progress lines\n"
             "  --help            show this help and exit\n"
@@ -257,7 +258,11 @@ int cmd_search(int argc, char **argv)
         const char *b = strrchr(target, '/');
         b = b ? b + 1 : target;
         int k = (int)strcspn(b, ".");
-        snprintf(out, sizeof out, "results/search-%.*s", k, b);
+        /* search-mosi.conf -> results/search-mosi, mosi.conf -> results/search-mosi */
+        if (strncmp(b, "search-", 7) == 0)
+            snprintf(out, sizeof out, "results/%.*s", k, b);
+        else
+            snprintf(out, sizeof out, "results/search-%.*s", k, b);
     }
     char root[1200];
     snprintf(root, sizeof root, "%s/trials", out);

@@ -77,6 +77,37 @@ grep -qx "batch_size = $bs" "$out/one/best.conf" || [ "$bs" = 32 ] || fail "best
 "$SELFMI" report "$out/confirm" > "$out/confirm.txt" 2> "$out/confirm_log.txt" || fail "report of the confirmation"
 grep -q "chosen by a search on validation: search .*: trial $best on val_mae" "$out/confirm_log.txt" || fail "report does not name the search"
 
+# random search, two seeds a trial: a trial's metric is the mean of its
+# seeds' best val_mae; a time budget spent leaves trials not run
+cat > "$out/r.conf" <<'CONF'
+[experiment]
+dataset = synth:small
+[config]
+max_epochs = 2
+seed = 7
+[search]
+trials = 3
+seeds = 2
+batch_size = 16 | 32
+CONF
+"$SELFMI" search "$out/r.conf" --jobs 2 --out "$out/r" > /dev/null 2> "$out/r_log.txt" || fail "random, 2 seeds: exit $?"
+[ "$(ls "$out/r/trials" | wc -l)" -eq 6 ] || fail "3 trials x 2 seeds: 6 runs"
+[ -d "$out/r/trials/t001-s8" ] || fail "the second seed of a trial is [config]'s seed + 1"
+best_val() { awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "\"val_mae\"" || $i == "val_mae") c = i; next }
+                      c && (b == "" || $c + 0 < b) { b = $c + 0 } END { print b }' "$1"; }
+want=$( (best_val "$out/r/trials/t002-s7/epochs.csv"; best_val "$out/r/trials/t002-s8/epochs.csv") |
+       awk '{ s += $1 } END { printf "%.6f", s / 2 }')
+got=$(awk -F, '$1 == 2 { printf "%.6f", $3 }' "$out/r/search.csv")
+# epochs.csv holds 6 significant digits
+awk -v a="$want" -v b="$got" 'BEGIN { d = a - b; exit !(b != "" && d < 2e-5 && d > -2e-5) }' ||
+  fail "trial 2: val_mae $got, the mean of its seeds' best is $want"
+sed -e 's/^trials = 3/trials = 40/' -e 's/^seeds = 2/seeds = 1\ntime_budget = 1s/' -e 's/^max_epochs = 2/max_epochs = 5/' \
+    "$out/r.conf" > "$out/b.conf"
+"$SELFMI" search "$out/b.conf" --jobs 1 --out "$out/b" > /dev/null 2> "$out/b_log.txt" || fail "time budget: exit $?"
+grep -q "the time budget is spent" "$out/b_log.txt" || fail "time budget: not said"
+grep -q '"not run"' "$out/b/search.csv" || fail "time budget: no trial left not run"
+[ "$(wc -l < "$out/b/search.csv")" -eq 41 ] || fail "time budget: every trial has a row"
+
 # bad input: file:line: key, exit 2
 printf '[search]\nlr_text = loguniform(0, 1)\n' > "$out/bad.conf"
 "$SELFMI" search "$out/bad.conf" > "$out/bad.txt" 2>&1
