@@ -74,14 +74,6 @@ typedef struct {
     int *jobs;               /* (seeds) queue job ids of this rung, -1 = none */
 } trial;
 
-static void run_id_of(const search_spec *s, int i, unsigned long seed, int rung_epochs, char *buf, size_t n)
-{
-    if (s->method == SEARCH_HALVING)
-        snprintf(buf, n, "t%03d-s%lu-e%d", i, seed, rung_epochs);
-    else
-        snprintf(buf, n, "t%03d-s%lu", i, seed);
-}
-
 /* Writes text through a temporary file and a rename. */
 static int write_file(const char *path, const char *text, size_t n)
 {
@@ -141,35 +133,7 @@ static int write_best_conf(const char *out, const char *exp_path, const search_s
     FILE *f = open_memstream(&buf, &len);
     if (!f)
         return 1;
-    const config *c = &t[best].cfg;
-    config def;
-    config_defaults(&def, c->preset);
-    char ds[PATH_MAX];
-    if (strncmp(c->dataset, "synth:", 6) == 0 || !realpath(c->dataset, ds))
-        snprintf(ds, sizeof ds, "%s", c->dataset);
-    fprintf(f, "# The best trial of selfmi search %s on %s (validation only; the test set\n"
-               "# was sealed). Confirm it on the test set: selfmi grid %s/best.conf\n",
-            exp_path, s->metric, out);
-    fprintf(f, "[experiment]\ntitle = best of the search %s on %s\n", out, s->metric);
-    fprintf(f, "description = trial %d of %d, %s %.6g over %d seed(s), chosen by selfmi search %s\n", best,
-            s->trials, s->metric, t[best].score, s->seeds, exp_path);
-    fprintf(f, "dataset = %s\npreset = %s\n[config]\n", ds, config_preset_name(c->preset));
-    /* the run name carries the search into every confirming run, where
-     * selfmi report names it */
-    fprintf(f, "name = search %.60s: trial %d on %s\n", out, best, s->metric);
-    for (int k = 0; k < config_nkeys; k++) {
-        const char *key = config_keys[k].key;
-        if (!strcmp(key, "dataset") || !strcmp(key, "preset") || !strcmp(key, "seed") || !strcmp(key, "name") ||
-            !strcmp(key, "sealed_test"))
-            continue;
-        char a[1100], b[1100];
-        sm_err err;
-        if (config_get(c, key, a, sizeof a, &err) || config_get(&def, key, b, sizeof b, &err))
-            continue;
-        if (strcmp(a, b) != 0)
-            fprintf(f, "%s = %s\n", key, a);
-    }
-    fprintf(f, "[grid]\nseed = 1111..1115\n");
+    search_best_conf_write(f, s, &t[best].cfg, best, t[best].score, exp_path, out);
     fclose(f);
     char path[1200];
     snprintf(path, sizeof path, "%s/best.conf", out);
@@ -288,20 +252,9 @@ int cmd_search(int argc, char **argv)
         x->vals = vals + (size_t)i * (size_t)s->ndists;
         x->jobs = jobids + (size_t)i * (size_t)s->seeds;
         x->score = NAN;
-        search_trial_values(s, i, x->vals);
-        x->cfg = base;
-        x->cfg.sealed_test = true;
-        x->valid = true;
-        for (int d = 0; d < s->ndists && x->valid; d++)
-            if (config_set(&x->cfg, s->dists[d].key, x->vals[d], &err)) {
-                x->valid = false;
-                snprintf(x->reason, sizeof x->reason, "%s", err.msg);
-            }
-        char msg[256];
-        if (x->valid && config_check(&x->cfg, msg, sizeof msg)) {
-            x->valid = false;
-            snprintf(x->reason, sizeof x->reason, "%s", msg);
-        }
+        x->valid = search_trial_config(s, &base, i, &x->cfg, x->vals, &err) == SM_OK;
+        if (!x->valid)
+            snprintf(x->reason, sizeof x->reason, "%s", err.msg);
         x->alive = x->valid;
         x->not_run = true;
     }
@@ -346,7 +299,7 @@ int cmd_search(int argc, char **argv)
                 c.seed = base.seed + (unsigned long)j;
                 c.max_epochs = rungs[k];
                 char id[256];
-                run_id_of(s, i, c.seed, rungs[k], id, sizeof id);
+                search_run_id(s, i, c.seed, rungs[k], id, sizeof id);
                 if (j == 0)
                     snprintf(x->run_id, sizeof x->run_id, "%s", id);
                 x->jobs[j] = queue_submit(q, &c, id, &err);
@@ -418,7 +371,7 @@ int cmd_search(int argc, char **argv)
                     continue;
                 }
                 char id[256], dir[1500];
-                run_id_of(s, i, base.seed + (unsigned long)j, rungs[k], id, sizeof id);
+                search_run_id(s, i, base.seed + (unsigned long)j, rungs[k], id, sizeof id);
                 snprintf(dir, sizeof dir, "%s/%s", root, id);
                 double *curve;
                 int len;

@@ -6,6 +6,7 @@
 #include "data/csvio.h"
 
 #include <ctype.h>
+#include <limits.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -467,4 +468,84 @@ sm_status search_curve_read(const char *dir, const char *metric, double **curve,
     *curve = v;
     *len = n;
     return SM_OK;
+}
+
+sm_status search_trial_config(const search_spec *s, const config *base, int i, config *out, char (*vals)[64],
+                              sm_err *err)
+{
+    search_trial_values(s, i, vals);
+    *out = *base;
+    out->sealed_test = true;
+    for (int d = 0; d < s->ndists; d++)
+        if (config_set(out, s->dists[d].key, vals[d], err))
+            return SM_EINVAL;
+    char msg[256];
+    if (config_check(out, msg, sizeof msg))
+        return sm_err_set(err, SM_EINVAL, "%s", msg);
+    return SM_OK;
+}
+
+void search_run_id(const search_spec *s, int i, unsigned long seed, int rung_epochs, char *buf, size_t n)
+{
+    if (s->method == SEARCH_HALVING)
+        snprintf(buf, n, "t%03d-s%lu-e%d", i, seed, rung_epochs);
+    else
+        snprintf(buf, n, "t%03d-s%lu", i, seed);
+}
+
+bool search_run_id_parse(const char *id, int *trial, unsigned long *seed, int *epochs)
+{
+    if (id[0] != 't' || !isdigit((unsigned char)id[1]))
+        return false;
+    char *end;
+    errno = 0;
+    long t = strtol(id + 1, &end, 10);
+    if (errno || t < 0 || t >= SEARCH_TRIALS_MAX || strncmp(end, "-s", 2) != 0 || !isdigit((unsigned char)end[2]))
+        return false;
+    unsigned long sd = strtoul(end + 2, &end, 10);
+    long e = 0;
+    if (strncmp(end, "-e", 2) == 0 && isdigit((unsigned char)end[2])) {
+        e = strtol(end + 2, &end, 10);
+        if (e < 1 || e > INT_MAX)
+            return false;
+    }
+    if (*end || errno)
+        return false;
+    *trial = (int)t;
+    *seed = sd;
+    *epochs = (int)e;
+    return true;
+}
+
+void search_best_conf_write(FILE *f, const search_spec *s, const config *c, int trial, double score,
+                            const char *exp_path, const char *out)
+{
+    config def;
+    config_defaults(&def, c->preset);
+    char ds[PATH_MAX];
+    if (strncmp(c->dataset, "synth:", 6) == 0 || !realpath(c->dataset, ds))
+        snprintf(ds, sizeof ds, "%s", c->dataset);
+    fprintf(f, "# The best trial of selfmi search %s on %s (validation only; the test set\n"
+               "# was sealed). Confirm it on the test set: selfmi grid %s/best.conf\n",
+            exp_path, s->metric, out);
+    fprintf(f, "[experiment]\ntitle = best of the search %s on %s\n", out, s->metric);
+    fprintf(f, "description = trial %d of %d, %s %.6g over %d seed(s), chosen by selfmi search %s\n", trial,
+            s->trials, s->metric, score, s->seeds, exp_path);
+    fprintf(f, "dataset = %s\npreset = %s\n[config]\n", ds, config_preset_name(c->preset));
+    /* the run name carries the search into every confirming run, where
+     * selfmi report names it */
+    fprintf(f, "name = search %.60s: trial %d on %s\n", out, trial, s->metric);
+    for (int k = 0; k < config_nkeys; k++) {
+        const char *key = config_keys[k].key;
+        if (!strcmp(key, "dataset") || !strcmp(key, "dataset_id") || !strcmp(key, "preset") ||
+            !strcmp(key, "seed") || !strcmp(key, "name") || !strcmp(key, "sealed_test"))
+            continue;
+        char a[1100], b[1100];
+        sm_err err;
+        if (config_get(c, key, a, sizeof a, &err) || config_get(&def, key, b, sizeof b, &err))
+            continue;
+        if (strcmp(a, b) != 0)
+            fprintf(f, "%s = %s\n", key, a);
+    }
+    fprintf(f, "[grid]\nseed = 1111..1115\n");
 }

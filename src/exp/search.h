@@ -23,6 +23,9 @@
 
 #include "base/base.h"
 #include "base/rng.h"
+#include "conf/runconf.h"
+
+#include <stdio.h>
 
 typedef enum { SEARCH_CHOICE, SEARCH_UNIFORM, SEARCH_LOGUNIFORM, SEARCH_INT } search_dist_kind;
 
@@ -100,6 +103,25 @@ int search_halving_select(const double *score, const bool *alive, int n, int eta
  * The search command makes the same decisions rung by rung. */
 void search_halving_plan(const double *const *curve, const int *len, int n, const int *rungs, int nrungs, int eta,
                          bool maximise, int *stop);
+
+/* The configuration of trial i: base with the trial's values (into vals,
+ * as search_trial_values) and sealed_test on, checked with config_check;
+ * SM_EINVAL with the reason when the values make no valid configuration. */
+sm_status search_trial_config(const search_spec *s, const config *base, int i, config *out, char (*vals)[64],
+                              sm_err *err);
+
+/* The run id of trial i's run of one seed (and, for halving, one rung):
+ * t007-s1111 or t007-s1111-e9. */
+void search_run_id(const search_spec *s, int i, unsigned long seed, int rung_epochs, char *buf, size_t n);
+/* The reverse: false when id is not a trial's run id; epochs 0 without a
+ * rung. */
+bool search_run_id_parse(const char *id, int *trial, unsigned long *seed, int *epochs);
+
+/* best.conf: an experiment file of cfg (trial `trial`, its metric score)
+ * with seed = 1111..1115 as its grid and the search (exp_path, its
+ * folder out, the metric) named in its title, description and run name. */
+void search_best_conf_write(FILE *f, const search_spec *s, const config *cfg, int trial, double score,
+                            const char *exp_path, const char *out);
 
 /* The column metric of dir/epochs.csv, one value per epoch (NaN where
  * empty), into a fresh *curve (free() it). */

@@ -245,6 +245,79 @@ static void test_halving(void)
            "select: a stopped trial never advances");
 }
 
+/* Two configurations as run.conf writes them (padding aside). */
+static bool conf_text_equal(const config *a, const config *b)
+{
+    char *ta = NULL, *tb = NULL;
+    size_t na = 0, nb = 0;
+    FILE *f = open_memstream(&ta, &na);
+    config_write(a, f);
+    fclose(f);
+    f = open_memstream(&tb, &nb);
+    config_write(b, f);
+    fclose(f);
+    bool same = na == nb && memcmp(ta, tb, na) == 0;
+    if (!same)
+        tap_diag("%s\n---\n%s", ta, tb);
+    free(ta);
+    free(tb);
+    return same;
+}
+
+/* Run ids of trials and their reverse; a trial's configuration; best.conf
+ * as an experiment file that reads back as the trial's configuration. */
+static void test_ids_and_best(void)
+{
+    experiment e;
+    sm_err err;
+    if (!tap_ok(parse(&e, good, &err) == SM_OK, "parsed"))
+        return;
+    char id[64];
+    search_run_id(&e.search, 7, 1111, 9, id, sizeof id);
+    int t, ep;
+    unsigned long sd;
+    tap_ok(strcmp(id, "t007-s1111-e9") == 0 && search_run_id_parse(id, &t, &sd, &ep) && t == 7 && sd == 1111 &&
+               ep == 9, "halving run id t007-s1111-e9 and back");
+    tap_ok(search_run_id_parse("t012-s5", &t, &sd, &ep) && t == 12 && sd == 5 && ep == 0, "random run id t012-s5");
+    tap_ok(!search_run_id_parse("mosi-mi-MTAV-all-s1111-0a1b2c3d", &t, &sd, &ep) &&
+               !search_run_id_parse("t1-s", &t, &sd, &ep) && !search_run_id_parse("t1-s2-e0", &t, &sd, &ep) &&
+               !search_run_id_parse("t1-s2x", &t, &sd, &ep),
+           "other ids are not trial runs");
+
+    config base, c;
+    char vals[4][64];
+    tap_ok(exp_grid_point(&e, 0, &base, &err) == SM_OK, "the base configuration");
+    tap_ok(search_trial_config(&e.search, &base, 3, &c, vals, &err) == SM_OK && c.sealed_test &&
+               c.batch_size == atoi(vals[0]) && c.ulg_start == atoi(vals[3]) && c.max_epochs == 27,
+           "trial 3's configuration: its values, sealed, [config] kept");
+    char *text = NULL;
+    size_t n = 0;
+    FILE *f = open_memstream(&text, &n);
+    search_best_conf_write(f, &e.search, &c, 3, 0.5, "dir/search.conf", "out");
+    fclose(f);
+    experiment b;
+    sm_status st = exp_parse(&b, text, n, "out/best.conf", &err);
+    if (!tap_ok(st == SM_OK, "best.conf parses as an experiment"))
+        tap_diag("%s\n%s", err.msg, text);
+    if (st == SM_OK) {
+        tap_ok(exp_grid_size(&b) == 5 && !b.search.present, "best.conf: five seeds, no search");
+        config p;
+        bool same = true;
+        for (long i = 0; i < 5; i++) {
+            same &= exp_grid_point(&b, i, &p, &err) == SM_OK && p.seed == 1111 + (unsigned long)i;
+            p.seed = c.seed;
+            p.sealed_test = true;
+            snprintf(p.name, sizeof p.name, "%s", c.name);
+            same &= conf_text_equal(&p, &c);
+        }
+        tap_ok(same, "best.conf's points are trial 3's configuration, unsealed, seeds 1111..1115");
+        tap_ok(strstr(text, "name = search out: trial 3 on val_corr") != NULL, "the run name names the search");
+        exp_free(&b);
+    }
+    free(text);
+    exp_free(&e);
+}
+
 int main(void)
 {
     test_parse();
@@ -253,5 +326,6 @@ int main(void)
     test_deterministic();
     test_rungs();
     test_halving();
+    test_ids_and_best();
     return tap_done();
 }
