@@ -30,6 +30,15 @@ int16_t ui_state_color(run_state s)
     }
 }
 
+void ui_app_set_search(ui_app *a, const search_spec *spec, const config *base, const char *exp_path,
+                       const char *out)
+{
+    a->srch_spec = spec;
+    a->search_base = *base;
+    snprintf(a->search_exp_path, sizeof a->search_exp_path, "%s", exp_path);
+    snprintf(a->search_out, sizeof a->search_out, "%s", out);
+}
+
 void ui_app_init(ui_app *a, const char *root, const char *experiment, const ui_backend *be)
 {
     memset(a, 0, sizeof *a);
@@ -456,6 +465,13 @@ static void move_cursor(ui_app *a, int delta, bool absolute)
 
 static void start_runs(ui_app *a, ui_start_kind kind)
 {
+    if (a->srch_spec && kind != START_RERUN) {
+        /* a search's trials are sealed runs of drawn values: only selfmi
+         * search makes them */
+        ui_app_message(a, true, "a search: run selfmi search %s; this view follows its trials",
+                       a->search_exp_path);
+        return;
+    }
     if (!a->has_backend || !a->be.start) {
         ui_app_message(a, true, "no worker queue in this mode");
         return;
@@ -488,6 +504,17 @@ static void set_view(ui_app *a, ui_view v)
 static bool request(ui_app *a, ui_request req)
 {
     int page = page_rows(a);
+    char open_id[256];
+    if (a->view == VIEW_GRID && a->srch_spec && ui_search_request(a, req, open_id, sizeof open_id)) {
+        if (open_id[0]) {
+            /* the trial's run in Live */
+            for (int i = 0; i < a->nrows; i++)
+                if (strcmp(a->rows[i].id, open_id) == 0)
+                    set_cursor(a, i);
+            set_view(a, VIEW_LIVE);
+        }
+        return true;
+    }
     switch (req) {
     case REQ_VIEW_RUNS: set_view(a, VIEW_RUNS); break;
     case REQ_VIEW_LIVE: set_view(a, VIEW_LIVE); break;
@@ -893,7 +920,12 @@ void ui_app_render(ui_app *a, cellbuf *b)
     case VIEW_RUNS: ui_view_runs(a, b, body); break;
     case VIEW_LIVE: ui_view_live(a, b, body); break;
     case VIEW_LABELS: ui_view_labels(a, b, body); break;
-    case VIEW_GRID: ui_view_grid(a, b, body); break;
+    case VIEW_GRID:
+        if (a->srch_spec)
+            ui_view_search(a, b, body);
+        else
+            ui_view_grid(a, b, body);
+        break;
     case VIEW_COMPARE: ui_view_compare(a, b, body); break;
     default: break;
     }

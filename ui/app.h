@@ -10,6 +10,7 @@
 #define SELFMI_UI_APP_H
 
 #include "exp/queue.h"
+#include "exp/search.h"
 #include "exp/report.h"
 #include "ui/cellbuf.h"
 #include "ui/keys.h"
@@ -132,6 +133,15 @@ typedef struct {
     uint64_t grid_sig;     /* what the table was built from (ui_app_grid_rebuild skips a rebuild
                               when it is unchanged) */
 
+    /* Grid of a search (view_search.c): the experiment's [search] section
+     * (borrowed; NULL: no search), its resolved [config] (the trials'
+     * base), the experiment file and the search's folder */
+    const search_spec *srch_spec;
+    config search_base;
+    char search_exp_path[1024];
+    char search_out[1024];
+    int srch_cur, srch_top, srch_key;
+
     /* Compare */
     int cmp_metric;
 
@@ -158,6 +168,9 @@ typedef struct {
 void ui_app_init(ui_app *a, const char *results_root, const char *experiment, const ui_backend *be);
 void ui_app_free(ui_app *a);
 /* The experiment's grid for the Grid view (copied). */
+/* The experiment is a search (ui_view_search); spec is borrowed. */
+void ui_app_set_search(ui_app *a, const search_spec *spec, const config *base, const char *exp_path,
+                       const char *out);
 void ui_app_set_plan(ui_app *a, const ui_plan_item *items, int n, const char *group_by, const char *reference);
 void ui_app_resize(ui_app *a, int w, int h);
 /* Refreshes jobs (when their version moved) and, when refresh_disk, the
@@ -186,6 +199,10 @@ void ui_view_live(ui_app *a, cellbuf *b, ui_rect r);
 void ui_view_labels(ui_app *a, cellbuf *b, ui_rect r);
 void ui_view_grid(ui_app *a, cellbuf *b, ui_rect r);
 void ui_view_compare(ui_app *a, cellbuf *b, ui_rect r);
+void ui_view_search(ui_app *a, cellbuf *b, ui_rect r);
+/* The Grid view's keys for a search; true when handled; open_id gets a run
+ * to show in Live ("" for none). */
+bool ui_search_request(ui_app *a, ui_request req, char *open_id, size_t n);
 
 /* Export of the current view's focused plot or table into the run's (or
  * the grid's: the results root) directory; the paths go to the message. */

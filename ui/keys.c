@@ -53,6 +53,7 @@ const ui_binding ui_bindings[] = {
     {'z', REQ_ZOOM, V(VIEW_LIVE) | V(VIEW_LABELS), "zoom"},
     {'x', REQ_CYCLE, V(VIEW_LABELS) | V(VIEW_GRID) | V(VIEW_COMPARE), "cycle"},
     {'*', REQ_REFERENCE, V(VIEW_GRID), "reference"},
+    {'B', REQ_WRITE_BEST, V(VIEW_GRID), NULL},
     {'e', REQ_EXPORT, ALL, "export"},
     {'?', REQ_HELP, ALL, "help"},
     {UI_KEY_F1, REQ_HELP, ALL, NULL},

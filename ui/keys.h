@@ -55,6 +55,7 @@ typedef enum { VIEW_RUNS, VIEW_LIVE, VIEW_LABELS, VIEW_GRID, VIEW_COMPARE, VIEW_
     X(REQ_ZOOM, "zoom the focused plot to the whole view")                     \
     X(REQ_CYCLE, "next modality (Labels) or metric (Grid, Compare)")           \
     X(REQ_REFERENCE, "make the row the paired test's reference")              \
+    X(REQ_WRITE_BEST, "a search: write best.conf from the best trial")         \
     X(REQ_EXPORT, "export the focused plot or table (CSV + SVG)")              \
     X(REQ_HELP, "this help")                                                   \
     X(REQ_REDRAW, "redraw the screen")                                         \

@@ -86,6 +86,7 @@ int cmd_dash_keys(void)
 int cmd_dash(int argc, char **argv)
 {
     const char *exp_path = NULL, *root = "results", *script = NULL, *screen = NULL, *jobs_s = NULL;
+    bool root_given = false;
     bool no_color = false, batch = false;
     int w = 120, h = 40;
     for (int i = 1; i < argc; i++) {
@@ -100,6 +101,7 @@ int cmd_dash(int argc, char **argv)
             batch = true;
         } else if ((!strcmp(a, "--results") || !strcmp(a, "--out")) && more) {
             root = argv[++i];
+            root_given = true;
         } else if (!strcmp(a, "--jobs") && more) {
             jobs_s = argv[++i];
         } else if (!strcmp(a, "--script") && more) {
@@ -141,25 +143,45 @@ int cmd_dash(int argc, char **argv)
         exp_path = cli_experiment_find("default.conf", found, sizeof found) ? found : NULL;
     else
         exp_path = found;
+    /* a search file: its trials (selfmi search's OUT/trials) are the
+     * results root, and the Grid view ranks them */
+    experiment sx;
+    bool is_search = false;
+    char search_out[1024] = "", search_root[1100];
+    sm_err serr;
+    if (exp_path && exp_load(&sx, exp_path, &serr) == SM_OK) {
+        is_search = sx.search.present;
+        search_default_out(exp_path, search_out, sizeof search_out);
+        exp_free(&sx);
+    }
+    if (is_search && root_given) {
+        /* --results names the search's folder (selfmi search --out) */
+        snprintf(search_out, sizeof search_out, "%s", root);
+    }
+    if (is_search) {
+        snprintf(search_root, sizeof search_root, "%s/trials", search_out);
+        root = search_root;
+    }
     bool headless = script || screen;
     if (!headless && (batch || !isatty(STDOUT_FILENO) || !isatty(STDIN_FILENO))) {
         if (!exp_path) {
             fprintf(stderr, "selfmi: no experiment given and no experiments/default.conf found\n");
             return 2;
         }
-        /* no terminal: the same grid, run as `selfmi grid` */
+        /* no terminal: the same grid, run as `selfmi grid` (a search as
+         * `selfmi search`) */
         char *gv[8];
         int gc = 0;
-        gv[gc++] = "grid";
+        gv[gc++] = is_search ? "search" : "grid";
         gv[gc++] = (char *)exp_path;
         gv[gc++] = "--out";
-        gv[gc++] = (char *)root;
+        gv[gc++] = is_search ? search_out : (char *)root;
         if (jobs_s) {
             gv[gc++] = "--jobs";
             gv[gc++] = (char *)jobs_s;
         }
         gv[gc] = NULL;
-        return cmd_grid(gc, gv);
+        return is_search ? cmd_search(gc, gv) : cmd_grid(gc, gv);
     }
 
     sm_err err;
@@ -172,7 +194,10 @@ int cmd_dash(int argc, char **argv)
     ui_engine_backend(&eng, &be);
     ui_app app;
     ui_app_init(&app, root, exp_path, &be);
-    if (eng.have_exp)
+    config search_base;
+    if (eng.have_exp && eng.exp.search.present && exp_grid_point(&eng.exp, 0, &search_base, &err) == SM_OK)
+        ui_app_set_search(&app, &eng.exp.search, &search_base, exp_path, search_out);
+    else if (eng.have_exp)
         ui_app_set_plan(&app, eng.plan, eng.nplan, eng.exp.group_by, eng.exp.reference);
     int rc = 0;
     if (headless) {

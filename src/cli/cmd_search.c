@@ -219,14 +219,7 @@ int cmd_search(int argc, char **argv)
     if (out_arg) {
         snprintf(out, sizeof out, "%s", out_arg);
     } else {
-        const char *b = strrchr(target, '/');
-        b = b ? b + 1 : target;
-        int k = (int)strcspn(b, ".");
-        /* search-mosi.conf -> results/search-mosi, mosi.conf -> results/search-mosi */
-        if (strncmp(b, "search-", 7) == 0)
-            snprintf(out, sizeof out, "results/%.*s", k, b);
-        else
-            snprintf(out, sizeof out, "results/search-%.*s", k, b);
+        search_default_out(target, out, sizeof out);
     }
     char root[1200];
     snprintf(root, sizeof root, "%s/trials", out);

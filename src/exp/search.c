@@ -329,12 +329,25 @@ void search_dist_draw(const search_dist *d, rng *r, char *buf, size_t n)
     }
 }
 
+/* one generator per trial, derived from the sampler's seed and the trial's
+ * number, so trial i is the same whatever trials says */
+static void trial_rng(const search_spec *s, int i, rng *r)
+{
+    rng_seed(r, (uint64_t)s->sample_seed * 0x9E3779B97F4A7C15ull + (uint64_t)i + 1);
+}
+
+void search_dist_draw_trial(const search_spec *s, int i, int d, char *buf, size_t n)
+{
+    rng r;
+    trial_rng(s, i, &r);
+    for (int k = 0; k <= d && k < s->ndists; k++)
+        search_dist_draw(&s->dists[k], &r, buf, n);
+}
+
 void search_trial_values(const search_spec *s, int i, char (*vals)[64])
 {
-    /* one generator per trial, derived from the sampler's seed and the
-     * trial's number, so trial i is the same whatever trials says */
     rng r;
-    rng_seed(&r, (uint64_t)s->sample_seed * 0x9E3779B97F4A7C15ull + (uint64_t)i + 1);
+    trial_rng(s, i, &r);
     for (int d = 0; d < s->ndists; d++) {
         memset(vals[d], 0, 64);
         search_dist_draw(&s->dists[d], &r, vals[d], 64);
@@ -468,6 +481,16 @@ sm_status search_curve_read(const char *dir, const char *metric, double **curve,
     *curve = v;
     *len = n;
     return SM_OK;
+}
+
+void search_default_out(const char *exp_path, char *buf, size_t n)
+{
+    const char *b = strrchr(exp_path, '/');
+    b = b ? b + 1 : exp_path;
+    if (strncmp(b, "search-", 7) == 0)
+        b += 7;
+    int k = (int)strcspn(b, ".");
+    snprintf(buf, n, "results/search-%.*s", k, b);
 }
 
 sm_status search_trial_config(const search_spec *s, const config *base, int i, config *out, char (*vals)[64],

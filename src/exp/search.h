@@ -79,6 +79,13 @@ bool search_metric_known(const char *metric, bool *maximise);
 /* Draws one value of d into buf (C locale). */
 void search_dist_draw(const search_dist *d, rng *r, char *buf, size_t n);
 
+/* The default folder of a search: results/search-NAME, NAME the file's
+ * name without its extension and without a leading "search-". */
+void search_default_out(const char *exp_path, char *buf, size_t n);
+
+/* The value of distribution d (0 <= d < ndists) of trial i, into buf. */
+void search_dist_draw_trial(const search_spec *s, int i, int d, char *buf, size_t n);
+
 /* The values of trial i (0 <= i < s->trials), one string per
  * distribution in file order, into vals[ndists][n]. Trial i's values do
  * not depend on how many trials there are. */

@@ -36,6 +36,31 @@ cmp -s "$out/one/search.csv" "$out/two/search.csv" || fail "1 and 2 workers: dif
 [ "$(ls "$out/one/trials" | grep -c -- '-e3$')" -eq 3 ] || fail "3 runs at rung 3"
 [ "$(ls "$out/one/trials" | grep -c -- '-e9$')" -eq 1 ] || fail "1 run at rung 9"
 
+best=$(sed -n 's/^best: trial \([0-9]*\),.*/\1/p' "$out/one.txt")
+[ -n "$best" ] || fail "no best trial printed"
+# the dashboard's Grid view of the search: trials ranked by val_mae, the
+# best first, halving's stopped ones marked; B writes the same best.conf;
+# Enter opens the best trial's run in Live
+printf '4' > "$out/keys"
+"$SELFMI" "$out/s.conf" --results "$out/one" --script "$out/keys" --screen "$out/grid_screen.txt" --size 120x40 \
+  --no-color > /dev/null 2>&1 || fail "dashboard on the search: exit $?"
+grep -q "^Search: halving, 9 trials on val_mae (lower is better): 9 done, 0 running; rungs 1 3 9\*" \
+  "$out/grid_screen.txt" || fail "the search view's title"
+first=$(grep -A1 '^rank trial' "$out/grid_screen.txt" | tail -n 1)
+case "$first" in "   1 "*" $best best "*) ;; *) fail "rank 1 is not the best trial $best: $first";; esac
+[ "$(grep -c '^ *[0-9]* *[0-9]* stopped ' "$out/grid_screen.txt")" -eq 8 ] || fail "8 trials shown stopped by halving"
+grep -q "val_mae against log10 lr_other" "$out/grid_screen.txt" || fail "no scatter against the first key"
+cp "$out/one/best.conf" "$out/best_cli.conf"
+rm "$out/one/best.conf"
+printf '4B' > "$out/keys"
+"$SELFMI" "$out/s.conf" --results "$out/one" --script "$out/keys" --screen "$out/b_screen.txt" --size 120x40 \
+  --no-color > /dev/null 2>&1 || fail "dashboard B: exit $?"
+cmp -s "$out/best_cli.conf" "$out/one/best.conf" || fail "the dashboard's best.conf differs from selfmi search's"
+printf '4<Enter>' > "$out/keys"
+"$SELFMI" "$out/s.conf" --results "$out/one" --script "$out/keys" --screen "$out/live_screen.txt" --size 120x40 \
+  --no-color > /dev/null 2>&1 || fail "dashboard Enter: exit $?"
+grep -q "t$(printf %03d "$best")-s1111-e9" "$out/live_screen.txt" || fail "Enter does not show the best trial's run"
+
 # the test set is sealed
 n=$(find "$out/one/trials" "$out/two/trials" -name test.csv -o -name predictions.csv | wc -l)
 [ "$n" -eq 0 ] || fail "$n test.csv or predictions.csv in trial directories"
@@ -67,8 +92,6 @@ cmp -s "$out/one/search.csv" "$out/int/search.csv" || fail "a search run again c
 
 # best.conf: the best trial's values, seeds 1111..1115, and report names the search
 grep -qx "seed = 1111..1115" "$out/one/best.conf" || fail "best.conf: no seed grid"
-best=$(sed -n 's/^best: trial \([0-9]*\),.*/\1/p' "$out/one.txt")
-[ -n "$best" ] || fail "no best trial printed"
 row=$(awk -F, -v t="$best" '$1 == t' "$out/one/search.csv")
 bs=$(echo "$row" | cut -d, -f3 | tr -d '"')
 grep -qx "batch_size = $bs" "$out/one/best.conf" || [ "$bs" = 32 ] || fail "best.conf: batch_size $bs missing"
