@@ -4,7 +4,8 @@ libselfmi_a_SOURCES += \
 	src/exp/expfile.h src/exp/expfile.c \
 	src/exp/results.h src/exp/results.c \
 	src/exp/report.h src/exp/report.c \
-	src/exp/queue.h src/exp/queue.c
+	src/exp/queue.h src/exp/queue.c \
+	src/exp/slurm.h src/exp/slurm.c
 
 TESTS += tests/unit/test_stats tests/unit/test_exp tests/unit/test_exp_report tests/unit/test_queue
 check_PROGRAMS += tests/unit/test_stats tests/unit/test_exp tests/unit/test_exp_report tests/unit/test_queue
@@ -22,6 +23,7 @@ EXP_CLI_TESTS = \
 	tests/cli/grid_run.sh \
 	tests/cli/grid_errors.sh \
 	tests/cli/grid_slurm.sh \
+	tests/cli/slurm_cluster.sh \
 	tests/cli/report_formats.sh \
 	tests/cli/report_man_keys.sh
 TESTS += $(EXP_CLI_TESTS)
