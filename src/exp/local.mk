@@ -7,8 +7,8 @@ libselfmi_a_SOURCES += \
 	src/exp/queue.h src/exp/queue.c \
 	src/exp/slurm.h src/exp/slurm.c
 
-TESTS += tests/unit/test_stats tests/unit/test_exp tests/unit/test_exp_report tests/unit/test_queue
-check_PROGRAMS += tests/unit/test_stats tests/unit/test_exp tests/unit/test_exp_report tests/unit/test_queue
+TESTS += tests/unit/test_stats tests/unit/test_exp tests/unit/test_exp_report tests/unit/test_queue tests/unit/test_slurm
+check_PROGRAMS += tests/unit/test_stats tests/unit/test_exp tests/unit/test_exp_report tests/unit/test_queue tests/unit/test_slurm
 tests_unit_test_stats_SOURCES = tests/unit/test_stats.c
 tests_unit_test_stats_LDADD = $(ENGINE_LIBS)
 tests_unit_test_exp_SOURCES = tests/unit/test_exp.c
@@ -17,6 +17,8 @@ tests_unit_test_exp_report_SOURCES = tests/unit/test_exp_report.c
 tests_unit_test_exp_report_LDADD = $(ENGINE_LIBS)
 tests_unit_test_queue_SOURCES = tests/unit/test_queue.c
 tests_unit_test_queue_LDADD = $(ENGINE_LIBS)
+tests_unit_test_slurm_SOURCES = tests/unit/test_slurm.c
+tests_unit_test_slurm_LDADD = $(ENGINE_LIBS)
 
 ## command-line tests of grid and report
 EXP_CLI_TESTS = \
