@@ -34,6 +34,7 @@ void ui_app_init(ui_app *a, const char *root, const char *experiment, const ui_b
 {
     memset(a, 0, sizeof *a);
     rs_store_init(&a->store, root);
+    ui_slurm_init(&a->slurm, root);
     snprintf(a->experiment, sizeof a->experiment, "%s", experiment ? experiment : "");
     if (be) {
         a->be = *be;
@@ -59,6 +60,7 @@ void ui_app_free(ui_app *a)
     if (!a)
         return;
     rs_store_free(&a->store);
+    ui_slurm_free(&a->slurm);
     free(a->jobs);
     free(a->rows);
     free_strs(a->selected, a->nselected);
@@ -159,6 +161,8 @@ bool ui_app_update(ui_app *a, bool refresh_disk)
         }
     }
     if (refresh_disk && rs_store_refresh(&a->store))
+        changed = true;
+    if (refresh_disk && ui_slurm_refresh(&a->slurm, 5.0))
         changed = true;
     if (changed || a->store.version != a->store_version_seen) {
         a->store_version_seen = a->store.version;
@@ -277,8 +281,33 @@ static bool search_samples(ui_app *a, int dir, bool from_next)
 
 /* ---- quitting and deleting ---------------------------------------------------- */
 
+/* c on runs of a Slurm array: scancel their tasks; how many were. */
+static int cancel_slurm(ui_app *a)
+{
+    int n = 0;
+    ui_runrow *cur = ui_app_current(a);
+    char msg[512] = "";
+    bool bad = false;
+    for (int i = 0; i < a->slurm.n; i++) {
+        const ui_slurm_run *r = &a->slurm.runs[i];
+        if (!r->state[0] || (!ui_app_is_selected(a, r->run_id) && !(cur && strcmp(cur->id, r->run_id) == 0)))
+            continue;
+        bad |= ui_slurm_cancel(r, msg, sizeof msg) != SM_OK;
+        n++;
+    }
+    if (n == 1 || bad)
+        ui_app_message(a, bad, "%s", msg);
+    else if (n > 1)
+        ui_app_message(a, false, "scancel: %d Slurm tasks cancelled", n);
+    if (n)
+        a->slurm.next_poll = 0; /* Slurm's new word at the next update */
+    return n;
+}
+
 static void cancel_jobs(ui_app *a, bool only_selected)
 {
+    if (only_selected && cancel_slurm(a) > 0)
+        return;
     if (!a->has_backend)
         return;
     int n = 0;

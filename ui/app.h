@@ -15,6 +15,7 @@
 #include "ui/layout.h"
 #include "ui/plot.h"
 #include "ui/results.h"
+#include "ui/slurmwatch.h"
 
 typedef enum { START_RUN, START_GRID, START_RERUN } ui_start_kind;
 
@@ -139,6 +140,7 @@ typedef struct {
 
     bool dirty;            /* a frame is due */
     uint64_t store_version_seen;
+    ui_slurm slurm;        /* Slurm's word on runs submitted with grid --slurm */
 } ui_app;
 
 void ui_app_init(ui_app *a, const char *results_root, const char *experiment, const ui_backend *be);

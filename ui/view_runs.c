@@ -387,10 +387,26 @@ void ui_view_runs(ui_app *a, cellbuf *b, ui_rect r)
                      rs_run_conf(rw->run, "early_stop", "?"), sort_names[a->sort_col], a->sort_rev ? " (reversed)" : "");
         } else
             snprintf(line, sizeof line, "queued");
+        /* Slurm's word on a run of an array: its task's state, and the
+         * task's log once it is over without the run done */
+        const ui_slurm_run *sr = ui_slurm_find(&a->slurm, rw->id);
+        if (sr) {
+            char sl[128];
+            ui_slurm_describe(sr, sl, sizeof sl);
+            size_t k = strlen(line);
+            if (sl[0])
+                snprintf(line + k, sizeof line - k, "  Slurm %.40s: %.100s", sr->task, sl);
+            else if (st != RS_DONE)
+                snprintf(line + k, sizeof line - k, "  Slurm log %.300s", sr->log);
+        }
         cellbuf_text(b, detail.x, detail.y + 2, detail.w,
                      ui_sty(st == RS_FAILED ? UI_RED : UI_GREY, UI_DEFAULT, 0), line);
         if (a->nselected)
             cellbuf_printf(b, detail.x, detail.y + 3, detail.w, ui_sty(UI_YELLOW, UI_DEFAULT, 0),
                            "%d selected: 5 compares them", a->nselected);
+        else if (a->slurm.npending || a->slurm.nrunning)
+            cellbuf_printf(b, detail.x, detail.y + 3, detail.w, ui_sty(UI_GREY, UI_DEFAULT, 0),
+                           "Slurm: %d tasks pending, %d running (c on a run cancels its task)", a->slurm.npending,
+                           a->slurm.nrunning);
     }
 }
