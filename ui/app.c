@@ -3,6 +3,7 @@
  * line, status line, prompts, the help overlay). */
 #include "config.h"
 #include "ui/app.h"
+#include "exp/slurm.h"
 #include "ui/fmt.h"
 
 #include <errno.h>
@@ -279,6 +280,8 @@ static bool search_samples(ui_app *a, int dir, bool from_next)
     return false;
 }
 
+static void start_runs(ui_app *a, ui_start_kind kind);
+
 /* ---- quitting and deleting ---------------------------------------------------- */
 
 /* c on runs of a Slurm array: scancel their tasks; how many were. */
@@ -378,6 +381,16 @@ static bool prompt_key(ui_app *a, uint32_t key)
             return true;
         }
         a->prompt = PROMPT_NONE;
+        return true;
+    }
+    if (a->prompt == PROMPT_GRID_WHERE) {
+        a->prompt = PROMPT_NONE;
+        if (key == 'l' || key == UI_KEY_ENTER)
+            start_runs(a, START_GRID);
+        else if (key == 's')
+            start_runs(a, START_GRID_SLURM);
+        else
+            ui_app_message(a, false, "no grid started");
         return true;
     }
     if (a->prompt == PROMPT_DELETE) {
@@ -595,7 +608,13 @@ static bool request(ui_app *a, ui_request req)
         }
         break;
     case REQ_NEW: start_runs(a, START_RUN); break;
-    case REQ_NEW_GRID: start_runs(a, START_GRID); break;
+    case REQ_NEW_GRID:
+        /* where Slurm is at hand, the grid may go to it instead */
+        if (a->has_backend && slurm_on_path("sbatch"))
+            a->prompt = PROMPT_GRID_WHERE;
+        else
+            start_runs(a, START_GRID);
+        break;
     case REQ_RERUN: start_runs(a, START_RERUN); break;
     case REQ_CANCEL: cancel_jobs(a, true); break;
     case REQ_DELETE:
@@ -807,6 +826,11 @@ static void draw_status(ui_app *a, cellbuf *b)
                        n == 1 ? "" : "s");
         return;
     }
+    case PROMPT_GRID_WHERE:
+        cellbuf_printf(b, r.x, r.y, r.w, ui_sty(UI_YELLOW, UI_DEFAULT, UI_BOLD),
+                       "start the grid: l here (the worker queue), s on Slurm (sbatch, one array task per run), "
+                       "Esc none");
+        return;
     case PROMPT_DELETE: {
         int n = a->nselected ? a->nselected : 1;
         cellbuf_printf(b, r.x, r.y, r.w, ui_sty(UI_YELLOW, UI_DEFAULT, UI_BOLD),

@@ -17,7 +17,7 @@
 #include "ui/results.h"
 #include "ui/slurmwatch.h"
 
-typedef enum { START_RUN, START_GRID, START_RERUN } ui_start_kind;
+typedef enum { START_RUN, START_GRID, START_RERUN, START_GRID_SLURM } ui_start_kind;
 
 typedef struct {
     void *ud;
@@ -56,7 +56,7 @@ typedef struct {
     char group[256];
 } ui_plan_item;
 
-typedef enum { PROMPT_NONE, PROMPT_SEARCH, PROMPT_QUIT, PROMPT_DELETE } ui_prompt;
+typedef enum { PROMPT_NONE, PROMPT_SEARCH, PROMPT_QUIT, PROMPT_DELETE, PROMPT_GRID_WHERE } ui_prompt;
 
 typedef struct {
     /* set up */

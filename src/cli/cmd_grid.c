@@ -90,103 +90,27 @@ typedef struct {
     char label[512];
 } grid_run;
 
-/* Writes text to path through a temporary file and a rename. */
-static int write_atomic(const char *path, const char *text, size_t n, bool exec)
-{
-    char tmp[1400];
-    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
-    FILE *f = fopen(tmp, "w");
-    if (!f) {
-        fprintf(stderr, "selfmi grid: %s: %s\n", tmp, strerror(errno));
-        return 1;
-    }
-    bool ok = fwrite(text, 1, n, f) == n;
-    ok &= fclose(f) == 0;
-    if (ok && exec)
-        ok = chmod(tmp, 0755) == 0;
-    if (!ok || rename(tmp, path) != 0) {
-        fprintf(stderr, "selfmi grid: cannot write %s: %s\n", path, strerror(errno));
-        remove(tmp);
-        return 1;
-    }
-    return 0;
-}
-
-static int mkdir_p(const char *dir)
-{
-    char buf[1200];
-    snprintf(buf, sizeof buf, "%s", dir);
-    for (char *p = buf + 1; *p; p++)
-        if (*p == '/') {
-            *p = '\0';
-            if (mkdir(buf, 0777) != 0 && errno != EEXIST)
-                return -1;
-            *p = '/';
-        }
-    return mkdir(buf, 0777) != 0 && errno != EEXIST ? -1 : 0;
-}
-
-/* OUT/configs/<i>.conf for every run, OUT/logs (Slurm opens a task's
- * output file there before the task runs) and OUT/grid.sbatch; the
- * script's path into script. */
+/* OUT/configs/<i>.conf for every run, OUT/logs and OUT/grid.sbatch
+ * (slurm_array_write); the script's path into script. */
 static int emit_slurm(const experiment *e, const grid_run *runs, int n, const char *out, char *script, size_t sn)
 {
-    char dir[1200];
+    const char **ids = calloc((size_t)n + 1, sizeof *ids);
+    config *cfgs = calloc((size_t)n + 1, sizeof *cfgs);
     sm_err err;
-    snprintf(dir, sizeof dir, "%s/configs", out);
-    if (mkdir_p(dir) != 0) {
-        fprintf(stderr, "selfmi grid: cannot create %s: %s\n", dir, strerror(errno));
-        return 1;
-    }
-    snprintf(dir, sizeof dir, "%s/logs", out);
-    if (mkdir_p(dir) != 0) {
-        fprintf(stderr, "selfmi grid: cannot create %s: %s\n", dir, strerror(errno));
-        return 1;
-    }
-    for (int i = 0; i < n; i++) {
-        char path[1300], *buf = NULL;
-        size_t len = 0;
-        FILE *m = open_memstream(&buf, &len);
-        if (!m)
-            return 1;
-        config_write(&runs[i].cfg, m);
-        fclose(m);
-        snprintf(path, sizeof path, "%s/configs/%d.conf", out, i);
-        int rc = write_atomic(path, buf, len, false);
-        free(buf);
-        if (rc)
-            return rc;
-    }
-    char absout[PATH_MAX], cwd[PATH_MAX];
-    if (!realpath(out, absout) || !getcwd(cwd, sizeof cwd)) {
-        fprintf(stderr, "selfmi grid: %s: %s\n", out, strerror(errno));
-        return 1;
-    }
-    const char **ids = calloc((size_t)n, sizeof *ids);
-    if (!ids)
-        return 1;
-    for (int i = 0; i < n; i++)
-        ids[i] = runs[i].id;
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    if (!f) {
-        free(ids);
-        return 1;
-    }
     sm_err_clear(&err);
-    sm_status st = slurm_script_write(f, &e->slurm, e->path, absout, cwd, ids, n, &err);
-    fclose(f);
-    free(ids);
-    if (st) {
-        fprintf(stderr, "selfmi grid: %s\n", err.msg);
-        free(buf);
-        return 1;
+    sm_status st = SM_ENOMEM;
+    if (ids && cfgs) {
+        for (int i = 0; i < n; i++) {
+            ids[i] = runs[i].id;
+            cfgs[i] = runs[i].cfg;
+        }
+        st = slurm_array_write(&e->slurm, e->path, cfgs, ids, n, out, script, sn, &err);
     }
-    snprintf(script, sn, "%s/grid.sbatch", out);
-    int rc = write_atomic(script, buf, len, true);
-    free(buf);
-    return rc;
+    free(ids);
+    free(cfgs);
+    if (st)
+        fprintf(stderr, "selfmi grid: %s\n", st == SM_ENOMEM && !err.msg[0] ? "out of memory" : err.msg);
+    return st ? 1 : 0;
 }
 
 /* What --wait counts, per run of the array. */
@@ -329,13 +253,6 @@ static int grid_slurm(const experiment *e, const grid_run *runs, int n, const ch
     char script[1300];
     if (emit_slurm(e, runs, n, out, script, sizeof script))
         return 2;
-    /* the tasks run this very program unless SELFMI names another */
-    char self[PATH_MAX];
-    ssize_t k = readlink("/proc/self/exe", self, sizeof self - 1);
-    if (k > 0 && !getenv("SELFMI")) {
-        self[k] = '\0';
-        setenv("SELFMI", self, 1);
-    }
     char jobid[64];
     sm_err err;
     sm_err_clear(&err);
@@ -344,17 +261,16 @@ static int grid_slurm(const experiment *e, const grid_run *runs, int n, const ch
         return 2;
     }
     /* which run each task trains, for the dashboard and report */
-    char *buf = NULL, path[1400];
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    if (!f)
-        return 2;
-    for (int i = 0; i < n; i++)
-        fprintf(f, "%d\t%s\n", i, runs[i].id);
-    fclose(f);
-    snprintf(path, sizeof path, "%s/logs/%s.runs", out, jobid);
-    int wrc = write_atomic(path, buf, len, false);
-    free(buf);
+    const char **ids = calloc((size_t)n + 1, sizeof *ids);
+    int wrc = 1;
+    if (ids) {
+        for (int i = 0; i < n; i++)
+            ids[i] = runs[i].id;
+        wrc = slurm_array_record(out, jobid, ids, n, &err) != SM_OK;
+        if (wrc)
+            fprintf(stderr, "selfmi grid: %s\n", err.msg);
+        free(ids);
+    }
     if (!quiet)
         fprintf(stderr, "selfmi grid: submitted job %s: %d runs into %s, logs in %s/logs\n", jobid, n, out, out);
     if (!wait) {

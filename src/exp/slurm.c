@@ -2,6 +2,7 @@
  * and scancel as child processes (see slurm.h). */
 #include "config.h"
 #include "exp/slurm.h"
+#include "data/atomic.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -213,12 +214,92 @@ sm_status slurm_script_write(FILE *f, const slurm_options *o, const char *title,
     return ferror(f) ? sm_err_set(err, SM_EIO, "cannot write the job-array script") : SM_OK;
 }
 
+/* Writes text to path whole (a temporary and a rename). */
+static sm_status write_whole(const char *path, const char *text, size_t len, bool exec, sm_err *err)
+{
+    atomic_file af;
+    sm_status st = atomic_file_open(&af, path, err);
+    if (st)
+        return st;
+    if (fwrite(text, 1, len, af.f) != len) {
+        atomic_file_abort(&af);
+        return sm_err_set(err, SM_EIO, "%s: cannot write: %s", path, strerror(errno));
+    }
+    if (exec && fchmod(fileno(af.f), 0755) != 0) {
+        atomic_file_abort(&af);
+        return sm_err_set(err, SM_EIO, "%s: cannot make it executable: %s", path, strerror(errno));
+    }
+    return atomic_file_commit(&af, err);
+}
+
+sm_status slurm_array_write(const slurm_options *o, const char *title, const config *cfgs,
+                            const char *const *ids, int n, const char *out, char *script, size_t sn, sm_err *err)
+{
+    char path[PATH_MAX + 64];
+    snprintf(path, sizeof path, "%s/configs", out);
+    sm_status st = atomic_mkdirs(path, err);
+    if (!st) {
+        snprintf(path, sizeof path, "%s/logs", out);
+        st = atomic_mkdirs(path, err);
+    }
+    for (int i = 0; i < n && !st; i++) {
+        char *buf = NULL;
+        size_t len = 0;
+        FILE *m = open_memstream(&buf, &len);
+        if (!m)
+            return sm_err_set(err, SM_ENOMEM, "out of memory");
+        config_write(&cfgs[i], m);
+        fclose(m);
+        snprintf(path, sizeof path, "%s/configs/%d.conf", out, i);
+        st = write_whole(path, buf, len, false, err);
+        free(buf);
+    }
+    if (st)
+        return st;
+    char absout[PATH_MAX], cwd[PATH_MAX];
+    if (!realpath(out, absout))
+        return sm_err_set(err, SM_EIO, "%s: %s", out, strerror(errno));
+    if (!getcwd(cwd, sizeof cwd))
+        return sm_err_set(err, SM_EIO, "the current directory: %s", strerror(errno));
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    if (!f)
+        return sm_err_set(err, SM_ENOMEM, "out of memory");
+    st = slurm_script_write(f, o, title, absout, cwd, ids, n, err);
+    fclose(f);
+    if (!st) {
+        snprintf(script, sn, "%s/grid.sbatch", out);
+        st = write_whole(script, buf, len, true, err);
+    }
+    free(buf);
+    return st;
+}
+
+sm_status slurm_array_record(const char *out, const char *jobid, const char *const *ids, int n, sm_err *err)
+{
+    char *buf = NULL, path[PATH_MAX + 64];
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    if (!f)
+        return sm_err_set(err, SM_ENOMEM, "out of memory");
+    for (int i = 0; i < n; i++)
+        fprintf(f, "%d\t%s\n", i, ids[i]);
+    fclose(f);
+    snprintf(path, sizeof path, "%s/logs/%s.runs", out, jobid);
+    sm_status st = write_whole(path, buf, len, false, err);
+    free(buf);
+    return st;
+}
+
 /* ---- child processes ---------------------------------------------------------------- */
 
 /* Runs argv (looked up on PATH) with stdin from /dev/null; its stdout and
- * stderr (each cut at n - 1 bytes) into out and errbuf; its exit status
+ * stderr (each cut at n - 1 bytes) into out and errbuf; its environment
+ * envp (NULL: this process's); its exit status
  * into *status (-1: killed by a signal, or stopped after 60 s). */
-static sm_status run_child(char *const argv[], char *out, size_t n, char *errbuf, size_t en, int *status, sm_err *err)
+static sm_status run_child(char *const argv[], char *const envp[], char *out, size_t n, char *errbuf, size_t en,
+                           int *status, sm_err *err)
 {
     int po[2], pe[2];
     out[0] = errbuf[0] = '\0';
@@ -239,7 +320,7 @@ static sm_status run_child(char *const argv[], char *out, size_t n, char *errbuf
     posix_spawn_file_actions_addclose(&fa, po[1]);
     posix_spawn_file_actions_addclose(&fa, pe[1]);
     pid_t pid;
-    int rc = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
+    int rc = posix_spawnp(&pid, argv[0], &fa, NULL, argv, envp ? envp : environ);
     posix_spawn_file_actions_destroy(&fa);
     close(po[1]);
     close(pe[1]);
@@ -315,17 +396,34 @@ sm_status slurm_submit(const char *script, char *jobid, size_t n, sm_err *err)
     char out[256], errbuf[1024];
     int status;
     char *argv[] = {"sbatch", "--parsable", (char *)script, NULL};
-    sm_status st = run_child(argv, out, sizeof out, errbuf, sizeof errbuf, &status, err);
+    /* sbatch hands its environment to the tasks: unless SELFMI names
+     * another program, they run this one */
+    char self[PATH_MAX + 8] = "SELFMI=";
+    ssize_t k = getenv("SELFMI") ? -1 : readlink("/proc/self/exe", self + 7, sizeof self - 8);
+    char **envp = NULL;
+    if (k > 0) {
+        self[7 + k] = '\0';
+        size_t ne = 0;
+        while (environ[ne])
+            ne++;
+        envp = calloc(ne + 2, sizeof *envp);
+        if (!envp)
+            return sm_err_set(err, SM_ENOMEM, "out of memory");
+        memcpy(envp, environ, ne * sizeof *envp);
+        envp[ne] = self;
+    }
+    sm_status st = run_child(argv, envp, out, sizeof out, errbuf, sizeof errbuf, &status, err);
+    free(envp);
     if (st)
         return st;
     if (status != 0)
         return sm_err_set(err, SM_EIO, "sbatch %s failed (exit %d): %s", script, status, first_line(errbuf));
     /* --parsable: "<jobid>[;<cluster>]" */
-    size_t k = strspn(out, "0123456789");
-    if (k == 0 || k >= n)
+    size_t digits = strspn(out, "0123456789");
+    if (digits == 0 || digits >= n)
         return sm_err_set(err, SM_EFORMAT, "sbatch %s: expected a job id, got '%.60s'", script, first_line(out));
-    memcpy(jobid, out, k);
-    jobid[k] = '\0';
+    memcpy(jobid, out, digits);
+    jobid[digits] = '\0';
     return SM_OK;
 }
 
@@ -337,7 +435,7 @@ sm_status slurm_job_tasks(const char *jobid, slurm_task *tasks, int max, int *nt
         return sm_err_set(err, SM_ENOMEM, "out of memory");
     int status;
     char *argv[] = {"squeue", "--noheader", "--array", "--jobs", (char *)jobid, "--format", "%K|%T|%r", NULL};
-    sm_status st = run_child(argv, out, 1 << 20, errbuf, sizeof errbuf, &status, err);
+    sm_status st = run_child(argv, NULL, out, 1 << 20, errbuf, sizeof errbuf, &status, err);
     if (st == SM_OK && status != 0) {
         if (strstr(errbuf, "Invalid job id"))
             st = SM_OK; /* finished long enough ago that Slurm forgot it */
@@ -366,7 +464,7 @@ sm_status slurm_cancel(const char *id, sm_err *err)
     char out[256], errbuf[1024];
     int status;
     char *argv[] = {"scancel", (char *)id, NULL};
-    sm_status st = run_child(argv, out, sizeof out, errbuf, sizeof errbuf, &status, err);
+    sm_status st = run_child(argv, NULL, out, sizeof out, errbuf, sizeof errbuf, &status, err);
     if (st)
         return st;
     if (status != 0)

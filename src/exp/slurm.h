@@ -12,6 +12,7 @@
 #define SELFMI_SLURM_H
 
 #include "base/base.h"
+#include "train/config.h"
 #include <stdio.h>
 
 #define SLURM_EXTRA_MAX 16
@@ -43,8 +44,20 @@ sm_status slurm_option_set(slurm_options *o, const char *key, const char *value,
 sm_status slurm_script_write(FILE *f, const slurm_options *o, const char *title, const char *out,
                              const char *workdir, const char *const *ids, int n, sm_err *err);
 
-/* sbatch --parsable SCRIPT: the job id into jobid. The message of a failed
- * submission carries sbatch's own words. */
+/* Writes a grid's array into out: out/configs/<i>.conf (cfgs[i], as
+ * run.conf), out/logs (Slurm opens each task's output file there before
+ * the task runs, so it must exist first) and out/grid.sbatch, whose path
+ * goes into script. The tasks run in the current directory. */
+sm_status slurm_array_write(const slurm_options *o, const char *title, const config *cfgs,
+                            const char *const *ids, int n, const char *out, char *script, size_t sn, sm_err *err);
+
+/* After a submission: out/logs/<jobid>.runs, "<task>\t<run-id>" lines. */
+sm_status slurm_array_record(const char *out, const char *jobid, const char *const *ids, int n, sm_err *err);
+
+/* sbatch --parsable SCRIPT: the job id into jobid. sbatch (and so each
+ * task) gets this process's environment, with SELFMI set to this program
+ * when it is not set. The message of a failed submission carries sbatch's
+ * own words. */
 sm_status slurm_submit(const char *script, char *jobid, size_t n, sm_err *err);
 
 /* One array task as squeue lists it. */

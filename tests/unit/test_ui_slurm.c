@@ -3,6 +3,7 @@
  * ROOT/logs/<job>.runs, each run's task state (a later submission wins),
  * the pending reason, the counts, and scancel of one task. */
 #include "config.h"
+#include "ui/app.h"
 #include "ui/slurmwatch.h"
 #include "../tap.h"
 
@@ -19,6 +20,70 @@ static void write_file(const char *path, const char *text, int mode)
         fclose(f);
     }
     chmod(path, (mode_t)mode);
+}
+
+static int started = -1;
+
+static int fake_start(void *ud, ui_start_kind kind, const char *run_dir, char *msg, size_t n)
+{
+    (void)ud;
+    (void)run_dir;
+    started = (int)kind;
+    snprintf(msg, n, "started");
+    return 1;
+}
+
+static int fake_snapshot(void *ud, job_info *out, int max)
+{
+    (void)ud;
+    (void)out;
+    (void)max;
+    return 0;
+}
+
+static uint64_t fake_version(void *ud)
+{
+    (void)ud;
+    return 1;
+}
+
+/* n in the Grid view: with sbatch on PATH, the dashboard asks where the
+ * grid goes; l keeps it here, s sends it to Slurm. */
+static void grid_prompt(const char *root)
+{
+    ui_backend be = {.start = fake_start, .snapshot = fake_snapshot, .version = fake_version};
+    ui_app a;
+    ui_app_init(&a, root, "", &be);
+    ui_app_key(&a, '4');
+    ui_app_key(&a, 'n');
+    tap_ok(a.prompt == PROMPT_GRID_WHERE && started < 0, "n in the Grid view asks where the grid goes");
+    cellbuf b;
+    cellbuf_init(&b, 0, 0);
+    ui_app_render(&a, &b);
+    bool shown = false;
+    for (int y = 0; y < b.h && !shown; y++) {
+        char line[1024];
+        int k = 0;
+        for (int x = 0; x < b.w && k < 1000; x++) {
+            uint32_t ch = cellbuf_at(&b, x, y)->ch;
+            line[k++] = ch < 128 ? (char)ch : '?';
+        }
+        line[k] = '\0';
+        shown = strstr(line, "s on Slurm") != NULL;
+    }
+    tap_ok(shown, "the prompt offers Slurm");
+    cellbuf_free(&b);
+    ui_app_key(&a, 's');
+    tap_ok(started == START_GRID_SLURM && a.prompt == PROMPT_NONE, "s submits the grid to Slurm");
+    started = -1;
+    ui_app_key(&a, 'n');
+    ui_app_key(&a, 'l');
+    tap_ok(started == START_GRID, "l runs it here");
+    started = -1;
+    ui_app_key(&a, 'n');
+    ui_app_key(&a, UI_KEY_ESC);
+    tap_ok(started < 0 && a.prompt == PROMPT_NONE, "Esc starts nothing");
+    ui_app_free(&a);
 }
 
 int main(void)
@@ -89,6 +154,9 @@ int main(void)
         fclose(f);
     }
     tap_ok(strcmp(got, "12_0\n") == 0, "scancel was given the run's task");
+    snprintf(path, sizeof path, "%s/sbatch", bin);
+    write_file(path, "#!/bin/sh\necho 1\n", 0755);
+    grid_prompt(root);
     ui_slurm_free(&s);
 
     /* no logs folder, no squeue on PATH: nothing, and no error */
@@ -96,6 +164,15 @@ int main(void)
     ui_slurm_init(&s, dir);
     tap_ok(!ui_slurm_refresh(&s, 5.0) && s.n == 0, "a root without arrays");
     ui_slurm_free(&s);
+    {
+        ui_backend be = {.start = fake_start, .snapshot = fake_snapshot, .version = fake_version};
+        ui_app app;
+        ui_app_init(&app, dir, "", &be);
+        ui_app_key(&app, '4');
+        ui_app_key(&app, 'n');
+        tap_ok(started == START_GRID && app.prompt == PROMPT_NONE, "no sbatch: n starts the grid here at once");
+        ui_app_free(&app);
+    }
     setenv("PATH", old ? old : "/usr/bin:/bin", 1);
     char cmd[400];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
