@@ -446,8 +446,9 @@ sm_status slurm_job_tasks(const char *jobid, slurm_task *tasks, int max, int *nt
     char *save = NULL;
     for (char *line = st ? NULL : strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
         char *bar1 = strchr(line, '|'), *bar2 = bar1 ? strchr(bar1 + 1, '|') : NULL;
-        if (!bar2 || !isdigit((unsigned char)line[0]))
-            continue; /* a task range not yet split ("0-39%4") is listed as its tasks with --array */
+        /* --array lists every task on its own line: "<index>|<state>|<reason>" */
+        if (!bar2 || strspn(line, "0123456789") != (size_t)(bar1 - line) || bar1 == line)
+            continue;
         if (*ntasks >= max)
             break;
         slurm_task *t = &tasks[(*ntasks)++];

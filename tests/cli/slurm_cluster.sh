@@ -47,7 +47,7 @@ fail() {
 }
 t0=$(date +%s)
 step() { echo "$(($(date +%s) - t0)) s: $*"; }
-deadline() { [ $(($(date +%s) - t0)) -lt 100 ] || fail "over 100 s: $*"; }
+deadline() { [ $(($(date +%s) - t0)) -lt 180 ] || fail "over 180 s: $*"; }
 
 # ---- the cluster -------------------------------------------------------------
 mkdir -p "$d/munge" "$d/ctld" "$d/spool"
