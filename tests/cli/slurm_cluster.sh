@@ -34,6 +34,8 @@ cleanup() {
     # tasks the cluster may still have running: ours, found by their script
     for p in $(pgrep -f "$d/" 2> /dev/null); do kill -9 "$p" 2> /dev/null; done
     rm -rf "$d"
+    [ "${short:-$d}" != "$d" ] && rm -rf "$short"
+    return 0
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
@@ -50,11 +52,22 @@ step() { echo "$(($(date +%s) - t0)) s: $*"; }
 deadline() { [ $(($(date +%s) - t0)) -lt 180 ] || fail "over 180 s: $*"; }
 
 # ---- the cluster -------------------------------------------------------------
-mkdir -p "$d/munge" "$d/ctld" "$d/spool"
+mkdir -p "$d/munge" "$d/ctld"
 chmod 700 "$d/munge"
+# unix sockets (munge's, slurmstepd's in the spool folder) have room for
+# about 100 bytes of path: a deep build tree gets them in a private folder
+# of its own under /tmp
+short=$d
+if [ ${#d} -gt 50 ]; then
+    short=$(mktemp -d "${TMPDIR:-/tmp}/selfmi-slurm.XXXXXX") || fail "mktemp"
+fi
+sockdir=$short/msock
+spool=$short/spool
+mkdir -p "$sockdir" "$spool"
+chmod 700 "$sockdir"
 head -c 1024 /dev/urandom > "$d/munge/key"
 chmod 400 "$d/munge/key"
-munged --force --key-file="$d/munge/key" --socket="$d/munge/sock" --pid-file="$d/munge/pid" \
+munged --force --key-file="$d/munge/key" --socket="$sockdir/sock" --pid-file="$d/munge/pid" \
     --log-file="$d/munge/log" --seed-file="$d/munge/seed" --foreground > "$d/munged.txt" 2>&1 &
 pids="$!"
 read -r cport dport <<< "$(python3 -c '
@@ -72,10 +85,10 @@ SlurmdPort=$dport
 SlurmUser=root
 SlurmdUser=root
 AuthType=auth/munge
-AuthInfo=socket=$d/munge/sock,cred_expire=5
+AuthInfo=socket=$sockdir/sock,cred_expire=5
 CredType=cred/munge
 StateSaveLocation=$d/ctld
-SlurmdSpoolDir=$d/spool
+SlurmdSpoolDir=$spool
 SlurmctldPidFile=$d/slurmctld.pid
 SlurmdPidFile=$d/slurmd.pid
 SlurmctldLogFile=$d/slurmctld.log
@@ -100,8 +113,8 @@ NodeName=n1 NodeHostname=$host NodeAddr=127.0.0.1 CPUs=2 RealMemory=2000 State=U
 PartitionName=test Nodes=n1 Default=YES MaxTime=INFINITE State=UP
 EOF
 export SLURM_CONF="$d/slurm.conf"
-for _ in $(seq 50); do [ -S "$d/munge/sock" ] && break; sleep 0.1; done
-[ -S "$d/munge/sock" ] || fail "munged did not start"
+for _ in $(seq 50); do [ -S "$sockdir/sock" ] && break; sleep 0.1; done
+[ -S "$sockdir/sock" ] || fail "munged did not start"
 slurmctld -D -c -f "$d/slurm.conf" > "$d/slurmctld.txt" 2>&1 &
 pids="$pids $!"
 slurmd -D -N n1 -f "$d/slurm.conf" > "$d/slurmd.txt" 2>&1 &
