@@ -164,7 +164,7 @@ bool ui_app_update(ui_app *a, bool refresh_disk)
     if (refresh_disk && rs_store_refresh(&a->store))
         changed = true;
     if (refresh_disk && ui_slurm_refresh(&a->slurm, 5.0))
-        changed = true;
+        changed = true; /* and the rows, which hold Slurm's pending runs */
     if (changed || a->store.version != a->store_version_seen) {
         a->store_version_seen = a->store.version;
         ui_app_rebuild_rows(a);

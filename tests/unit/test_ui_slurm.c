@@ -49,6 +49,48 @@ static uint64_t fake_version(void *ud)
 
 /* n in the Grid view: with sbatch on PATH, the dashboard asks where the
  * grid goes; l keeps it here, s sends it to Slurm. */
+/* The screen's text, one line per row, into buf. */
+static void screen_text(ui_app *a, char *buf, size_t n)
+{
+    cellbuf b;
+    cellbuf_init(&b, 0, 0);
+    ui_app_render(a, &b);
+    size_t k = 0;
+    for (int y = 0; y < b.h; y++) {
+        for (int x = 0; x < b.w && k + 2 < n; x++) {
+            uint32_t ch = cellbuf_at(&b, x, y)->ch;
+            buf[k++] = ch < 128 && ch >= 32 ? (char)ch : ' ';
+        }
+        if (k + 1 < n)
+            buf[k++] = '\n';
+    }
+    buf[k] = '\0';
+    cellbuf_free(&b);
+}
+
+/* The Runs view lists the runs Slurm holds that have no directory yet,
+ * with the task's state under the list. */
+static void runs_view(const char *root)
+{
+    ui_backend be = {.start = fake_start, .snapshot = fake_snapshot, .version = fake_version};
+    ui_app a;
+    ui_app_init(&a, root, "", &be);
+    ui_app_resize(&a, 120, 30);
+    ui_app_update(&a, true);
+    tap_ok(a.nrows == 2, "Runs: the two runs Slurm holds are listed (%d)", a.nrows);
+    static char text[120 * 31 + 64];
+    bool found = false;
+    for (int i = 0; i < a.nrows && !found; i++) {
+        screen_text(&a, text, sizeof text);
+        found = strstr(text, "run-c") && strstr(text, "queued on Slurm  Slurm 12_0: PENDING (Priority)");
+        ui_app_key(&a, 'j');
+    }
+    if (!tap_ok(found, "Runs: run-c's task, pending with Slurm's reason"))
+        tap_diag("%s", text);
+    tap_ok(strstr(text, "Slurm: 2 tasks pending, 1 running") != NULL, "Runs: the array's counts");
+    ui_app_free(&a);
+}
+
 static void grid_prompt(const char *root)
 {
     ui_backend be = {.start = fake_start, .snapshot = fake_snapshot, .version = fake_version};
@@ -57,22 +99,10 @@ static void grid_prompt(const char *root)
     ui_app_key(&a, '4');
     ui_app_key(&a, 'n');
     tap_ok(a.prompt == PROMPT_GRID_WHERE && started < 0, "n in the Grid view asks where the grid goes");
-    cellbuf b;
-    cellbuf_init(&b, 0, 0);
-    ui_app_render(&a, &b);
-    bool shown = false;
-    for (int y = 0; y < b.h && !shown; y++) {
-        char line[1024];
-        int k = 0;
-        for (int x = 0; x < b.w && k < 1000; x++) {
-            uint32_t ch = cellbuf_at(&b, x, y)->ch;
-            line[k++] = ch < 128 ? (char)ch : '?';
-        }
-        line[k] = '\0';
-        shown = strstr(line, "s on Slurm") != NULL;
-    }
+    static char text[80 * 25 + 64];
+    screen_text(&a, text, sizeof text);
+    bool shown = strstr(text, "s on Slurm") != NULL;
     tap_ok(shown, "the prompt offers Slurm");
-    cellbuf_free(&b);
     ui_app_key(&a, 's');
     tap_ok(started == START_GRID_SLURM && a.prompt == PROMPT_NONE, "s submits the grid to Slurm");
     started = -1;
@@ -157,6 +187,7 @@ int main(void)
     snprintf(path, sizeof path, "%s/sbatch", bin);
     write_file(path, "#!/bin/sh\necho 1\n", 0755);
     grid_prompt(root);
+    runs_view(root);
     ui_slurm_free(&s);
 
     /* no logs folder, no squeue on PATH: nothing, and no error */
