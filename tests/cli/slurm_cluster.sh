@@ -14,6 +14,8 @@
 #   5. a task that fails: its Slurm log is named by --wait and report.
 # Skips (77) only when Slurm or munge is not installed.
 set -u
+# never the caller's cluster: every Slurm command here talks to ours
+unset SLURM_CONF
 for p in munged slurmctld slurmd sbatch squeue scancel scontrol sinfo python3; do
     command -v "$p" > /dev/null 2>&1 || { echo "SKIP: $p not found (apt-get install slurm-wlm munge)"; exit 77; }
 done
@@ -22,7 +24,7 @@ d=$(cd "$d" && pwd -P)
 pids=""
 cleanup() {
     # the cluster is ours alone: whatever it still runs is this test's
-    if [ -n "${SLURM_CONF:-}" ] && [ -n "$pids" ]; then
+    if [ -n "${SLURM_CONF:-}" ] && [ "$SLURM_CONF" = "$d/slurm.conf" ]; then
         squeue -h -o %A 2> /dev/null | sort -u | xargs -r scancel 2> /dev/null
         for _ in 1 2 3 4 5 6 7 8 9 10; do [ -z "$(squeue -h -o %A 2> /dev/null)" ] && break; sleep 0.3; done
     fi
@@ -41,7 +43,7 @@ trap cleanup EXIT
 trap 'exit 1' INT TERM
 fail() {
     echo "FAIL: $*"
-    [ -n "${SLURM_CONF:-}" ] && squeue -r -o '%i %T %r %S %M' 2>&1
+    [ "${SLURM_CONF:-}" = "$d/slurm.conf" ] && squeue -r -o '%i %T %r %S %M' 2>&1
     for f in "$d"/*.txt "$d"/slurmctld.log "$d"/slurmd.log; do
         [ -f "$f" ] && { echo "== $f"; tail -n 30 "$f"; }
     done
