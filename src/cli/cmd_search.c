@@ -9,6 +9,7 @@
 #include "exp/expfile.h"
 #include "exp/queue.h"
 #include "exp/search.h"
+#include "exp/slurm.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -49,6 +50,10 @@ static void search_usage(FILE *f)
             "  --out DIR         where the search goes (default results/search-NAME, NAME\n"
             "                    the file's name without .conf and a leading search-)\n"
             "  --method M        random or halving, in place of the file's method\n"
+            "  --emit slurm      random search: write OUT/trials/grid.sbatch, a Slurm job\n"
+            "                    array of every trial's runs (the file's [slurm] section),\n"
+            "                    instead of running; once it has run, selfmi search again\n"
+            "                    keeps the runs and writes search.csv and best.conf\n"
             "  --quiet           no progress lines\n"
             "  --help            show this help and exit\n"
             "  --version         show the version and exit\n"
@@ -142,9 +147,54 @@ static int write_best_conf(const char *out, const char *exp_path, const search_s
     return rc;
 }
 
+/* --emit slurm: every valid trial's runs (trials known in advance: random
+ * search only) as a job array into root. */
+static int emit_slurm(const experiment *e, const char *target, const char *root, const trial *t, int n)
+{
+    const search_spec *s = &e->search;
+    if (s->method != SEARCH_RANDOM) {
+        fprintf(stderr, "selfmi search: --emit slurm: random search only (halving chooses each rung's trials "
+                "from the rung before; run it with selfmi search)\n");
+        return 2;
+    }
+    size_t cap = (size_t)n * (size_t)s->seeds + 1;
+    config *cfgs = calloc(cap, sizeof *cfgs);
+    char (*idbuf)[64] = calloc(cap, sizeof *idbuf);
+    const char **ids = calloc(cap, sizeof *ids);
+    int m = 0;
+    sm_err err;
+    sm_err_clear(&err);
+    sm_status st = cfgs && idbuf && ids ? SM_OK : SM_ENOMEM;
+    for (int i = 0; i < n && !st; i++) {
+        if (!t[i].valid) {
+            fprintf(stderr, "selfmi search: trial %d left out: %s\n", i, t[i].reason);
+            continue;
+        }
+        for (int j = 0; j < s->seeds; j++) {
+            cfgs[m] = t[i].cfg;
+            cfgs[m].seed = t[i].cfg.seed + (unsigned long)j;
+            search_run_id(s, i, cfgs[m].seed, cfgs[m].max_epochs, idbuf[m], sizeof idbuf[m]);
+            ids[m] = idbuf[m];
+            m++;
+        }
+    }
+    char script[1200];
+    if (!st)
+        st = slurm_array_write(&e->slurm, target, cfgs, ids, m, root, script, sizeof script, &err);
+    free(cfgs);
+    free(idbuf);
+    free(ids);
+    if (st) {
+        fprintf(stderr, "selfmi search: %s\n", st == SM_ENOMEM && !err.msg[0] ? "out of memory" : err.msg);
+        return 1;
+    }
+    printf("%s\n", script);
+    return 0;
+}
+
 int cmd_search(int argc, char **argv)
 {
-    const char *target = NULL, *out_arg = NULL, *method = NULL;
+    const char *target = NULL, *out_arg = NULL, *method = NULL, *emit = NULL;
     int jobs = 0;
     bool quiet = false;
     for (int i = 1; i < argc; i++) {
@@ -165,6 +215,12 @@ int cmd_search(int argc, char **argv)
             jobs = (int)v;
         } else if (strcmp(a, "--out") == 0 && more) {
             out_arg = argv[++i];
+        } else if (strcmp(a, "--emit") == 0 && more) {
+            emit = argv[++i];
+            if (strcmp(emit, "slurm") != 0) {
+                fprintf(stderr, "selfmi search: --emit %s: expected slurm\n", emit);
+                return 2;
+            }
         } else if (strcmp(a, "--method") == 0 && more) {
             method = argv[++i];
             if (strcmp(method, "random") != 0 && strcmp(method, "halving") != 0) {
@@ -250,6 +306,13 @@ int cmd_search(int argc, char **argv)
             snprintf(x->reason, sizeof x->reason, "%s", err.msg);
         x->alive = x->valid;
         x->not_run = true;
+    }
+
+    if (emit) {
+        int rc = emit_slurm(&e, target, root, t, n);
+        free(t), free(vals), free(jobids);
+        exp_free(&e);
+        return rc;
     }
 
     int rungs[SEARCH_RUNGS_MAX];

@@ -13,9 +13,9 @@
 #include <strings.h>
 #include <unistd.h>
 
-typedef enum { SEC_NONE, SEC_EXPERIMENT, SEC_CONFIG, SEC_GRID, SEC_REPORT, SEC_SEARCH } section;
+typedef enum { SEC_NONE, SEC_EXPERIMENT, SEC_CONFIG, SEC_GRID, SEC_REPORT, SEC_SLURM, SEC_SEARCH } section;
 
-static const char *const section_names[] = {"", "experiment", "config", "grid", "report", "search"};
+static const char *const section_names[] = {"", "experiment", "config", "grid", "report", "slurm", "search"};
 
 static int key_index(const char *key)
 {
@@ -315,8 +315,8 @@ sm_status exp_parse(experiment *e, const char *text, size_t len, const char *pat
                     sec = (section)i;
             if (sec == SEC_NONE)
                 st = sm_err_set(err, SM_EFORMAT,
-                                "%s:%d: unknown section '[%.40s]': expected [experiment], [config], [grid], [report] or "
-                                "[search]",
+                                "%s:%d: unknown section '[%.40s]': expected [experiment], [config], [grid], [report], "
+                                "[slurm] or [search]",
                                 where, lineno, name);
             continue;
         }
@@ -358,6 +358,10 @@ sm_status exp_parse(experiment *e, const char *text, size_t len, const char *pat
                 st = sm_err_set(err, SM_EINVAL, "%s:%d: unknown key '%s' in [report]: expected group_by or reference",
                                 where, lineno, key);
             }
+            break;
+        case SEC_SLURM:
+            if ((st = slurm_option_set(&e->slurm, key, value, err)))
+                sm_err_prefix(err, "%s:%d", where, lineno);
             break;
         case SEC_GRID: {
             if (key_index(key) < 0) {

@@ -13,6 +13,9 @@
  *   [report]
  *   group_by = tasks
  *   reference = M,T,A,V
+ *   [slurm]                         (the job array of grid --slurm, slurm.h)
+ *   partition = cpu
+ *   time = 2:00:00
  *   [search]                        (a hyper-parameter search: exp/search.h)
  *   lr_text = loguniform(1e-4, 1e-2)
  *
@@ -28,6 +31,7 @@
 #include "base/base.h"
 #include "conf/runconf.h"
 #include "exp/search.h"
+#include "exp/slurm.h"
 
 typedef struct {
     char key[64];
@@ -54,6 +58,7 @@ typedef struct {
     exp_entry *entries;      /* [experiment] dataset/preset and [config] keys, then overrides */
     int naxes;
     exp_axis *axes;
+    slurm_options slurm;     /* [slurm]: the job array of grid --emit slurm / --slurm */
     search_spec search;      /* the [search] section (search.present: the file has one) */
 } experiment;
 

@@ -131,6 +131,27 @@ grep -q "the time budget is spent" "$out/b_log.txt" || fail "time budget: not sa
 grep -q '"not run"' "$out/b/search.csv" || fail "time budget: no trial left not run"
 [ "$(wc -l < "$out/b/search.csv")" -eq 41 ] || fail "time budget: every trial has a row"
 
+# --emit slurm (random search): one array task per trial run; tasks run by
+# hand as Slurm would, then selfmi search keeps their runs and writes the
+# search.csv a local search writes
+if command -v bash > /dev/null; then
+  "$SELFMI" search "$out/r.conf" --emit slurm --out "$out/sl" > "$out/emit.txt" 2>&1 || fail "--emit slurm: exit $?"
+  [ -x "$out/sl/trials/grid.sbatch" ] || fail "no executable grid.sbatch"
+  grep -q "^#SBATCH --array=0-5$" "$out/sl/trials/grid.sbatch" || fail "array of 6 runs (3 trials x 2 seeds)"
+  grep -qx "sealed_test = true" "$out/sl/trials/configs/0.conf" || fail "array configs are not sealed"
+  for i in 0 1 2 3 4 5; do
+    SLURM_ARRAY_TASK_ID=$i SELFMI="$SELFMI" bash "$out/sl/trials/grid.sbatch" > "$out/task$i.txt" 2>&1 ||
+      fail "array task $i: exit $?"
+  done
+  [ "$(find "$out/sl/trials" -name status -exec cat {} + | grep -c '^done$')" -eq 6 ] || fail "6 array runs done"
+  "$SELFMI" search "$out/r.conf" --jobs 2 --out "$out/sl" > /dev/null 2> "$out/sl_log.txt" || fail "search after the array"
+  grep -q "runs finished" "$out/sl_log.txt" || fail "no progress after the array"
+  cmp -s "$out/r/search.csv" "$out/sl/search.csv" || fail "the array's search.csv differs from the local one"
+  [ "$(find "$out/sl/trials" -name test.csv | wc -l)" -eq 0 ] || fail "array trials hold test.csv"
+  "$SELFMI" search "$out/s.conf" --emit slurm --out "$out/sh" > "$out/emit2.txt" 2>&1
+  [ $? -eq 2 ] && grep -q "random search only" "$out/emit2.txt" || fail "--emit slurm of a halving search"
+fi
+
 # bad input: file:line: key, exit 2
 printf '[search]\nlr_text = loguniform(0, 1)\n' > "$out/bad.conf"
 "$SELFMI" search "$out/bad.conf" > "$out/bad.txt" 2>&1
