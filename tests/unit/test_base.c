@@ -2,9 +2,24 @@
 #include "config.h"
 #include "base/base.h"
 #include "base/rng.h"
+#include "base/cpu.h"
 #include "../tap.h"
 
+#include <pthread.h>
 #include <string.h>
+
+/* A fresh thread: flush denormals, then multiply a subnormal (DAZ reads it
+ * as 0) and underflow a normal product (FTZ writes 0). */
+static volatile float sub_in = 1e-40f, tiny = 1e-30f;
+static void *flush_thread(void *arg)
+{
+    int *out = arg;
+    out[0] = cpu_flush_denormals();
+    out[1] = sub_in * 1.0f == 0.0f;
+    out[2] = tiny * 1e-10f == 0.0f;
+    out[3] = cpu_denormals_flushed();
+    return NULL;
+}
 
 int main(void)
 {
@@ -68,5 +83,31 @@ int main(void)
 
     void *p = sm_alloc(SIZE_MAX / 2, 4, &err);
     tap_ok(p == NULL && err.status == SM_ENOMEM, "overflowing allocation is refused: %s", err.msg);
+    /* ---- cpu: denormals and SIMD levels ---- */
+    {
+        bool before = cpu_denormals_flushed();
+        tap_ok(!before && sub_in * 1.0f != 0.0f, "the main thread keeps IEEE subnormals (%g)", (double)(sub_in * 1.0f));
+        int res[4] = {0};
+        pthread_t th;
+        tap_ok(pthread_create(&th, NULL, flush_thread, res) == 0 && pthread_join(th, NULL) == 0, "thread ran");
+#if defined(__x86_64__) || defined(__aarch64__)
+        tap_ok(res[0] && res[3], "cpu_flush_denormals sets FTZ/DAZ on its thread");
+        tap_ok(res[1], "DAZ: a subnormal input reads as 0");
+        tap_ok(res[2], "FTZ: an underflowing product is 0");
+#endif
+        tap_ok(cpu_denormals_flushed() == before, "other threads are not changed");
+        cpu_isa l;
+        tap_ok(cpu_isa_parse("sse2", &l) && l == CPU_ISA_GENERIC && cpu_isa_parse("avx512", &l) &&
+               l == CPU_ISA_AVX512 && !cpu_isa_parse("avx3", &l), "ISA names parse");
+        cpu_isa det = cpu_isa_detected();
+        tap_ok(cpu_isa_active() <= det, "active level %s within detected %s", cpu_isa_name(cpu_isa_active()),
+               cpu_isa_name(det));
+        tap_ok(cpu_isa_force(CPU_ISA_AVX512) == det, "forcing above the processor gives what it has");
+        tap_ok(cpu_isa_force(CPU_ISA_GENERIC) == CPU_ISA_GENERIC && cpu_isa_active() == CPU_ISA_GENERIC,
+               "forcing down works");
+        char d[400];
+        cpu_describe(d, sizeof d);
+        tap_ok(strstr(d, "family") != NULL, "cpu: %s", d);
+    }
     return tap_done();
 }
