@@ -3,6 +3,7 @@
 #include "base/base.h"
 #include "base/rng.h"
 #include "base/cpu.h"
+#include "base/crc32.h"
 #include "../tap.h"
 
 #include <pthread.h>
@@ -83,6 +84,28 @@ int main(void)
 
     void *p = sm_alloc(SIZE_MAX / 2, 4, &err);
     tap_ok(p == NULL && err.status == SM_ENOMEM, "overflowing allocation is refused: %s", err.msg);
+    /* ---- CRC-32: the check value, and every length and split against a
+     * bit-at-a-time reference ---- */
+    {
+        tap_ok(sm_crc32(0, "123456789", 9) == 0xCBF43926u, "CRC-32 check value");
+        unsigned char buf[37];
+        for (int i = 0; i < 37; i++)
+            buf[i] = (unsigned char)(i * 73 + 11);
+        bool all = true;
+        for (size_t len = 0; len <= sizeof buf; len++) {
+            uint32_t ref = 0xFFFFFFFFu;
+            for (size_t i = 0; i < len; i++) {
+                ref ^= buf[i];
+                for (int k = 0; k < 8; k++)
+                    ref = ref & 1 ? 0xEDB88320u ^ (ref >> 1) : ref >> 1;
+            }
+            ref = ~ref;
+            for (size_t cut = 0; cut <= len; cut += 3)
+                all = all && sm_crc32(sm_crc32(0, buf, cut), buf + cut, len - cut) == ref;
+        }
+        tap_ok(all, "CRC-32 of 0..37 bytes, split anywhere, equals the bitwise reference");
+    }
+
     /* ---- cpu: denormals and SIMD levels ---- */
     {
         bool before = cpu_denormals_flushed();
