@@ -288,11 +288,12 @@ int cmd_import_csv(int argc, char **argv)
 static void synth_usage(FILE *f)
 {
     fprintf(f,
-            "Usage: selfmi synth [--preset small|mosi|sims] [--seed N] [--force] OUTDIR\n"
+            "Usage: selfmi synth [--preset small|mosi|sims|mosei] [--seed N] [--force] OUTDIR\n"
             "Writes a synthetic multimodal sentiment dataset whose samples carry known\n"
             "per-modality sentiments (label_T, label_A, label_V).\n"
             "\n"
-            "  --preset NAME   small (tests), mosi (MOSI's sizes), sims (SIMS-like); default small\n"
+            "  --preset NAME   small (tests), mosi (MOSI's sizes), sims (SIMS-like), mosei\n"
+            "                  (MOSEI's sizes, about 8.5 GB); default small\n"
             "  --seed N        generator seed (default 1); the same seed gives the same files\n"
             "  --force         replace OUTDIR if it is a dataset directory\n"
             "  --help          show this help and exit\n"
