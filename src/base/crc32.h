@@ -1,5 +1,6 @@
 /* crc32.h: CRC-32 (IEEE 802.3, reflected polynomial 0xEDB88320, as zlib's
- * crc32), slicing by 8 bytes with tables built once per process. */
+ * crc32): carry-less multiplication folding where the processor has it,
+ * else slicing by 8 bytes with tables built once per process. */
 #ifndef SELFMI_CRC32_H
 #define SELFMI_CRC32_H
 

@@ -88,8 +88,8 @@ int main(void)
      * bit-at-a-time reference ---- */
     {
         tap_ok(sm_crc32(0, "123456789", 9) == 0xCBF43926u, "CRC-32 check value");
-        unsigned char buf[37];
-        for (int i = 0; i < 37; i++)
+        unsigned char buf[300];
+        for (int i = 0; i < 300; i++)
             buf[i] = (unsigned char)(i * 73 + 11);
         bool all = true;
         for (size_t len = 0; len <= sizeof buf; len++) {
@@ -100,10 +100,10 @@ int main(void)
                     ref = ref & 1 ? 0xEDB88320u ^ (ref >> 1) : ref >> 1;
             }
             ref = ~ref;
-            for (size_t cut = 0; cut <= len; cut += 3)
+            for (size_t cut = 0; cut <= len; cut += 7)
                 all = all && sm_crc32(sm_crc32(0, buf, cut), buf + cut, len - cut) == ref;
         }
-        tap_ok(all, "CRC-32 of 0..37 bytes, split anywhere, equals the bitwise reference");
+        tap_ok(all, "CRC-32 of 0..300 bytes (tables and carry-less folding), split anywhere, equals the bitwise reference");
     }
 
     /* ---- cpu: denormals and SIMD levels ---- */
