@@ -46,6 +46,7 @@ sm_status nn_lstm_cache_init(nn_lstm_cache *c, int maxB, int T, int F, int H, sm
         !(c->wp = sm_alloc(K * 4 * Hp + 4 * Hp, sizeof(real), err)) ||
         !(c->whp = sm_alloc(G * Hp, sizeof(real), err)) ||
         !(c->dxc = sm_alloc(bt * (size_t)F, sizeof(real), err)) ||
+        !(c->wsrc = sm_alloc(G * K + 2 * G, sizeof(real), err)) ||
         !(c->work = sm_alloc(c->work_n, sizeof(real), err)) ||
         !(c->perm = sm_alloc((size_t)maxB, sizeof(int), err)) ||
         !(c->slen = sm_alloc((size_t)maxB, sizeof(int), err)) ||
@@ -69,6 +70,7 @@ void nn_lstm_cache_free(nn_lstm_cache *c)
     free(c->wp);
     free(c->whp);
     free(c->dxc);
+    free(c->wsrc);
     free(c->work);
     free(c->perm);
     free(c->slen);
@@ -125,6 +127,30 @@ static void lstm_order(nn_lstm_cache *c, const int *len, int B, int T)
     }
 }
 
+/* Whether the packed weights are those of w_ih, w_hh, b_ih, b_hh at width V
+ * (the weights change only at an optimiser step: the batches between two
+ * steps, and every evaluation batch, reuse one packing); if not, records
+ * them in wsrc. */
+static bool lstm_packed_current(nn_lstm_cache *c, const real *w_ih, const real *w_hh, const real *b_ih,
+                                const real *b_hh, int V)
+{
+    const size_t G = 4 * (size_t)c->H, nih = G * (size_t)c->F, nhh = G * (size_t)c->H;
+    const real *parts[4] = { w_ih, w_hh, b_ih, b_hh };
+    const size_t n[4] = { nih, nhh, G, G };
+    bool same = c->packed_v == V && c->packed_nobias == (!b_ih) + 2 * (!b_hh);
+    real *dst = c->wsrc;
+    for (int k = 0; k < 4; dst += n[k], k++)
+        if (parts[k]) {
+            if (same && memcmp(dst, parts[k], n[k] * sizeof(real)) == 0)
+                continue;
+            same = false;
+            memcpy(dst, parts[k], n[k] * sizeof(real));
+        }
+    c->packed_v = V;
+    c->packed_nobias = (!b_ih) + 2 * (!b_hh);
+    return same;
+}
+
 /* wp (C, F+H, 4, V) and bp (C, 4, V) from W_ih, W_hh and b_ih + b_hh;
  * whp (4H, Hp) = W_hh padded with zero columns (lstm_kern.h). */
 static void lstm_pack(nn_lstm_cache *c, const real *w_ih, const real *w_hh, const real *b_ih,
@@ -132,6 +158,8 @@ static void lstm_pack(nn_lstm_cache *c, const real *w_ih, const real *w_hh, cons
 {
     const int F = c->F, H = c->H, K = F + H, Hp = round_up(H, V), C = Hp / V, G = 4 * H;
     c->Hp = Hp;
+    if (lstm_packed_current(c, w_ih, w_hh, b_ih, b_hh, V))
+        return;
     real *wp = c->wp, *bp = wp + (size_t)C * K * 4 * V;
     for (int ch = 0; ch < C; ch++)
         for (int g = 0; g < 4; g++)

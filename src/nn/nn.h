@@ -77,6 +77,8 @@ typedef struct {
     real *wp;      /* packed [W_ih W_hh] and biases for the kernels */
     real *whp;     /* (4H,Hp) W_hh, rows padded to the vector width */
     real *dxc;     /* (S,F) backward scratch for dx */
+    real *wsrc;    /* W_ih, W_hh, b_ih, b_hh as last packed */
+    int packed_v, packed_nobias;   /* vector width of that packing (0: none), missing biases */
     real *work;    /* backward scratch: dc (B,H), spare (B,H), dW (4H,F+H),
                       then da (S,4H) for all steps */
     size_t work_n;

@@ -323,6 +323,21 @@ static void test_lstm(void)
     int zero[2] = { 0, 2 };
     nn_lstm_forward(h2, &c, x, zero, wih, whh, bih, bhh, 2, T, F, H);
     tap_ok(h2[0] == 0 && h2[H - 1] == 0, "LSTM length 0 gives h = 0");
+
+    /* weights changed in place (an optimiser step) are packed again */
+    nn_lstm_forward(h, &c, x, len, wih, whh, bih, bhh, B, T, F, H);
+    whh[5] += 0.25f;
+    bhh[2] -= 0.125f;
+    nn_lstm_forward(h2, &c, x, len, wih, whh, bih, bhh, B, T, F, H);
+    nn_lstm_cache fresh;
+    real h3[B * H];
+    SM_ASSERT(nn_lstm_cache_init(&fresh, B, T, F, H, &err) == SM_OK);
+    nn_lstm_forward(h3, &fresh, x, len, wih, whh, bih, bhh, B, T, F, H);
+    tap_ok(memcmp(h2, h3, sizeof h2) == 0 && memcmp(h, h2, sizeof h) != 0,
+           "LSTM weights changed in place give what a fresh cache gives");
+    nn_lstm_cache_free(&fresh);
+    whh[5] -= 0.25f;
+    bhh[2] += 0.125f;
     nn_lstm_cache_free(&c);
     nn_lstm_cache_free(NULL);
     tap_ok(nn_lstm_cache_init(&c, 0, T, F, H, &err) == SM_EINVAL && strstr(err.msg, "B=0"),
