@@ -161,6 +161,9 @@ LK_TARGET static void lk_fwd(const lstm_fwd_step *arg)
         int p = 0;
         for (; p + LK_R <= s->n; p += LK_R)
             lk_fwd_tile(s, LK_R, p, c);
+        /* the rest two rows at a time: one row alone waits on its sums */
+        for (; p + 2 <= s->n; p += 2)
+            lk_fwd_tile(s, 2, p, c);
         for (; p < s->n; p++)
             lk_fwd_tile(s, 1, p, c);
     }
@@ -225,6 +228,8 @@ LK_TARGET static void lk_bwd(const lstm_bwd_step *arg)
         int p = 0;
         for (; p + LK_RB <= s->n1; p += LK_RB)
             lk_bwd_tile(s, LK_RB, LK_NV, p, c * LK_V);
+        for (; p + 2 <= s->n1; p += 2)   /* as in lk_fwd */
+            lk_bwd_tile(s, 2, LK_NV, p, c * LK_V);
         for (; p < s->n1; p++)
             lk_bwd_tile(s, 1, LK_NV, p, c * LK_V);
     }
