@@ -144,6 +144,8 @@ typedef struct {
     bool msg_error;
     bool quit;             /* the loop should end */
     bool keep_running;     /* quit leaving the runs going */
+    bool interrupted;      /* ended by Ctrl-C or a signal, runs cancelled */
+    int cancelled_on_quit; /* runs queued or running that quitting cancelled */
 
     /* mouse targets of the last frame */
     ui_rect tab_hit[VIEW_COUNT];
@@ -168,6 +170,9 @@ bool ui_app_key(ui_app *a, uint32_t key);
 bool ui_app_click(ui_app *a, int x, int y);
 /* Renders the whole screen into b (resized to the app's size). */
 void ui_app_render(ui_app *a, cellbuf *b);
+/* Ctrl-C pressed twice or a signal (SIGINT, SIGTERM, SIGHUP): cancels what
+ * runs and ends the loop; the program exits 130. */
+void ui_app_interrupt(ui_app *a);
 /* Number of jobs queued or running. */
 int ui_app_active_jobs(const ui_app *a);
 

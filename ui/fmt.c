@@ -1,8 +1,10 @@
 /* fmt.c: number formatting and table fitting. */
 #include "config.h"
 #include "ui/fmt.h"
+#include "ui/cellbuf.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -157,4 +159,32 @@ int ui_table_fit(const ui_col *cols, int n, int width, int gap, int *out_w)
             nflex--;
         }
     return nvis;
+}
+
+size_t fmt_wrap(const char *s, int width, const char **next)
+{
+    size_t i = 0, brk = 0;
+    int w = 0;
+    bool have_brk = false;
+    while (s[i]) {
+        uint32_t cp;
+        int k = ui_utf8_decode(s + i, &cp);
+        int cw = ui_char_width(cp);
+        if (w + cw > width)
+            break;
+        if (cp == ' ') {
+            brk = i;
+            have_brk = true;
+        }
+        w += cw;
+        i += (size_t)k;
+    }
+    size_t end = s[i] && have_brk ? brk : i;
+    if (end == 0 && s[0])   /* never an empty line: at least one character */
+        end = (size_t)ui_utf8_decode(s, &(uint32_t){0});
+    const char *n = s + end;
+    while (*n == ' ')
+        n++;
+    *next = n;
+    return end;
 }

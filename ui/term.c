@@ -290,7 +290,7 @@ int ui_term_run(ui_app *a, const ui_term_opts *o, sm_err *err)
         if (got_signal) {
             /* Ctrl-C, SIGTERM, SIGHUP: runs are cancelled cleanly */
             got_signal = 0;
-            ui_app_key(a, UI_KEY_CTRL_C);
+            ui_app_interrupt(a);
             break;
         }
         /* the queue's changes are taken at most 10 times a second (a

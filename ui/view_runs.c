@@ -168,12 +168,37 @@ enum { C_SEL, C_STATUS, C_RUN, C_DATA, C_GEN, C_TASKS, C_CPC, C_SEED, C_EPOCH, C
        C_F1, C_ACC7, C_TREND, C_TIME, C_COUNT };
 static const char *const col_title[C_COUNT] = {"", "status", "run", "data", "gen", "tasks", "cpc", "seed", "epoch",
                                                "best", "MAE", "Corr", "Acc2", "F1", "Acc7", "val MAE", "time"};
+/* At 80 columns: status, run (its middle elided, the seed kept), tasks,
+ * seed, epoch and the four paper metrics; wider terminals add the rest. */
 static const ui_col cols[C_COUNT] = {
-    {1, 1, 100, false},  {11, 11, 99, false}, {26, 48, 98, true},  {8, 12, 40, false},
-    {4, 4, 50, false},   {5, 5, 60, false},   {5, 8, 55, false},   {5, 6, 70, false},
+    {1, 1, 100, false},  {11, 11, 99, false}, {18, 48, 98, true},  {8, 12, 40, false},
+    {4, 4, 50, false},   {5, 5, 88, false},   {5, 8, 55, false},   {5, 6, 89, false},
     {7, 12, 90, false},  {4, 4, 80, false},   {6, 6, 97, false},   {6, 6, 96, false},
     {5, 5, 95, false},   {5, 5, 85, false},   {5, 5, 45, false},   {10, 12, 30, false},
     {6, 6, 65, false}};
+
+/* Text in w columns with its middle elided, so that both the start and the
+ * end (a run's seed) stay visible. */
+static void elide_middle(char *buf, size_t n, const char *s, int w, bool ascii)
+{
+    int tw = ui_text_width(s);
+    if (tw <= w || w < 5) {
+        snprintf(buf, n, "%s", s);
+        return;
+    }
+    const char *dots = ascii ? "~" : "\xe2\x80\xa6";
+    int keep = w - 1, head = keep / 2, tail = keep - head;
+    /* head columns from the start, tail from the end (ASCII-width names) */
+    size_t len = strlen(s), k = 0;
+    const char *parts[3] = {s, dots, s + (len > (size_t)tail ? len - (size_t)tail : 0)};
+    size_t plen[3] = {(size_t)head < len ? (size_t)head : len, strlen(dots), 0};
+    plen[2] = strlen(parts[2]);
+    for (int i = 0; i < 3; i++)
+        for (size_t j = 0; j < plen[i] && k + 1 < n; j++)
+            buf[k++] = parts[i][j];
+    if (n)
+        buf[k] = '\0';
+}
 
 static void format_cell(const ui_app *a, const ui_runrow *r, int c, char *buf, size_t n, ui_style *s)
 {
@@ -341,6 +366,11 @@ void ui_view_runs(ui_app *a, cellbuf *b, ui_rect r)
                 continue;
             }
             format_cell(a, rw, c, t, sizeof t, &s);
+            if (c == C_RUN) {
+                char e[256];
+                elide_middle(e, sizeof e, t, widths[c], a->ascii);
+                memcpy(t, e, sizeof t);
+            }
             bool right = c >= C_BEST && c <= C_ACC7;
             int tw = ui_text_width(t);
             cellbuf_text(b, right && tw < widths[c] ? x + widths[c] - tw : x, y, widths[c], s, t);
@@ -360,14 +390,15 @@ void ui_view_runs(ui_app *a, cellbuf *b, ui_rect r)
             }
         }
     }
-    /* scroll position */
-    if (a->nrows > rows)
-        cellbuf_printf(b, list.x + list.w - 12, list.y + list.h - 1, 12, ui_sty(UI_GREY, UI_DEFAULT, 0),
-                       "%4d/%-4d", a->cur + 1, a->nrows);
-
-    /* detail of the run under the cursor */
+    /* detail of the run under the cursor; the separator carries the
+     * position and the sort order, never over a cell of the list */
     if (detail.h > 0) {
         cellbuf_hline(b, detail.x, detail.y, detail.w, ui_sty(UI_GREY, UI_DEFAULT, 0));
+        char pos[128];
+        int pw = snprintf(pos, sizeof pos, " %d/%d  sort: %s%s ", a->cur + 1, a->nrows, sort_names[a->sort_col],
+                          a->sort_rev ? " (reversed)" : "");
+        if (pw + 4 < detail.w)
+            cellbuf_text(b, detail.x + detail.w - pw - 2, detail.y, pw, ui_sty(UI_GREY, UI_DEFAULT, 0), pos);
         const ui_runrow *rw = ui_app_current(a);
         if (!rw)
             return;
@@ -381,10 +412,10 @@ void ui_view_runs(ui_app *a, cellbuf *b, ui_rect r)
         else if (rw->run) {
             const rs_table *E = &rw->run->epochs;
             int last = E->nrows - 1;
-            snprintf(line, sizeof line, "%s  lr_other %s  batch %s  lambda_cpc %s  patience %g of %s  sort: %s%s",
+            snprintf(line, sizeof line, "%s  lr_other %s  batch %s  lambda_cpc %s  patience %g of %s",
                      rs_state_name(st), rs_run_conf(rw->run, "lr_other", "?"), rs_run_conf(rw->run, "batch_size", "?"),
                      rs_run_conf(rw->run, "lambda_cpc", "?"), last >= 0 ? rs_table_getn(E, last, "patience") : 0.0,
-                     rs_run_conf(rw->run, "early_stop", "?"), sort_names[a->sort_col], a->sort_rev ? " (reversed)" : "");
+                     rs_run_conf(rw->run, "early_stop", "?"));
         } else
             snprintf(line, sizeof line, "queued");
         cellbuf_text(b, detail.x, detail.y + 2, detail.w,

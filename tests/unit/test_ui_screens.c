@@ -289,7 +289,23 @@ int main(void)
     screen("labels_search", 120, 40, "3/dull<Enter>n", true);
     screen("grid", 120, 20, "4", true);
     screen("compare", 120, 36, "j <Space>5", true);
+    /* every view at the three sizes a user meets: 80x24, 100x30, 160x48 */
+    {
+        static const int sizes[][2] = {{80, 24}, {100, 30}, {160, 48}};
+        static const char *const views[][2] = {{"runs", ":update"}, {"live", "2"}, {"labels", "3"},
+                                               {"grid", "4"}, {"compare", "j <Space>5"}};
+        for (int s = 0; s < 3; s++)
+            for (int v = 0; v < 5; v++) {
+                char name[64];
+                snprintf(name, sizeof name, "size_%s_%dx%d", views[v][0], sizes[s][0], sizes[s][1]);
+                screen(name, sizes[s][0], sizes[s][1], views[v][1], true);
+            }
+    }
     screen("help", 100, 30, "?", true);
+    screen("help_80", 80, 24, "?", true);
+    screen("help_labels_160", 160, 48, "3?", true);
+    screen("help_symbols", 100, 30, "?G", true);
+    screen("nocolor_live", 100, 30, "2", false);
     screen("too_small", 50, 10, ":update", true);
     screen("resize", 80, 24, "2\n:resize 130x30\n", true);
     screen("nocolor_runs", 90, 16, ":update", false);
