@@ -507,8 +507,13 @@ static bool request(ui_app *a, ui_request req)
         break;
     }
     case REQ_SEARCH:
+        /* a new search replaces the old one (the Runs filter is shown while it holds) */
         a->prompt = PROMPT_SEARCH;
-        snprintf(a->input, sizeof a->input, "%s", a->view == VIEW_RUNS ? a->filter : "");
+        a->input[0] = '\0';
+        if (a->view == VIEW_RUNS && a->filter[0]) {
+            a->filter[0] = '\0';
+            ui_app_rebuild_rows(a);
+        }
         break;
     case REQ_SEARCH_NEXT:
     case REQ_SEARCH_PREV:
@@ -820,8 +825,12 @@ static void draw_status(ui_app *a, cellbuf *b)
     }
     default: break;
     }
-    if (a->msg[0])
-        cellbuf_text(b, r.x, r.y, r.w, ui_sty(a->msg_error ? UI_RED : UI_DEFAULT, UI_DEFAULT, 0), a->msg);
+    if (a->msg[0]) {
+        /* a long message (an exported file's path) loses its middle, not its end */
+        char m[sizeof a->msg + 8];
+        fmt_elide(m, sizeof m, a->msg, r.w, a->ascii);
+        cellbuf_text(b, r.x, r.y, r.w, ui_sty(a->msg_error ? UI_RED : UI_DEFAULT, UI_DEFAULT, 0), m);
+    }
     else {
         char t[2100];
         snprintf(t, sizeof t, "%s  results: %s", a->experiment[0] ? a->experiment : "(no experiment)",

@@ -218,6 +218,8 @@ typedef struct {
     const double *csv_x;
     const double *csv_y[UI_PLOT_MAX_SERIES];
     const char *csv_name[UI_PLOT_MAX_SERIES];
+    const char *csv_id_name;           /* a first column repeating csv_id (NULL: none) */
+    char csv_id[128];
 } ui_plotdata;
 
 void ui_plotdata_free(ui_plotdata *d);

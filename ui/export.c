@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 typedef bool (*write_fn)(FILE *f, const void *ud);
@@ -23,6 +24,13 @@ static bool write_atomic(const char *path, write_fn fn, const void *ud)
     int fd = mkstemp(tmp);
     if (fd < 0)
         return false;
+    /* an export is a document to share: readable by others, as a file
+     * written by an editor would be (mkstemp makes it 0600) */
+    if (fchmod(fd, 0644) != 0) {
+        close(fd);
+        unlink(tmp);
+        return false;
+    }
     FILE *f = fdopen(fd, "w");
     if (!f) {
         close(fd);
@@ -44,11 +52,15 @@ static bool plot_csv(FILE *f, const void *ud)
     const ui_plotdata *d = ud;
     csv_writer w;
     csvw_init(&w, f);
+    if (d->csv_id_name)
+        csvw_str(&w, d->csv_id_name);
     csvw_str(&w, "epoch");
     for (int s = 0; s < d->ncsv; s++)
         csvw_str(&w, d->csv_name[s]);
     csvw_end(&w);
     for (int i = 0; i < d->n; i++) {
+        if (d->csv_id_name)
+            csvw_str(&w, d->csv_id);
         csvw_num(&w, d->csv_x[i]);
         for (int s = 0; s < d->ncsv; s++)
             csvw_num(&w, d->csv_y[s][i]);

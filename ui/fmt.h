@@ -21,6 +21,11 @@ int fmt_tick(char *buf, size_t n, double v, double step);
  * starts (the spaces at the break skipped). */
 size_t fmt_wrap(const char *s, int width, const char **next);
 
+/* s fitted to width columns by replacing its middle with an ellipsis
+ * (ASCII: "~"), so both ends stay: a run's seed, an exported file's name.
+ * Text that fits is copied whole. */
+void fmt_elide(char *buf, size_t n, const char *s, int width, bool ascii);
+
 /* A table column to fit: it takes at least min columns and at most want
  * (or every spare column when flex); when the table is too narrow the
  * columns of lowest priority are hidden first (ties: the rightmost). */

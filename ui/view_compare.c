@@ -64,7 +64,7 @@ static bool compare_plot(ui_app *a, rs_run **runs, int n, ui_plotdata *d)
             d->series[d->nseries++] = (ui_series){d->names[i], x, y, len, c, false, false};
     }
     d->ncsv = n;
-    snprintf(d->title, sizeof d->title, "%s per epoch (x: next quantity)", metric);
+    snprintf(d->title, sizeof d->title, "%s per epoch", metric);
     snprintf(d->slug, sizeof d->slug, "compare-%s", metric);
     d->plot = (ui_plot){.title = d->title, .series = d->series, .nseries = d->nseries, .logy = a->logy,
                         .integer_x = true, .vmark = NAN, .xcursor = NAN};
@@ -152,8 +152,13 @@ void ui_view_compare(ui_app *a, cellbuf *b, ui_rect r)
     ui_rect pr = {r.x, y, r.w, r.y + r.h - y};
     if (pr.h >= 8) {
         ui_plotdata d;
-        if (compare_plot(a, runs, n, &d))
+        if (compare_plot(a, runs, n, &d)) {
+            /* on screen the title says how to change the quantity; the SVG does not */
+            char t[160];
+            snprintf(t, sizeof t, "%s (x: next quantity)", d.title);
+            d.plot.title = t;
             ui_plot_draw(b, pr, &d.plot);
+        }
         ui_plotdata_free(&d);
     }
 }

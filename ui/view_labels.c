@@ -140,7 +140,7 @@ static bool drift_plot(const ui_app *a, ui_plotdata *d)
     const rs_labels *L = &a->labels;
     memset(d, 0, sizeof *d);
     int n = L->nep;
-    d->buf = malloc((size_t)(n ? n : 1) * 4 * sizeof *d->buf);
+    d->buf = malloc((size_t)(n ? n : 1) * 5 * sizeof *d->buf);
     if (!d->buf)
         return false;
     double *x = d->buf;
@@ -181,7 +181,7 @@ static bool trajectory_plot(const ui_app *a, int i, ui_plotdata *d)
     const rs_labels *L = &a->labels;
     memset(d, 0, sizeof *d);
     int n = L->nep;
-    d->buf = malloc((size_t)(n ? n : 1) * 4 * sizeof *d->buf);
+    d->buf = malloc((size_t)(n ? n : 1) * 5 * sizeof *d->buf);
     if (!d->buf || i < 0 || i >= L->nsamp)
         return false;
     double *x = d->buf;
@@ -197,7 +197,15 @@ static bool trajectory_plot(const ui_app *a, int i, ui_plotdata *d)
         d->csv_y[m] = y;
         d->csv_name[m] = d->names[m];
     }
-    d->ncsv = 3;
+    /* the CSV: the sample's id on every row, y_m beside the u-labels */
+    double *ym = d->buf + (size_t)n * 4;
+    for (int e = 0; e < n; e++)
+        ym[e] = L->ym[i];
+    d->csv_y[3] = ym;
+    d->csv_name[3] = "y_m";
+    d->ncsv = 4;
+    d->csv_id_name = "id";
+    snprintf(d->csv_id, sizeof d->csv_id, "%s", L->ids[i]);
     d->n = n;
     d->hlines[d->nhlines++] = (ui_hline){L->ym[i], UI_WHITE, "y_m"};
     for (int m = 0; m < 3; m++) {
@@ -208,7 +216,12 @@ static bool trajectory_plot(const ui_app *a, int i, ui_plotdata *d)
         }
     }
     snprintf(d->title, sizeof d->title, "u-labels of %s", L->ids[i]);
-    snprintf(d->slug, sizeof d->slug, "sample_trajectory");
+    /* one file per sample: the next sample's export does not overwrite it */
+    snprintf(d->slug, sizeof d->slug, "sample_trajectory-%.40s", L->ids[i]);
+    for (char *c = d->slug; *c; c++)
+        if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') || *c == '-' ||
+              *c == '_' || *c == '.'))
+            *c = '_';
     int ce = a->lab_epoch < 0 ? n - 1 : a->lab_epoch;
     d->plot = (ui_plot){.title = d->title, .series = d->series, .nseries = 3, .hlines = d->hlines,
                         .nhlines = d->nhlines, .integer_x = true, .vmark = NAN,

@@ -177,29 +177,6 @@ static const ui_col cols[C_COUNT] = {
     {5, 5, 95, false},   {5, 5, 85, false},   {5, 5, 45, false},   {10, 12, 30, false},
     {6, 6, 65, false}};
 
-/* Text in w columns with its middle elided, so that both the start and the
- * end (a run's seed) stay visible. */
-static void elide_middle(char *buf, size_t n, const char *s, int w, bool ascii)
-{
-    int tw = ui_text_width(s);
-    if (tw <= w || w < 5) {
-        snprintf(buf, n, "%s", s);
-        return;
-    }
-    const char *dots = ascii ? "~" : "\xe2\x80\xa6";
-    int keep = w - 1, head = keep / 2, tail = keep - head;
-    /* head columns from the start, tail from the end (ASCII-width names) */
-    size_t len = strlen(s), k = 0;
-    const char *parts[3] = {s, dots, s + (len > (size_t)tail ? len - (size_t)tail : 0)};
-    size_t plen[3] = {(size_t)head < len ? (size_t)head : len, strlen(dots), 0};
-    plen[2] = strlen(parts[2]);
-    for (int i = 0; i < 3; i++)
-        for (size_t j = 0; j < plen[i] && k + 1 < n; j++)
-            buf[k++] = parts[i][j];
-    if (n)
-        buf[k] = '\0';
-}
-
 static void format_cell(const ui_app *a, const ui_runrow *r, int c, char *buf, size_t n, ui_style *s)
 {
     rs_run *run = r->run;
@@ -368,7 +345,7 @@ void ui_view_runs(ui_app *a, cellbuf *b, ui_rect r)
             format_cell(a, rw, c, t, sizeof t, &s);
             if (c == C_RUN) {
                 char e[256];
-                elide_middle(e, sizeof e, t, widths[c], a->ascii);
+                fmt_elide(e, sizeof e, t, widths[c], a->ascii);
                 memcpy(t, e, sizeof t);
             }
             bool right = c >= C_BEST && c <= C_ACC7;
@@ -395,8 +372,10 @@ void ui_view_runs(ui_app *a, cellbuf *b, ui_rect r)
     if (detail.h > 0) {
         cellbuf_hline(b, detail.x, detail.y, detail.w, ui_sty(UI_GREY, UI_DEFAULT, 0));
         char pos[128];
-        int pw = snprintf(pos, sizeof pos, " %d/%d  sort: %s%s ", a->cur + 1, a->nrows, sort_names[a->sort_col],
+        int pw = snprintf(pos, sizeof pos, " %s%.40s%s%d/%d  sort: %s%s ", a->filter[0] ? "filter: " : "", a->filter,
+                          a->filter[0] ? " (Esc clears)  " : "", a->cur + 1, a->nrows, sort_names[a->sort_col],
                           a->sort_rev ? " (reversed)" : "");
+        pw = ui_text_width(pos);
         if (pw + 4 < detail.w)
             cellbuf_text(b, detail.x + detail.w - pw - 2, detail.y, pw, ui_sty(UI_GREY, UI_DEFAULT, 0), pos);
         const ui_runrow *rw = ui_app_current(a);

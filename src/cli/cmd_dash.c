@@ -215,7 +215,7 @@ int cmd_dash(int argc, char **argv)
         if (n > 0)
             fprintf(stderr, "selfmi: cancelled %d run%s (marked cancelled in %s)\n", n, n == 1 ? "" : "s", root);
         ui_engine_close(&eng, true);
-        if (app.interrupted && rc == 0)
+        if (app.interrupted && n > 0 && rc == 0)
             rc = 130;
     }
     ui_app_free(&app);

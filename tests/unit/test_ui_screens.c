@@ -281,6 +281,7 @@ int main(void)
     screen("runs_sorted_corr", 120, 24, "sssss", true);
     screen("runs_sorted_mae_reversed", 120, 24, "ssssS", true);
     screen("runs_filter", 100, 16, "/MTAV<Enter>", true);
+    screen("runs_filter_again", 100, 16, "/MTAV<Enter>/M-<Enter>", true);
     screen("live", 120, 36, "2", true);
     screen("live_narrow", 70, 24, "2", true);
     screen("live_smooth_zoom", 100, 30, "2mz", true);
@@ -350,12 +351,64 @@ int main(void)
     char *csv = slurp(p);
     tap_ok(csv && !strncmp(csv, "\"epoch\",\"loss\",\"L17\",\"L_M\",\"L_task\"\n1,", 37), "CSV written with a header");
     free(csv);
+    struct stat sb;
+    tap_ok(stat(p, &sb) == 0 && (sb.st_mode & 0777) == 0644, "an export is mode 0644 (%o)",
+           (unsigned)(sb.st_mode & 0777));
+    /* the sample trajectory: one file per sample, with its id and y_m */
+    ui_app_key(&a, '3');
+    ui_app_key(&a, 'e');
+    tap_ok(strstr(a.msg, "export-sample_trajectory-") != NULL, "Labels export names the sample: %s", a.msg);
+    char tp[2100] = "";
+    const char *tn = strstr(a.msg, "export-sample_trajectory-");
+    if (tn && r) {
+        snprintf(tp, sizeof tp, "%s/%.*s", r->dir, (int)strcspn(tn, " ;"), tn);
+    }
+    char *traj = tp[0] ? slurp(tp) : NULL;
+    tap_ok(traj && strstr(traj, "\"id\",\"epoch\",\"y_t\",\"y_a\",\"y_v\",\"y_m\"\n") == traj,
+           "trajectory CSV has the id and y_m columns (%s)", tp);
+    free(traj);
+    /* Compare's SVG title is the quantity, without the screen's key hint */
+    ui_app_key(&a, '1');
+    ui_app_key(&a, ' ');
+    ui_app_key(&a, ' ');
+    ui_app_key(&a, '5');
+    ui_app_key(&a, 'e');
+    char *csvg = slurp("results/export-compare-val_mae.svg");
+    tap_ok(csvg && strstr(csvg, "val_mae per epoch") && !strstr(csvg, "x: next"), "Compare SVG title: no key hint");
+    free(csvg);
     ui_app_key(&a, '4');
     ui_app_key(&a, 'e');
     tap_ok(access("results/export-grid.csv", R_OK) == 0, "Grid export: %s", a.msg);
     ui_app_key(&a, 'q');
     tap_ok(a.quit, "q quits when nothing runs");
     ui_app_free(&a);
+
+    /* Ctrl-C with a run queued asks first; a second Ctrl-C cancels and quits */
+    {
+        ui_app c;
+        ui_app_init(&c, "results", NULL, NULL);
+        ui_app_resize(&c, 100, 30);
+        c.jobs = calloc(2, sizeof *c.jobs);
+        c.cap_jobs = 2;
+        c.njobs = 2;
+        c.jobs[0].state = JOB_QUEUED;
+        c.jobs[1].state = JOB_RUNNING;
+        ui_app_key(&c, UI_KEY_CTRL_C);
+        tap_ok(!c.quit && c.prompt == PROMPT_QUIT, "Ctrl-C with runs in progress asks");
+        cellbuf cb;
+        cellbuf_init(&cb, 100, 30);
+        ui_app_render(&c, &cb);
+        char *txt = cellbuf_to_text(&cb);
+        tap_ok(txt && strstr(txt, "1 running, 1 queued: c cancel them and quit"), "the question counts them");
+        free(txt);
+        ui_app_key(&c, UI_KEY_ESC);
+        tap_ok(!c.quit && c.prompt == PROMPT_NONE, "Esc stays");
+        ui_app_key(&c, UI_KEY_CTRL_C);
+        ui_app_key(&c, UI_KEY_CTRL_C);
+        tap_ok(c.quit && c.interrupted && c.cancelled_on_quit == 2, "a second Ctrl-C cancels both and quits");
+        cellbuf_free(&cb);
+        ui_app_free(&c);
+    }
 
     /* once no process holds its lock, the running run reads as interrupted */
     runstore_lock_release(running_lock);
