@@ -164,16 +164,17 @@ static const char *state_glyph(rs_state s, bool ascii)
     return ascii ? asc[s] : u[s];
 }
 
-enum { C_SEL, C_STATUS, C_RUN, C_DATA, C_GEN, C_TASKS, C_CPC, C_SEED, C_EPOCH, C_BEST, C_MAE, C_CORR, C_ACC2,
-       C_F1, C_ACC7, C_TREND, C_TIME, C_COUNT };
+enum { C_SEL, C_STATUS, C_RUN, C_DATA, C_GEN, C_TASKS, C_CPC, C_SEED, C_EPOCH, C_BEST, C_SRC, C_MAE, C_CORR,
+       C_ACC2, C_F1, C_ACC7, C_TREND, C_TIME, C_COUNT };
 static const char *const col_title[C_COUNT] = {"", "status", "run", "data", "gen", "tasks", "cpc", "seed", "epoch",
-                                               "best", "MAE", "Corr", "Acc2", "F1", "Acc7", "val MAE", "time"};
+                                               "best", "of", "MAE", "Corr", "Acc2", "F1", "Acc7", "val MAE", "time"};
 /* At 80 columns: status, run (its middle elided, the seed kept), tasks,
- * seed, epoch and the four paper metrics; wider terminals add the rest. */
+ * seed, epoch, where the numbers come from (test or val) and the four
+ * paper metrics; wider terminals add the rest. */
 static const ui_col cols[C_COUNT] = {
-    {1, 1, 100, false},  {11, 11, 99, false}, {18, 48, 98, true},  {8, 12, 40, false},
-    {4, 4, 50, false},   {5, 5, 88, false},   {5, 8, 55, false},   {5, 6, 89, false},
-    {7, 12, 90, false},  {4, 4, 80, false},   {6, 6, 97, false},   {6, 6, 96, false},
+    {1, 1, 100, false},  {11, 11, 99, false}, {16, 48, 98, true},  {8, 12, 40, false},
+    {4, 4, 50, false},   {5, 5, 88, false},   {5, 8, 55, false},   {4, 6, 89, false},
+    {7, 12, 90, false},  {4, 4, 80, false},   {4, 4, 94, false},   {6, 6, 97, false},   {6, 6, 96, false},
     {5, 5, 95, false},   {5, 5, 85, false},   {5, 5, 45, false},   {10, 12, 30, false},
     {6, 6, 65, false}};
 
@@ -238,6 +239,16 @@ static void format_cell(const ui_app *a, const ui_runrow *r, int c, char *buf, s
             snprintf(buf, n, "%d", (int)b);
         break;
     }
+    case C_SRC:
+        /* the numbers beside: the best epoch's test metrics (test.csv), or,
+         * before there are any, the last epoch's validation metrics */
+        if (done)
+            snprintf(buf, n, "test");
+        else if (E && last >= 0) {
+            snprintf(buf, n, "val");
+            s->fg = UI_GREY;
+        }
+        break;
     case C_MAE:
     case C_CORR:
     case C_ACC2:
@@ -289,7 +300,7 @@ void ui_view_runs(ui_app *a, cellbuf *b, ui_rect r)
         char t[48];
         snprintf(t, sizeof t, "%s", col_title[c]);
         static const int sort_of_col[C_COUNT] = {-1, SORT_STATUS, SORT_ID, -1, -1, -1, -1, -1, -1,
-                                                 SORT_BEST, SORT_MAE, SORT_CORR, SORT_ACC2, SORT_F1, -1, -1, -1};
+                                                 SORT_BEST, -1, SORT_MAE, SORT_CORR, SORT_ACC2, SORT_F1, -1, -1, -1};
         if (sort_of_col[c] == a->sort_col)
             snprintf(t, sizeof t, "%s%s", col_title[c], a->sort_rev ? (a->ascii ? "v" : "\xe2\x96\xbc") : (a->ascii ? "^" : "\xe2\x96\xb2"));
         bool right = c >= C_BEST && c <= C_ACC7;
