@@ -20,6 +20,10 @@ static rs_state row_state(const ui_runrow *r)
         switch (r->job->state) {
         case JOB_QUEUED: return RS_QUEUED;
         case JOB_RUNNING: return RS_RUNNING;
+        /* a job that ended before its directory was made (a dataset that
+         * cannot be read) is failed, not queued */
+        case JOB_FAILED: return r->run && r->run->state != RS_QUEUED ? r->run->state : RS_FAILED;
+        case JOB_CANCELLED: return r->run && r->run->state != RS_QUEUED ? r->run->state : RS_CANCELLED;
         default: break;
         }
     }
@@ -352,6 +356,13 @@ void ui_view_runs(ui_app *a, cellbuf *b, ui_rect r)
                 }
                 x += widths[c] + 1;
                 continue;
+            }
+            if (c == C_SRC && row_state(rw) == RS_FAILED) {
+                /* a failed run has no numbers to show: its reason takes their place */
+                const char *why = rw->run && rw->run->reason[0] ? rw->run->reason
+                                  : rw->job ? rw->job->reason : "";
+                cellbuf_text(b, x, y, list.x + list.w - x, ui_sty(UI_RED, UI_DEFAULT, 0), why);
+                break;
             }
             format_cell(a, rw, c, t, sizeof t, &s);
             if (c == C_RUN) {

@@ -409,6 +409,30 @@ int main(void)
         cellbuf_free(&cb);
         ui_app_free(&c);
     }
+    /* a job that failed before it made its directory reads failed, with its reason in the row */
+    {
+        ui_app c;
+        ui_app_init(&c, "results", NULL, NULL);
+        ui_app_resize(&c, 100, 30);
+        c.jobs = calloc(1, sizeof *c.jobs);
+        c.cap_jobs = c.njobs = 1;
+        c.jobs[0].state = JOB_FAILED;
+        snprintf(c.jobs[0].run_id, sizeof c.jobs[0].run_id, "nodata-s1");
+        snprintf(c.jobs[0].reason, sizeof c.jobs[0].reason, "data/nodata/label.csv: cannot open");
+        ui_app_update(&c, true);
+        ui_app_rebuild_rows(&c);
+        cellbuf cb;
+        cellbuf_init(&cb, 100, 30);
+        ui_app_render(&c, &cb);
+        char *txt = cellbuf_to_text(&cb);
+        const char *line = txt ? strstr(txt, "nodata-s1") : NULL;
+        const char *eol = line ? strchr(line, '\n') : NULL;
+        bool ok = line && eol && (size_t)(eol - line) > 20 && memmem(line, (size_t)(eol - line), "cannot open", 11);
+        tap_ok(ok && strstr(txt, "\xe2\x9c\x97 failed") != NULL, "a job failed without a directory: failed, reason in its row");
+        free(txt);
+        cellbuf_free(&cb);
+        ui_app_free(&c);
+    }
 
     /* once no process holds its lock, the running run reads as interrupted */
     runstore_lock_release(running_lock);
