@@ -306,8 +306,16 @@ static void draw_distribution(ui_app *a, cellbuf *b, ui_rect r)
     int cx = in.x + (int)((ce + 0.5) * in.w / L->nep);
     cellbuf_put(b, cx, in.y + in.h, b->ascii ? '^' : 0x25B2, ui_sty(UI_YELLOW, UI_DEFAULT, UI_BOLD));
     cellbuf_printf(b, in.x, in.y + in.h, cx - in.x - 1, ui_sty(UI_GREY, UI_DEFAULT, 0), "epoch %d", L->epoch[0]);
-    cellbuf_printf(b, cx + 2, in.y + in.h, in.x + in.w - cx - 2, ui_sty(UI_YELLOW, UI_DEFAULT, 0), "epoch %d",
-                   L->epoch[ce]);
+    /* the shown epoch's label beside the marker: right of it, or left when
+     * the marker is near the right edge */
+    char el[24];
+    int ew = snprintf(el, sizeof el, "epoch %d", L->epoch[ce]);
+    int ex = cx + 2 + ew <= in.x + in.w ? cx + 2 : cx - 1 - ew;
+    if (ex < in.x)
+        ex = in.x;
+    if (ex < cx)   /* the first epoch's label gives way */
+        cellbuf_fill(b, (ui_rect){in.x, in.y + in.h, cx - in.x, 1}, ' ', UI_PLAIN);
+    cellbuf_text(b, ex, in.y + in.h, ew, ui_sty(UI_YELLOW, UI_DEFAULT, 0), el);
 }
 
 static void draw_heatmap(ui_app *a, cellbuf *b, ui_rect r)
@@ -319,6 +327,12 @@ static void draw_heatmap(ui_app *a, cellbuf *b, ui_rect r)
     ui_rect in = {r.x + 1, r.y + 1, r.w - 2, r.h - 3};
     if (in.w < 4 || in.h < 1 || !L->nsamp || !L->nep)
         return;
+    /* the samples' ids on the left, where there is room: one per cell row
+     * (the upper of its two samples in half blocks) */
+    int idw = in.w >= 40 ? 14 : 0;
+    ui_rect ids = {in.x, in.y, idw, in.h};
+    in.x += idw;
+    in.w -= idw;
     int per = b->ascii ? 1 : 2;
     int visible = in.h * per;
     int pos = 0;
@@ -345,6 +359,15 @@ static void draw_heatmap(ui_app *a, cellbuf *b, ui_rect r)
             mat[(size_t)k * (size_t)L->nep + (size_t)e] = v;
         }
     double D = max_dev(L, a->lab_mod);
+    for (int row = 0; idw && row < in.h; row++) {
+        int o = a->lab_top + row * per;
+        if (o >= a->norder)
+            break;
+        bool cur = pos >= o && pos < o + per;
+        int i = a->order[cur ? pos : o];
+        cellbuf_text(b, ids.x, ids.y + row, idw - 1, cur ? ui_sty(UI_YELLOW, UI_DEFAULT, UI_BOLD) : ui_sty(UI_GREY, UI_DEFAULT, 0),
+                     L->ids[i]);
+    }
     ui_heatmap_draw(b, in, mat, visible, L->nep, 0, -D, D, true, pos - a->lab_top);
     free(mat);
     a->list_hit = (ui_rect){in.x, in.y, in.w, in.h};
@@ -358,7 +381,13 @@ static void draw_inspector(ui_app *a, cellbuf *b, ui_rect r)
 {
     const rs_labels *L = &a->labels;
     int i = a->lab_sample;
-    cellbuf_box(b, r, ui_sty(UI_GREY, UI_DEFAULT, 0), "sample");
+    int ce = a->lab_epoch < 0 ? L->nep - 1 : a->lab_epoch;
+    char title[64];
+    if (ce >= 0 && ce < L->nep)
+        snprintf(title, sizeof title, "sample at epoch %d of %d", L->epoch[ce], L->epoch[L->nep - 1]);
+    else
+        snprintf(title, sizeof title, "sample");
+    cellbuf_box(b, r, ui_sty(UI_GREY, UI_DEFAULT, 0), title);
     ui_rect in = {r.x + 1, r.y + 1, r.w - 2, r.h - 2};
     if (i < 0 || i >= L->nsamp || in.w < 8 || in.h < 3)
         return;
@@ -395,7 +424,6 @@ static void draw_inspector(ui_app *a, cellbuf *b, ui_rect r)
             s = end;
         }
     }
-    int ce = a->lab_epoch < 0 ? L->nep - 1 : a->lab_epoch;
     char t[64];
     int x = in.x;
     fmt_num(t, sizeof t, L->ym[i], 6, 3);
