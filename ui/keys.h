@@ -53,7 +53,7 @@ typedef enum { VIEW_RUNS, VIEW_LIVE, VIEW_LABELS, VIEW_GRID, VIEW_COMPARE, VIEW_
     X(REQ_SMOOTH, "smoothing (EMA) on/off; the raw line stays faint")          \
     X(REQ_LOGY, "log / linear y axis")                                         \
     X(REQ_ZOOM, "zoom the focused plot to the whole view")                     \
-    X(REQ_CYCLE, "next modality (Labels) or metric (Grid, Compare)")           \
+    X(REQ_CYCLE, "next modality (Labels), metric (Grid) or epochs.csv column overlaid (Compare)")           \
     X(REQ_REFERENCE, "make the row the paired test's reference")              \
     X(REQ_EXPORT, "export the focused plot or table (CSV + SVG)")              \
     X(REQ_HELP, "this help")                                                   \

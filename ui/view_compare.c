@@ -10,10 +10,28 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CMP_MAX 8
-static const char *const cmp_metrics[] = {"val_mae", "val_corr", "loss", "l17", "cpc_mt", "drift_t", "drift_a",
-                                          "drift_v"};
-#define NCMP_METRICS ((int)(sizeof cmp_metrics / sizeof cmp_metrics[0]))
+#define CMP_MAX UI_PLOT_MAX_SERIES
+
+/* The quantity overlaid: any column of the first run's epochs.csv (but the
+ * epoch), from val_mae on; x steps through them. */
+static const char *compare_quantity(const ui_app *a, const rs_run *r0)
+{
+    const rs_table *E = &r0->epochs;
+    int start = -1, n = 0;
+    for (int c = 0; c < E->ncols; c++)
+        if (strcmp(E->names[c], "epoch") != 0) {
+            if (!strcmp(E->names[c], "val_mae"))
+                start = n;
+            n++;
+        }
+    if (n == 0)
+        return "val_mae";
+    int k = (((start < 0 ? 0 : start) + a->cmp_metric) % n + n) % n;
+    for (int c = 0; c < E->ncols; c++)
+        if (strcmp(E->names[c], "epoch") != 0 && k-- == 0)
+            return E->names[c];
+    return "val_mae";
+}
 
 static int compare_items(ui_app *a, rs_run **out)
 {
@@ -34,7 +52,7 @@ static int compare_items(ui_app *a, rs_run **out)
 static bool compare_plot(ui_app *a, rs_run **runs, int n, ui_plotdata *d)
 {
     memset(d, 0, sizeof *d);
-    const char *metric = cmp_metrics[((a->cmp_metric % NCMP_METRICS) + NCMP_METRICS) % NCMP_METRICS];
+    const char *metric = compare_quantity(a, runs[0]);
     int len = 0;
     for (int i = 0; i < n; i++)
         len = runs[i]->epochs.nrows > len ? runs[i]->epochs.nrows : len;
@@ -58,7 +76,8 @@ static bool compare_plot(ui_app *a, rs_run **runs, int n, ui_plotdata *d)
         int16_t c = ui_series_colors[i % 8];
         if (a->smooth) {
             ui_ema(y, sm, len, 0.6);
-            d->series[d->nseries++] = (ui_series){NULL, x, y, len, c, true, false};
+            if (d->nseries + (n - i) < UI_PLOT_MAX_SERIES)   /* the raw line while there is room */
+                d->series[d->nseries++] = (ui_series){NULL, x, y, len, c, true, false};
             d->series[d->nseries++] = (ui_series){d->names[i], x, sm, len, c, false, false};
         } else
             d->series[d->nseries++] = (ui_series){d->names[i], x, y, len, c, false, false};

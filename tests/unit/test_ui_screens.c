@@ -290,6 +290,7 @@ int main(void)
     screen("labels_search", 120, 40, "3/dull<Enter>n", true);
     screen("grid", 120, 20, "4", true);
     screen("compare", 120, 36, "j <Space>5", true);
+    screen("compare_many_columns", 120, 36, "      5xxxx", true);
     /* every view at the three sizes a user meets: 80x24, 100x30, 160x48 */
     {
         static const int sizes[][2] = {{80, 24}, {100, 30}, {160, 48}};
