@@ -495,9 +495,10 @@ static bool request(ui_app *a, ui_request req)
     case REQ_LEFT:
     case REQ_RIGHT: {
         int d = req == REQ_LEFT ? -1 : 1;
-        if (a->view == VIEW_LIVE)
-            a->live_focus = (a->live_focus + d + 4) % 4;
-        else if (a->view == VIEW_LABELS && a->labels.nep > 0) {
+        if (a->view == VIEW_LIVE) {
+            int np = ui_live_npanels(ui_app_current_run(a));
+            a->live_focus = (a->live_focus + d + np) % np;
+        } else if (a->view == VIEW_LABELS && a->labels.nep > 0) {
             int e = a->lab_epoch < 0 ? a->labels.nep - 1 : a->lab_epoch;
             e += d;
             e = e < 0 ? 0 : e >= a->labels.nep ? a->labels.nep - 1 : e;

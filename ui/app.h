@@ -223,7 +223,12 @@ typedef struct {
 } ui_plotdata;
 
 void ui_plotdata_free(ui_plotdata *d);
-/* Panel k (0-3) of the Live view for a run. */
+/* The Live view's panels: four of training, two of the Self-MI diagnostics. */
+#define UI_LIVE_PANELS 6
+/* Panels the Live view shows for run: 4, or 6 when its epochs.csv has the
+ * u-labels' agreement with human labels (ul_corr_*). */
+int ui_live_npanels(const rs_run *run);
+/* Panel k (0 to UI_LIVE_PANELS - 1) of the Live view for a run. */
 bool ui_live_plot(const ui_app *a, const rs_run *run, int k, ui_plotdata *d);
 /* Writes d as <dir>/<slug>.csv and .svg (temp + rename); the paths into msg. */
 bool ui_plot_export(const ui_plotdata *d, const char *dir, char *msg, size_t n);
