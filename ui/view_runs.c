@@ -366,6 +366,12 @@ void ui_view_runs(ui_app *a, cellbuf *b, ui_rect r)
             }
             format_cell(a, rw, c, t, sizeof t, &s);
             if (c == C_RUN) {
+                /* too long: the id's hash suffix ("-2f7e109e") goes first
+                 * (the line below the list shows it whole), then the middle */
+                size_t tl = strlen(t);
+                if (ui_text_width(t) > widths[c] && tl > 9 && t[tl - 9] == '-' &&
+                    strspn(t + tl - 8, "0123456789abcdef") == 8)
+                    t[tl - 9] = '\0';
                 char e[256];
                 fmt_elide(e, sizeof e, t, widths[c], a->ascii);
                 memcpy(t, e, sizeof t);
