@@ -59,8 +59,8 @@ for p in mosi mosei sims synth; do
     grep -v '^#' "$tmp/$p/configs/0.conf" | sed 's/ = /\t/; s/ =$/\t/' > "$tmp/$p.kv"
 done
 # `train --keys` prints the key (22 columns), its values (28) and its help;
-# values longer than their column are taken from src/train/config.c's table
-"$SELFMI" train --keys | awk -v cfg="$src/src/train/config.c" '{
+# values longer than their column are taken from src/conf/runconf.c's table
+"$SELFMI" train --keys | awk -v cfg="$src/src/conf/runconf.c" '{
         key = substr($0, 1, 22); sub(/ +$/, "", key)
         if (substr($0, 52, 1) == " ") {
             vals = substr($0, 24, 28); help = substr($0, 53); sub(/ +$/, "", vals)
@@ -90,7 +90,7 @@ awk -F'\t' -v dir="$tmp" '
         print ".TP"; print ".B " key
         print help "."
         print "Values: " vals "."
-        if (key == "dataset" || key == "preset") next
+        if (key == "dataset" || key == "dataset_id" || key == "preset") next
         same = 1
         for (i = 2; i <= np; i++) if (D[P[i], key] != D[P[1], key]) same = 0
         if (same) { d = D[P[1], key]; print "Default: " (d == "" ? "empty" : d) "." }

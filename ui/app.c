@@ -17,15 +17,15 @@
 const int16_t ui_series_colors[8] = {UI_CYAN, UI_MAGENTA, UI_GREEN, UI_YELLOW, UI_BLUE, UI_RED, UI_BRIGHT_CYAN,
                                      UI_BRIGHT_MAGENTA};
 
-int16_t ui_state_color(rs_state s)
+int16_t ui_state_color(run_state s)
 {
     switch (s) {
-    case RS_RUNNING: return UI_GREEN;
-    case RS_DONE: return UI_DEFAULT;
-    case RS_FAILED: return UI_RED;
-    case RS_CANCELLED:
-    case RS_INTERRUPTED: return UI_YELLOW;
-    case RS_QUEUED: return UI_BLUE;
+    case RUN_RUNNING: return UI_GREEN;
+    case RUN_DONE: return UI_DEFAULT;
+    case RUN_FAILED: return UI_RED;
+    case RUN_CANCELLED:
+    case RUN_INTERRUPTED: return UI_YELLOW;
+    case RUN_QUEUED: return UI_BLUE;
     default: return UI_GREY;
     }
 }
@@ -63,7 +63,7 @@ void ui_app_free(ui_app *a)
     free(a->rows);
     free_strs(a->selected, a->nselected);
     rs_labels_free(&a->labels);
-    rs_dataset_info_free(&a->dsinfo);
+    dataset_free(&a->dsinfo);
     free(a->order);
     for (int i = 0; i < a->ngrid; i++)
         free(a->grid[i].runs);
@@ -109,7 +109,7 @@ int ui_app_active_jobs(const ui_app *a)
 {
     int n = 0;
     for (int i = 0; i < a->njobs; i++)
-        if (a->jobs[i].state == JOB_QUEUED || a->jobs[i].state == JOB_RUNNING)
+        if (job_active(&a->jobs[i]))
             n++;
     return n;
 }
@@ -123,7 +123,7 @@ bool ui_app_update(ui_app *a, bool refresh_disk)
             a->jobs_version = v;
             int failed_before = 0;
             for (int i = 0; i < a->njobs; i++)
-                failed_before += a->jobs[i].state == JOB_FAILED;
+                failed_before += a->jobs[i].state == RUN_FAILED;
             for (;;) {
                 int n = a->be.snapshot(a->be.ud, a->jobs, a->cap_jobs);
                 if (n <= a->cap_jobs) {
@@ -140,7 +140,7 @@ bool ui_app_update(ui_app *a, bool refresh_disk)
              * results) is named in the status line; the others go on */
             int failed_after = 0, last = -1;
             for (int i = 0; i < a->njobs; i++)
-                if (a->jobs[i].state == JOB_FAILED) {
+                if (a->jobs[i].state == RUN_FAILED) {
                     failed_after++;
                     last = i;
                 }
@@ -284,7 +284,7 @@ static void cancel_jobs(ui_app *a, bool only_selected)
     int n = 0;
     for (int i = 0; i < a->njobs; i++) {
         const job_info *j = &a->jobs[i];
-        if (j->state != JOB_QUEUED && j->state != JOB_RUNNING)
+        if (!job_active(j))
             continue;
         if (only_selected) {
             ui_runrow *r = ui_app_current(a);
@@ -311,7 +311,7 @@ static void delete_selected(ui_app *a)
         bool hit = ui_app_is_selected(a, r->id) || (a->nselected == 0 && i == a->cur);
         if (!hit || !r->run)
             continue;
-        if (r->run->state == RS_RUNNING || (r->job && (r->job->state == JOB_RUNNING || r->job->state == JOB_QUEUED))) {
+        if (rs_run_state(r->run) == RUN_RUNNING || (r->job && job_active(r->job))) {
             busy++;
             continue;
         }
@@ -333,6 +333,8 @@ static void delete_selected(ui_app *a)
                    busy ? " (running ones were kept: cancel them first)" : "");
 }
 
+static void start_runs(ui_app *a, ui_start_kind kind);
+
 static bool prompt_key(ui_app *a, uint32_t key)
 {
     if (a->prompt == PROMPT_QUIT) {
@@ -350,6 +352,15 @@ static bool prompt_key(ui_app *a, uint32_t key)
             return true;
         }
         a->prompt = PROMPT_NONE;
+        return true;
+    }
+    if (a->prompt == PROMPT_RERUN) {
+        a->prompt = PROMPT_NONE;
+        rs_run *cr = ui_app_current_run(a);
+        if (key == 'y' && cr && strcmp(cr->id, a->prompt_run) == 0)
+            start_runs(a, START_RERUN);
+        else
+            ui_app_message(a, false, "not re-run");
         return true;
     }
     if (a->prompt == PROMPT_DELETE) {
@@ -574,7 +585,17 @@ static bool request(ui_app *a, ui_request req)
         break;
     case REQ_NEW: start_runs(a, START_RUN); break;
     case REQ_NEW_GRID: start_runs(a, START_GRID); break;
-    case REQ_RERUN: start_runs(a, START_RERUN); break;
+    case REQ_RERUN: {
+        /* a done run is replaced (moved to .attic): ask first */
+        rs_run *cr = ui_app_current_run(a);
+        if (cr && rs_run_state(cr) == RUN_DONE && a->has_backend) {
+            snprintf(a->prompt_run, sizeof a->prompt_run, "%s", cr->id);
+            a->prompt = PROMPT_RERUN;
+        } else {
+            start_runs(a, START_RERUN);
+        }
+        break;
+    }
     case REQ_CANCEL: cancel_jobs(a, true); break;
     case REQ_DELETE:
         a->prompt = PROMPT_DELETE;
@@ -750,13 +771,13 @@ static void draw_tabs(ui_app *a, cellbuf *b)
     /* queue summary on the right */
     int running = 0, queued = 0, done = 0, failed = 0;
     for (int i = 0; i < a->store.n; i++) {
-        rs_state s = a->store.runs[i]->state;
-        running += s == RS_RUNNING;
-        done += s == RS_DONE;
-        failed += s == RS_FAILED;
+        run_state s = rs_run_state(a->store.runs[i]);
+        running += s == RUN_RUNNING;
+        done += s == RUN_DONE;
+        failed += s == RUN_FAILED;
     }
     for (int i = 0; i < a->njobs; i++)
-        queued += a->jobs[i].state == JOB_QUEUED;
+        queued += job_active(&a->jobs[i]) && a->jobs[i].state == RUN_QUEUED;
     char sum[128];
     snprintf(sum, sizeof sum, " %d running  %d queued  %d done%s%.0d%s ", running, queued, done,
              failed ? "  " : "", failed, failed ? " failed" : "");
@@ -809,14 +830,19 @@ static void draw_status(ui_app *a, cellbuf *b)
     case PROMPT_QUIT: {
         int running = 0, queued = 0;
         for (int i = 0; i < a->njobs; i++) {
-            running += a->jobs[i].state == JOB_RUNNING;
-            queued += a->jobs[i].state == JOB_QUEUED;
+            running += job_active(&a->jobs[i]) && a->jobs[i].state == RUN_RUNNING;
+            queued += job_active(&a->jobs[i]) && a->jobs[i].state == RUN_QUEUED;
         }
         cellbuf_printf(b, r.x, r.y, r.w, ui_sty(UI_YELLOW, UI_DEFAULT, UI_BOLD),
                        "%d running, %d queued: c cancel them and quit, k keep them running and quit, Esc stay",
                        running, queued);
         return;
     }
+    case PROMPT_RERUN:
+        cellbuf_printf(b, r.x, r.y, r.w, ui_sty(UI_YELLOW, UI_DEFAULT, UI_BOLD),
+                       "re-run %s? its results move to %s/.attic; y yes, any other key no", a->prompt_run,
+                       a->store.root);
+        return;
     case PROMPT_DELETE: {
         int n = a->nselected ? a->nselected : 1;
         cellbuf_printf(b, r.x, r.y, r.w, ui_sty(UI_YELLOW, UI_DEFAULT, UI_BOLD),

@@ -15,7 +15,7 @@
 #include "ui/keys.h"
 #include "ui/layout.h"
 #include "ui/plot.h"
-#include "ui/results.h"
+#include "rundir/rundir.h"
 
 typedef enum { START_RUN, START_GRID, START_RERUN } ui_start_kind;
 
@@ -61,7 +61,7 @@ typedef struct {
     char group[256];
 } ui_plan_item;
 
-typedef enum { PROMPT_NONE, PROMPT_SEARCH, PROMPT_QUIT, PROMPT_DELETE } ui_prompt;
+typedef enum { PROMPT_NONE, PROMPT_SEARCH, PROMPT_QUIT, PROMPT_DELETE, PROMPT_RERUN } ui_prompt;
 
 typedef struct {
     /* set up */
@@ -100,7 +100,7 @@ typedef struct {
     /* Labels */
     rs_labels labels;
     char labels_run[256];
-    rs_dataset_info dsinfo;
+    dataset dsinfo;        /* the current run's dataset: labels and transcripts (features only for synth:) */
     char dsinfo_for[1024];
     int lab_mod;           /* 0 t, 1 a, 2 v */
     int lab_sample, lab_top;
@@ -139,6 +139,7 @@ typedef struct {
     bool help;
     int help_top;
     ui_prompt prompt;
+    char prompt_run[256];  /* PROMPT_RERUN: the run asked about */
     char input[256];
     char msg[512];
     bool msg_error;
@@ -196,7 +197,7 @@ void ui_view_compare(ui_app *a, cellbuf *b, ui_rect r);
 void ui_export(ui_app *a);
 
 /* Colours by meaning. */
-int16_t ui_state_color(rs_state s);
+int16_t ui_state_color(run_state s);
 extern const int16_t ui_series_colors[8];
 
 

@@ -38,11 +38,13 @@ static sm_status build_plan(ui_engine *e, sm_err *err)
     e->plan = calloc((size_t)(n > 0 ? n : 1), sizeof *e->plan);
     if (!e->plan)
         return sm_err_set(err, SM_ENOMEM, "out of memory for a grid of %ld runs", n);
+    run_identity_cache ident = {0};
     for (long i = 0; i < n; i++) {
         config c;
         sm_status st = exp_grid_point(&e->exp, i, &c, err);
         if (st)
             return st;
+        run_identity_cached(&c, &ident);
         run_default_id(&c, e->plan[i].run_id, sizeof e->plan[i].run_id);
         char lab[512];
         exp_grid_label(&e->exp, i, lab, sizeof lab);
@@ -153,7 +155,10 @@ static int start_run(ui_engine *e, char *msg, size_t n)
         return -1;
     }
     /* a new run: the first seed from the experiment's whose run is not on
-     * disk or in the queue yet */
+     * disk or in the queue yet (the dataset's identity resolved once) */
+    sm_err e2;
+    if (run_identity(&c, &e2) != SM_OK)
+        c.dataset_id[0] = '\0';   /* unreadable: the run fails saying why */
     char id[256];
     unsigned long s0 = c.seed;
     for (unsigned long k = 0; k < 100000; k++) {
@@ -170,48 +175,54 @@ static int start_run(ui_engine *e, char *msg, size_t n)
     return 1;
 }
 
+/* The run in dir again, under its id, by rundir_claim's decision: a run
+ * really running is left alone; an interrupted one of the same identity
+ * resumes in place from its checkpoint; a done, failed or cancelled one,
+ * or one whose dataset changed, is moved to .attic (the dashboard asked
+ * first for a done one) and runs again, so one configuration and seed
+ * never count twice. */
 static int start_rerun(ui_engine *e, const char *dir, char *msg, size_t n)
 {
     sm_err err;
     config c;
     config_defaults(&c, PRESET_MOSI);
     char p[2048];
-    snprintf(p, sizeof p, "%s/run.conf", dir);
+    snprintf(p, sizeof p, "%s/%s", dir, RUNSTORE_CONF);
     if (config_read_file(&c, p, &err)) {
         snprintf(msg, n, "%s", err.msg);
         return -1;
     }
+    c.dataset_id[0] = '\0';   /* the dataset as it is now */
+    if (run_identity(&c, &err) != SM_OK)
+        c.dataset_id[0] = '\0';   /* unreadable: the run fails saying why */
     const char *base = strrchr(dir, '/') ? strrchr(dir, '/') + 1 : dir;
-    char id[256], status[64] = "";
-    snprintf(p, sizeof p, "%s/status", dir);
-    FILE *f = fopen(p, "r");
-    if (f) {
-        if (!fgets(status, sizeof status, f))
-            status[0] = '\0';
-        fclose(f);
-    }
-    /* a failed or cancelled run is redone in place (the queue moves the old
-     * directory aside), an interrupted one (running, its lock free) resumes
-     * in place from its checkpoint; a finished or really running one gets
-     * a new id beside it */
-    snprintf(id, sizeof id, "%.200s", base);
     char root[2048];
-    snprintf(root, sizeof root, "%.*s", (int)(base - dir), dir);
+    snprintf(root, sizeof root, "%.*s", base > dir ? (int)(base - dir - 1) : 1, base > dir ? dir : ".");
     runstore rs;
-    run_state state;
-    bool interrupted = runstore_open(&rs, base > dir ? root : ".", base, &err) == SM_OK &&
-                       runstore_state(&rs, &state, NULL, 0, &err) == SM_OK && state == RUN_INTERRUPTED;
-    if (!interrupted && (strncmp(status, "done", 4) == 0 || strncmp(status, "running", 7) == 0))
-        for (int k = 2; k < 10000; k++) {
-            snprintf(id, sizeof id, "%.200s-r%d", base, k);
-            if (!id_taken(e, id))
-                break;
-        }
-    if (queue_submit(e->q, &c, id, &err) < 0) {
-        snprintf(msg, n, "%s: %s", id, err.msg);
+    runstore_lock lk;
+    rd_verdict v;
+    char who[256];
+    if (rundir_claim(&rs, root, base, &c, &lk, &v, who, sizeof who, &err) != SM_OK) {
+        snprintf(msg, n, "%s", err.msg);
         return -1;
     }
-    snprintf(msg, n, "queued %s again as %s", base, id);
+    if (v == RD_ELSEWHERE) {
+        snprintf(msg, n, "%s is running (%s): not re-run", base, who[0] ? who : "lock held");
+        return -1;
+    }
+    sm_status st = SM_OK;
+    if (v == RD_DONE || v == RD_REPLACE)
+        st = rundir_move_to_attic(root, base, &err);
+    runstore_lock_release(&lk);
+    if (st != SM_OK) {
+        snprintf(msg, n, "%s", err.msg);
+        return -1;
+    }
+    if (queue_submit(e->q, &c, base, &err) < 0) {
+        snprintf(msg, n, "%s: %s", base, err.msg);
+        return -1;
+    }
+    snprintf(msg, n, v == RD_RESUME ? "queued %s to resume" : "queued %s again (the old run is in .attic)", base);
     return 1;
 }
 

@@ -5,6 +5,7 @@
 #include "config.h"
 #include "ui/app.h"
 #include "data/csvio.h"
+#include "base/fsutil.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -15,36 +16,19 @@
 
 typedef bool (*write_fn)(FILE *f, const void *ud);
 
-/* Writes path through a temporary file in the same directory. */
+/* Writes path atomically (sm_atomic). */
 static bool write_atomic(const char *path, write_fn fn, const void *ud)
 {
-    char tmp[1400];
-    if (snprintf(tmp, sizeof tmp, "%s.tmpXXXXXX", path) >= (int)sizeof tmp)
+    sm_err err;
+    sm_atomic a;
+    if (sm_atomic_open(&a, path, &err) != SM_OK)
         return false;
-    int fd = mkstemp(tmp);
-    if (fd < 0)
-        return false;
-    /* an export is a document to share: readable by others, as a file
-     * written by an editor would be (mkstemp makes it 0600) */
-    if (fchmod(fd, 0644) != 0) {
-        close(fd);
-        unlink(tmp);
-        return false;
-    }
-    FILE *f = fdopen(fd, "w");
-    if (!f) {
-        close(fd);
-        unlink(tmp);
-        return false;
-    }
-    bool ok = fn(f, ud);
-    ok = fflush(f) == 0 && ok;
-    ok = fclose(f) == 0 && ok;
+    FILE *f = sm_atomic_stream(&a, &err);
+    bool ok = f && fn(f, ud);
     if (ok)
-        ok = rename(tmp, path) == 0;
-    if (!ok)
-        unlink(tmp);
-    return ok;
+        return sm_atomic_commit(&a, &err) == SM_OK;
+    sm_atomic_abort(&a);
+    return false;
 }
 
 static bool plot_csv(FILE *f, const void *ud)
@@ -92,8 +76,6 @@ static bool runs_csv(FILE *f, const void *ud)
 {
     const ui_app *a = ud;
     static const char *const keys[] = {"dataset", "labels", "tasks", "cpc_terms", "seed"};
-    static const char *const mnames[] = {"mae", "corr", "acc2_has0", "f1_has0", "acc2_non0", "f1_non0",
-                                          "acc7", "acc2", "f1", "acc3", "acc5"};
     csv_writer w;
     csvw_init(&w, f);
     csvw_str(&w, "run");
@@ -102,15 +84,15 @@ static bool runs_csv(FILE *f, const void *ud)
         csvw_str(&w, keys[k]);
     csvw_str(&w, "epochs");
     csvw_str(&w, "best_epoch");
-    for (size_t k = 0; k < sizeof mnames / sizeof mnames[0]; k++)
-        csvw_str(&w, mnames[k]);
+    for (int k = 0; k < RD_NMETRICS; k++)   /* every metric of either set (rundir/columns.h) */
+        csvw_str(&w, rd_metrics[k].name);
     csvw_end(&w);
     for (int i = 0; i < a->nrows; i++) {
         const rs_run *r = a->rows[i].run;
         if (!r)
             continue;
         csvw_str(&w, r->id);
-        csvw_str(&w, rs_state_name(r->state));
+        csvw_str(&w, run_state_name(rs_run_state(r)));
         for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++)
             csvw_str(&w, rs_run_conf(r, keys[k], ""));
         csvw_int(&w, r->epochs.nrows);
@@ -119,8 +101,8 @@ static bool runs_csv(FILE *f, const void *ud)
             csvw_empty(&w);
         else
             csvw_int(&w, (long)be);
-        for (size_t k = 0; k < sizeof mnames / sizeof mnames[0]; k++) {
-            double v = r->test.nrows ? rs_table_getn(&r->test, 0, mnames[k]) : NAN;
+        for (int k = 0; k < RD_NMETRICS; k++) {
+            double v = r->test.nrows ? rs_table_getn(&r->test, 0, rd_metrics[k].name) : NAN;
             if (isnan(v))
                 csvw_empty(&w);
             else

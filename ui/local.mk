@@ -3,7 +3,7 @@
 AM_CPPFLAGS += -I$(top_srcdir)
 
 UI_SOURCES = ui/cellbuf.h ui/cellbuf.c ui/fmt.h ui/fmt.c ui/layout.h ui/layout.c \
-	ui/plot.h ui/plot.c ui/keys.h ui/keys.c ui/results.h ui/results.c \
+	ui/plot.h ui/plot.c ui/keys.h ui/keys.c \
 	ui/app.h ui/app.c ui/view_runs.c ui/view_live.c ui/view_labels.c \
 	ui/view_grid.c ui/view_compare.c ui/export.c ui/headless.h ui/headless.c \
 	ui/term.h ui/term.c ui/engine.h ui/engine.c

@@ -146,7 +146,8 @@ void ui_view_compare(ui_app *a, cellbuf *b, ui_rect r)
         const char *nm = T0->names[c];
         if (!strcmp(nm, "epochs") || !strcmp(nm, "best_epoch"))
             continue;
-        bool pct = !strncmp(nm, "acc", 3) || !strncmp(nm, "f1", 2);
+        int mi = rd_metric_find(nm);   /* scale and direction from rundir/columns.h */
+        bool pct = mi >= 0 && rd_metrics[mi].scale == 100;
         cellbuf_printf(b, r.x, y, kw - 1, grey, "%s%s", nm, pct ? " %" : "");
         double v0 = rs_table_get(T0, 0, c) * (pct ? 100 : 1);
         for (int i = 0; i < n; i++) {
@@ -157,7 +158,7 @@ void ui_view_compare(ui_app *a, cellbuf *b, ui_rect r)
             if (i > 0 && !isnan(v) && !isnan(v0)) {
                 double dlt = v - v0;
                 fmt_num(dt, sizeof dt, dlt, 8, pct ? 2 : 4);
-                bool better = strcmp(nm, "mae") == 0 ? dlt < 0 : dlt > 0;
+                bool better = mi >= 0 && rd_metrics[mi].lower_better ? dlt < 0 : dlt > 0;
                 s = ui_sty(dlt == 0 ? UI_DEFAULT : better ? UI_GREEN : UI_RED, UI_DEFAULT, 0);
             }
             cellbuf_printf(b, r.x + kw + i * cw, y, cw - 1, s, dt[0] ? "%s (%s%s)" : "%s", t,

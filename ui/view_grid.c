@@ -30,20 +30,6 @@ static void free_grid(ui_app *a)
     a->grid_mdef = NULL;
 }
 
-static run_state state_of(rs_state s)
-{
-    switch (s) {
-    case RS_QUEUED: return RUN_QUEUED;
-    case RS_RUNNING: return RUN_RUNNING;
-    case RS_DONE: return RUN_DONE;
-    case RS_CANCELLED: return RUN_CANCELLED;
-    case RS_INTERRUPTED: return RUN_INTERRUPTED;
-    case RS_FAILED:
-    case RS_UNKNOWN: break;
-    }
-    return RUN_FAILED;
-}
-
 /* A run the dashboard reads, as results_run_read reads it from disk:
  * run.conf, the state and, when done, test.csv's metrics. */
 static bool set_add(result_set *s, const rs_run *r)
@@ -57,7 +43,7 @@ static bool set_add(result_set *s, const rs_run *r)
     snprintf(x->dir, sizeof x->dir, "%s", r->dir);
     snprintf(x->id, sizeof x->id, "%s", r->id);
     snprintf(x->reason, sizeof x->reason, "%s", r->reason);
-    x->state = state_of(r->state);
+    x->state = rs_run_state(r);
     x->keys = calloc((size_t)r->nconf + 1, sizeof *x->keys);
     x->vals = calloc((size_t)r->nconf + 1, sizeof *x->vals);
     if (!x->keys || !x->vals) {
@@ -73,7 +59,7 @@ static bool set_add(result_set *s, const rs_run *r)
             return false;
         }
     }
-    if (r->state == RS_DONE && r->test.nrows >= 1) {
+    if (rs_run_state(r) == RUN_DONE && r->test.nrows >= 1) {
         x->has_test = true;
         for (int c = 0; c < r->test.ncols && x->nmetrics < RESULTS_MAX_METRICS; c++) {
             snprintf(x->metric_names[x->nmetrics], sizeof x->metric_names[0], "%s", r->test.names[c]);
@@ -442,7 +428,7 @@ void ui_view_grid(ui_app *a, cellbuf *b, ui_rect r)
             snprintf(t, sizeof t, "%d", g->ndone);
         bool active = false;
         for (int j = 0; j < g->nruns; j++)
-            active |= g->runs[j]->state == RS_RUNNING || g->runs[j]->state == RS_QUEUED;
+            active |= rs_run_state(g->runs[j]) == RUN_RUNNING || rs_run_state(g->runs[j]) == RUN_QUEUED;
         cellbuf_text(b, x, y, w[1], ui_sty(active ? UI_GREEN : UI_DEFAULT, UI_DEFAULT, 0), t);
         x += w[1] + 1;
         for (int m = 0; m < nm; m++) {

@@ -17,45 +17,25 @@
 
 static const char *const mod_letter[3] = {"t", "a", "v"};
 
-/* Transcripts and human labels: label.csv of a dataset directory, or the
- * synthetic dataset rebuilt in memory (its known per-modality sentiments
- * play the human labels). */
+/* Transcripts and human labels: the dataset's label.csv (labelcsv_read,
+ * the dataset module's one reader), or the synthetic dataset rebuilt in
+ * memory (its known per-modality sentiments play the human labels). */
 static void dsinfo_load(ui_app *a, const char *name)
 {
     if (strcmp(a->dsinfo_for, name) == 0)
         return;
-    rs_dataset_info_free(&a->dsinfo);
+    dataset_free(&a->dsinfo);
     snprintf(a->dsinfo_for, sizeof a->dsinfo_for, "%s", name);
+    sm_err err;
     if (strncmp(name, "synth:", 6) == 0) {
-        dataset ds;
-        sm_err err;
-        if (run_dataset_load(&ds, name, &err) != SM_OK)
-            return;
-        rs_dataset_info *d = &a->dsinfo;
-        d->id = calloc((size_t)ds.n + 1, sizeof *d->id);
-        d->text = calloc((size_t)ds.n + 1, sizeof *d->text);
-        for (int m = 0; m < 3; m++)
-            d->ulabel[m] = malloc(((size_t)ds.n + 1) * sizeof(float));
-        bool ok = d->id && d->text && d->ulabel[0] && d->ulabel[1] && d->ulabel[2];
-        for (int i = 0; i < ds.n && ok; i++) {
-            char id[512];
-            dataset_sample_id(&ds, i, id, sizeof id);
-            d->id[i] = strdup(id);
-            d->text[i] = strdup(ds.text && ds.text[i] ? ds.text[i] : "");
-            ok = d->id[i] && d->text[i];
-            d->n = i + 1;
-            for (int m = 0; m < 3; m++)
-                d->ulabel[m][i] = ds.ulabel[m] ? ds.ulabel[m][i] : NAN;
-        }
-        d->has_ulabels = dataset_has_ulabels(&ds);
-        dataset_free(&ds);
-        if (!ok)
-            rs_dataset_info_free(d);
+        if (run_dataset_load(&a->dsinfo, name, &err) != SM_OK)
+            memset(&a->dsinfo, 0, sizeof a->dsinfo);
         return;
     }
     char p[1200];
     snprintf(p, sizeof p, "%s/label.csv", name);
-    rs_dataset_info_read(&a->dsinfo, p);
+    if (labelcsv_read(&a->dsinfo, p, &err) != SM_OK)
+        memset(&a->dsinfo, 0, sizeof a->dsinfo);
 }
 
 static int cmp_dev_desc(const void *x, const void *y, void *ud)
@@ -110,13 +90,19 @@ void ui_app_labels_sync(ui_app *a)
         a->lab_epoch = -1;
         changed = true;
     }
-    char p[1200];
-    snprintf(p, sizeof p, "%s/labels.csv", run->dir);
-    if (rs_labels_update(&a->labels, p))
-        changed = true;
     const char *ds = rs_run_conf(run, "dataset", "");
     if (*ds)
         dsinfo_load(a, ds);
+    /* bounds from what is known: sample rows below the dataset's size,
+     * epochs up to max_epochs (a hostile labels.csv costs no more) */
+    rs_labels_bound(&a->labels, a->dsinfo.n, atoi(rs_run_conf(run, "max_epochs", "0")));
+    char p[1200];
+    snprintf(p, sizeof p, "%s/%s", run->dir, RUNSTORE_LABELS);
+    int refused = a->labels.nrefused;
+    if (rs_labels_update(&a->labels, p))
+        changed = true;
+    if (a->labels.nrefused > refused)   /* a hostile file costs nothing: say so */
+        ui_app_message(a, true, "%s: %d rows ignored (%s)", run->id, a->labels.nrefused, a->labels.refused);
     if (changed || a->norder != a->labels.nsamp) {
         int keep = a->lab_sample;
         labels_order(a);
@@ -127,7 +113,7 @@ void ui_app_labels_sync(ui_app *a)
 
 static float human_label(const ui_app *a, int m, int i)
 {
-    if (!a->dsinfo.has_ulabels || i < 0 || i >= a->labels.nsamp)
+    if (!a->dsinfo.ulabel[m] || i < 0 || i >= a->labels.nsamp)
         return NAN;
     int row = a->labels.row[i];
     return row >= 0 && row < a->dsinfo.n ? a->dsinfo.ulabel[m][row] : NAN;
@@ -435,7 +421,7 @@ static void draw_inspector(ui_app *a, cellbuf *b, ui_rect r)
                                 mod_letter[m], t) + 2;
         }
     y++;
-    if (a->dsinfo.has_ulabels) {
+    if (dataset_has_ulabels(&a->dsinfo)) {
         x = in.x + cellbuf_text(b, in.x, y, in.w, lab, "human ");
         for (int m = 0; m < 3; m++) {
             fmt_num(t, sizeof t, human_label(a, m, i), 6, 3);

@@ -36,9 +36,9 @@ static const live_panel panels[UI_LIVE_PANELS] = {
      {{"loss"}, {"l17"}, {"l_m"}, {"task_t", "task_a", "task_v"}},
      {"loss", "L17", "L_M", "L_task"}, {0}},
     {"CPC terms L_N", "cpc", 3, {{"cpc_mt"}, {"cpc_ma"}, {"cpc_mv"}}, {"L_N mt", "L_N ma", "L_N mv"}, {0}},
-    {"validation MAE", "val_mae", 1, {{"val_mae"}}, {"MAE"}, {0}},
-    {"validation Corr, Acc_2, F1", "val_corr_acc", 3, {{"val_corr"}, {"val_acc2_has0"}, {"val_f1_has0"}},
-     {"Corr", "Acc_2", "F1"}, {NULL, "val_acc2", "val_f1"}},
+    {"validation MAE", "val_mae", 1, {{RD_VAL(mae)}}, {"MAE"}, {0}},
+    {"validation Corr, Acc_2, F1", "val_corr_acc", 3, {{RD_VAL(corr)}, {RD_VAL(acc2_has0)}, {RD_VAL(f1_has0)}},
+     {"Corr", "Acc_2", "F1"}, {NULL, RD_VAL(acc2), RD_VAL(f1)}},
     {"u-labels vs human labels: r", "ulabel_corr", 6,
      {{"ul_corr_t"}, {"ul_corr_a"}, {"ul_corr_v"}, {"floor_corr_t"}, {"floor_corr_a"}, {"floor_corr_v"}},
      {"u t", "u a", "u v", "y_m t", "y_m a", "y_m v"}, {0}},
@@ -126,21 +126,21 @@ static void draw_side(ui_app *a, cellbuf *b, ui_rect r, const rs_run *run, const
     const rs_table *E = &run->epochs;
     int last = E->nrows - 1;
     cellbuf_text(b, r.x, y++, r.w, head, run->id);
-    rs_state st = run->state;
-    if (job && job->state == JOB_RUNNING)
-        st = RS_RUNNING;
+    run_state st = rs_run_state(run);
+    if (job && job_active(job) && job->state == RUN_RUNNING)
+        st = RUN_RUNNING;
     cellbuf_text(b, r.x, y, r.w, lab, "status");
-    cellbuf_text(b, r.x + 11, y++, r.w - 11, ui_sty(ui_state_color(st), UI_DEFAULT, UI_BOLD), rs_state_name(st));
-    if (st == RS_FAILED) {
+    cellbuf_text(b, r.x + 11, y++, r.w - 11, ui_sty(ui_state_color(st), UI_DEFAULT, UI_BOLD), run_state_name(st));
+    if (st == RUN_FAILED) {
         /* the reason, on two lines when long */
-        int n = cellbuf_text(b, r.x, y++, r.w, ui_sty(UI_RED, UI_DEFAULT, 0), run->reason);
-        if ((size_t)n < strlen(run->reason))
-            cellbuf_text(b, r.x, y++, r.w, ui_sty(UI_RED, UI_DEFAULT, 0), run->reason + n);
+        int n = cellbuf_text(b, r.x, y++, r.w, ui_sty(UI_RED, UI_DEFAULT, 0), rs_run_reason(run));
+        if ((size_t)n < strlen(rs_run_reason(run)))
+            cellbuf_text(b, r.x, y++, r.w, ui_sty(UI_RED, UI_DEFAULT, 0), rs_run_reason(run) + n);
     }
     int ep = last >= 0 ? (int)rs_table_getn(E, last, "epoch") : 0;
     cellbuf_text(b, r.x, y, r.w, lab, "epoch");
     cellbuf_printf(b, r.x + 11, y++, r.w - 11, val, "%d of %s", ep, rs_run_conf(run, "max_epochs", "?"));
-    if (job && job->state == JOB_RUNNING && job->nbatches > 0) {
+    if (job && job->state == RUN_RUNNING && job->nbatches > 0) {
         cellbuf_text(b, r.x, y, r.w, lab, "batch");
         int bw = r.w - 11 - 8;
         cellbuf_printf(b, r.x + 11, y, 8, val, "%d/%d", job->batch, job->nbatches);
@@ -172,8 +172,8 @@ static void draw_side(ui_app *a, cellbuf *b, ui_rect r, const rs_run *run, const
         cellbuf_text(b, r.x + 11, y++, r.w - 11, val, t);
         y++;
         cellbuf_text(b, r.x, y++, r.w, head, "last epoch");
-        static const char *const show[][2] = {{"loss", "loss"}, {"L17", "l17"}, {"val MAE", "val_mae"},
-                                              {"val Corr", "val_corr"}};
+        static const char *const show[][2] = {{"loss", "loss"}, {"L17", "l17"}, {"val MAE", RD_VAL(mae)},
+                                              {"val Corr", RD_VAL(corr)}};
         for (size_t i = 0; i < sizeof show / sizeof show[0] && y < r.y + r.h; i++) {
             fmt_num(t, sizeof t, rs_table_getn(E, last, show[i][1]), 9, 4);
             cellbuf_text(b, r.x, y, r.w, lab, show[i][0]);
@@ -195,7 +195,8 @@ static void draw_side(ui_app *a, cellbuf *b, ui_rect r, const rs_run *run, const
                 continue;
             char t[32];
             double v = rs_table_get(&run->test, 0, c);
-            bool pct = strncmp(nm, "acc", 3) == 0 || strncmp(nm, "f1", 2) == 0;
+            int mi = rd_metric_find(nm);   /* scale from rundir/columns.h */
+            bool pct = mi >= 0 && rd_metrics[mi].scale == 100;
             fmt_num(t, sizeof t, pct ? 100 * v : v, 9, pct ? 2 : 4);
             /* the mean predictor's MAE, for scale */
             cellbuf_text(b, r.x, y, 10, lab, strcmp(nm, "mae_baseline") == 0 ? "mae mean" : nm);

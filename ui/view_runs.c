@@ -14,20 +14,15 @@ enum { SORT_STARTED, SORT_STATUS, SORT_ID, SORT_BEST, SORT_MAE, SORT_CORR, SORT_
 static const char *const sort_names[SORT_COUNT] = {"start time", "status", "run", "best epoch",
                                                    "MAE", "Corr", "Acc2", "F1"};
 
-static rs_state row_state(const ui_runrow *r)
+static run_state row_state(const ui_runrow *r)
 {
-    if (r->job) {
-        switch (r->job->state) {
-        case JOB_QUEUED: return RS_QUEUED;
-        case JOB_RUNNING: return RS_RUNNING;
-        /* a job that ended before its directory was made (a dataset that
-         * cannot be read) is failed, not queued */
-        case JOB_FAILED: return r->run && r->run->state != RS_QUEUED ? r->run->state : RS_FAILED;
-        case JOB_CANCELLED: return r->run && r->run->state != RS_QUEUED ? r->run->state : RS_CANCELLED;
-        default: break;
-        }
-    }
-    return r->run ? r->run->state : RS_QUEUED;
+    if (r->job && job_active(r->job))
+        return r->job->state;
+    if (r->run)
+        return rs_run_state(r->run);
+    /* a job that ended before its directory was made (a dataset that
+     * cannot be read) is failed (or cancelled), not queued */
+    return r->job ? r->job->state : RUN_QUEUED;
 }
 
 /* test metric of a done run, by the names of either metric set */
@@ -47,10 +42,10 @@ static double sort_value(const ui_runrow *r, int col)
     case SORT_STARTED: return r->run ? (double)r->run->started_ns : 1e30;
     case SORT_STATUS: return row_state(r);
     case SORT_BEST: return r->run ? rs_table_getn(&r->run->epochs, r->run->epochs.nrows - 1, "best_epoch") : NAN;
-    case SORT_MAE: return test_metric(r->run, "mae", NULL);
-    case SORT_CORR: return test_metric(r->run, "corr", NULL);
-    case SORT_ACC2: return test_metric(r->run, "acc2_has0", "acc2");
-    case SORT_F1: return test_metric(r->run, "f1_has0", "f1");
+    case SORT_MAE: return test_metric(r->run, RD_NAME(mae), NULL);
+    case SORT_CORR: return test_metric(r->run, RD_NAME(corr), NULL);
+    case SORT_ACC2: return test_metric(r->run, RD_NAME(acc2_has0), RD_NAME(acc2));
+    case SORT_F1: return test_metric(r->run, RD_NAME(f1_has0), RD_NAME(f1));
     default: return 0;
     }
 }
@@ -98,7 +93,7 @@ static bool row_matches(const ui_runrow *r, const char *f)
     if (strcasestr(r->id, f))
         return true;
     if (r->run) {
-        if (strcasestr(rs_state_name(r->run->state), f))
+        if (strcasestr(run_state_name(rs_run_state(r->run)), f))
             return true;
         const char *keys[] = {"name", "dataset", "labels", "tasks", "cpc_terms"};
         for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
@@ -133,7 +128,7 @@ void ui_app_rebuild_rows(ui_app *a)
     }
     for (int j = 0; j < a->njobs; j++) {
         const job_info *job = &a->jobs[j];
-        if (job->state == JOB_SKIPPED || rs_store_find(&a->store, job->run_id))
+        if (job_skipped(job) || rs_store_find(&a->store, job->run_id))
             continue;
         bool later = false;   /* only the latest job of an id */
         for (int k = j + 1; k < a->njobs; k++)
@@ -160,11 +155,13 @@ void ui_app_rebuild_rows(ui_app *a)
     a->dirty = true;
 }
 
-static const char *state_glyph(rs_state s, bool ascii)
+static const char *state_glyph(run_state s, bool ascii)
 {
     static const char *const u[] = {"\xe2\x80\xa6", "\xe2\x97\x8f", "\xe2\x9c\x93", "\xe2\x9c\x97", "\xe2\x8a\x98",
-                                    "\xe2\x80\x96", "?"};
-    static const char *const asc[] = {".", ">", "+", "x", "-", "|", "?"};
+                                    "\xe2\x80\x96"};
+    static const char *const asc[] = {".", ">", "+", "x", "-", "|"};
+    if ((unsigned)s > RUN_INTERRUPTED)
+        return "?";
     return ascii ? asc[s] : u[s];
 }
 
@@ -185,7 +182,7 @@ static const ui_col cols[C_COUNT] = {
 static void format_cell(const ui_app *a, const ui_runrow *r, int c, char *buf, size_t n, ui_style *s)
 {
     rs_run *run = r->run;
-    rs_state st = row_state(r);
+    run_state st = row_state(r);
     buf[0] = '\0';
     const rs_table *E = run ? &run->epochs : NULL;
     int last = E ? E->nrows - 1 : -1;
@@ -196,7 +193,7 @@ static void format_cell(const ui_app *a, const ui_runrow *r, int c, char *buf, s
         s->fg = UI_YELLOW;
         break;
     case C_STATUS:
-        snprintf(buf, n, "%s %s", state_glyph(st, a->ascii), rs_state_name(st));
+        snprintf(buf, n, "%s %s", state_glyph(st, a->ascii), run_state_name(st));
         s->fg = ui_state_color(st);
         break;
     case C_RUN: {
@@ -231,7 +228,7 @@ static void format_cell(const ui_app *a, const ui_runrow *r, int c, char *buf, s
     case C_EPOCH: {
         const char *mx = run ? rs_run_conf(run, "max_epochs", "?") : "?";
         int ep = last >= 0 ? (int)rs_table_getn(E, last, "epoch") : 0;
-        if (r->job && r->job->state == JOB_RUNNING && r->job->nbatches > 0)
+        if (r->job && r->job->state == RUN_RUNNING && r->job->nbatches > 0)
             snprintf(buf, n, "%d/%s %d%%", r->job->epoch, mx, 100 * r->job->batch / r->job->nbatches);
         else if (run)
             snprintf(buf, n, "%d/%s", ep, mx);
@@ -258,10 +255,12 @@ static void format_cell(const ui_app *a, const ui_runrow *r, int c, char *buf, s
     case C_ACC2:
     case C_F1:
     case C_ACC7: {
-        static const char *const tn[][2] = {{"mae", NULL}, {"corr", NULL}, {"acc2_has0", "acc2"},
-                                            {"f1_has0", "f1"}, {"acc7", "acc5"}};
-        static const char *const vn[][2] = {{"val_mae", NULL}, {"val_corr", NULL}, {"val_acc2_has0", "val_acc2"},
-                                            {"val_f1_has0", "val_f1"}, {"val_acc7", "val_acc5"}};
+        static const char *const tn[][2] = {{RD_NAME(mae), NULL}, {RD_NAME(corr), NULL},
+                                            {RD_NAME(acc2_has0), RD_NAME(acc2)}, {RD_NAME(f1_has0), RD_NAME(f1)},
+                                            {RD_NAME(acc7), RD_NAME(acc5)}};
+        static const char *const vn[][2] = {{RD_VAL(mae), NULL}, {RD_VAL(corr), NULL},
+                                            {RD_VAL(acc2_has0), RD_VAL(acc2)}, {RD_VAL(f1_has0), RD_VAL(f1)},
+                                            {RD_VAL(acc7), RD_VAL(acc5)}};
         int k = c - C_MAE;
         double v = done ? test_metric(run, tn[k][0], tn[k][1]) : NAN;
         if (!done && E && last >= 0) {
@@ -347,7 +346,7 @@ void ui_view_runs(ui_app *a, cellbuf *b, ui_rect r)
             if (c == C_TREND) {
                 if (rw->run) {
                     const rs_table *E = &rw->run->epochs;
-                    int col = rs_table_col(E, "val_mae");
+                    int col = rs_table_col(E, RD_VAL(mae));
                     double v[256];
                     int n = 0;
                     for (int k = E->nrows > 256 ? E->nrows - 256 : 0; k < E->nrows; k++)
@@ -357,7 +356,7 @@ void ui_view_runs(ui_app *a, cellbuf *b, ui_rect r)
                 x += widths[c] + 1;
                 continue;
             }
-            if (c == C_SRC && row_state(rw) == RS_FAILED) {
+            if (c == C_SRC && row_state(rw) == RUN_FAILED) {
                 /* a failed run has no numbers to show: its reason takes their place */
                 const char *why = rw->run && rw->run->reason[0] ? rw->run->reason
                                   : rw->job ? rw->job->reason : "";
@@ -410,23 +409,23 @@ void ui_view_runs(ui_app *a, cellbuf *b, ui_rect r)
         if (!rw)
             return;
         cellbuf_printf(b, detail.x, detail.y + 1, detail.w, UI_PLAIN, "%s", rw->run ? rw->run->dir : rw->id);
-        rs_state st = row_state(rw);
+        run_state st = row_state(rw);
         char line[600];
-        if (st == RS_FAILED && rw->run)
-            snprintf(line, sizeof line, "failed: %s", rw->run->reason);
-        else if (rw->job && rw->job->state == JOB_FAILED)
+        if (st == RUN_FAILED && rw->run)
+            snprintf(line, sizeof line, "failed: %s", rs_run_reason(rw->run));
+        else if (rw->job && rw->job->state == RUN_FAILED)
             snprintf(line, sizeof line, "failed: %s", rw->job->reason);
         else if (rw->run) {
             const rs_table *E = &rw->run->epochs;
             int last = E->nrows - 1;
             snprintf(line, sizeof line, "%s  lr_other %s  batch %s  lambda_cpc %s  patience %g of %s",
-                     rs_state_name(st), rs_run_conf(rw->run, "lr_other", "?"), rs_run_conf(rw->run, "batch_size", "?"),
+                     run_state_name(st), rs_run_conf(rw->run, "lr_other", "?"), rs_run_conf(rw->run, "batch_size", "?"),
                      rs_run_conf(rw->run, "lambda_cpc", "?"), last >= 0 ? rs_table_getn(E, last, "patience") : 0.0,
                      rs_run_conf(rw->run, "early_stop", "?"));
         } else
             snprintf(line, sizeof line, "queued");
         cellbuf_text(b, detail.x, detail.y + 2, detail.w,
-                     ui_sty(st == RS_FAILED ? UI_RED : UI_GREY, UI_DEFAULT, 0), line);
+                     ui_sty(st == RUN_FAILED ? UI_RED : UI_GREY, UI_DEFAULT, 0), line);
         if (a->nselected)
             cellbuf_printf(b, detail.x, detail.y + 3, detail.w, ui_sty(UI_YELLOW, UI_DEFAULT, 0),
                            "%d selected: 5 compares them", a->nselected);

@@ -211,3 +211,37 @@ double sm_now(void)
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
+
+static uint64_t mix64(uint64_t x)
+{
+    x ^= x >> 32;
+    x *= 0xD6E8FEB86659FD93ull;
+    x ^= x >> 32;
+    return x;
+}
+
+uint64_t sm_hash64(uint64_t h, const void *data, size_t n)
+{
+    const unsigned char *p = data;
+    h ^= (uint64_t)n * 0xFF51AFD7ED558CCDull;
+    while (n >= 32) {
+        uint64_t w[4];
+        memcpy(w, p, 32);
+        h = (h ^ mix64(w[0] + h)) * 0x9FB21C651E98DF25ull;
+        h = (h ^ mix64(w[1] ^ h)) * 0x9FB21C651E98DF25ull;
+        h = (h ^ mix64(w[2] + h)) * 0x9FB21C651E98DF25ull;
+        h = (h ^ mix64(w[3] ^ h)) * 0x9FB21C651E98DF25ull;
+        p += 32;
+        n -= 32;
+    }
+    while (n >= 8) {
+        uint64_t w;
+        memcpy(&w, p, 8);
+        h = (h ^ mix64(w + h)) * 0x9FB21C651E98DF25ull;
+        p += 8;
+        n -= 8;
+    }
+    uint64_t t = 0;
+    memcpy(&t, p, n);
+    return mix64(h ^ mix64(t + n));
+}

@@ -75,4 +75,11 @@ char *sm_strdup(const char *s, sm_err *err);
 /* Monotonic seconds, for timing columns and progress only. */
 double sm_now(void);
 
+/* A fast 64-bit hash of n bytes, continuing from h (start with
+ * SM_HASH64_SEED): 8-byte words through a multiply-xorshift mix, the same
+ * value on every machine of one byte order. Not cryptographic: it tells a
+ * changed file from an unchanged one. */
+#define SM_HASH64_SEED 0x9E3779B97F4A7C15ull
+uint64_t sm_hash64(uint64_t h, const void *data, size_t n);
+
 #endif

@@ -1,2 +1,3 @@
-## src/base: status, errors, log hook, assert, allocation, regular-file opens, RNG
-libselfmi_a_SOURCES += src/base/base.h src/base/base.c src/base/file.h src/base/file.c src/base/rng.h src/base/rng.c
+## src/base: status, errors, log hook, assert, allocation, file helpers (regular-file opens, atomic writes, mkdirs, trim, kv files), RNG
+libselfmi_a_SOURCES += src/base/base.h src/base/base.c src/base/rng.h src/base/rng.c src/base/clocale.h \
+	src/base/fsutil.h src/base/fsutil.c

@@ -4,7 +4,7 @@
 #define SELFMI_CLI_H
 
 #include <stdio.h>
-#include "train/config.h"
+#include "conf/runconf.h"
 #include "train/run.h"
 #include "exp/results.h"
 

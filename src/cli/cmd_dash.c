@@ -205,10 +205,10 @@ int cmd_dash(int argc, char **argv)
                 active, active == 1 ? "" : "s", active == 1 ? "s" : "", root, (long)getpid());
         signal(SIGINT, SIG_DFL);
         queue_wait(eng.q);
-        int c[6];
+        int c[QUEUE_NCOUNTS];
         queue_counts(eng.q, c);
         fprintf(stderr, "selfmi: the runs have ended: %d done, %d failed, %d cancelled, %d already there (in %s)\n",
-                c[JOB_DONE], c[JOB_FAILED], c[JOB_CANCELLED], c[JOB_SKIPPED], root);
+                c[RUN_DONE], c[RUN_FAILED], c[RUN_CANCELLED], c[QUEUE_SKIPPED], root);
         ui_engine_close(&eng, false);
     } else {
         int n = active > app.cancelled_on_quit ? active : app.cancelled_on_quit;

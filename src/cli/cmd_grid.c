@@ -7,6 +7,7 @@
 #include "exp/queue.h"
 #include "exp/report.h"
 #include "exp/results.h"
+#include "base/fsutil.h"
 
 #include <errno.h>
 #include <math.h>
@@ -66,23 +67,21 @@ typedef struct {
     char label[512];
 } grid_run;
 
-/* Writes text to path through a temporary file and a rename. */
+/* Writes text to path atomically (sm_atomic), executable when exec. */
 static int write_atomic(const char *path, const char *text, size_t n, bool exec)
 {
-    char tmp[1400];
-    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
-    FILE *f = fopen(tmp, "w");
-    if (!f) {
-        fprintf(stderr, "selfmi grid: %s: %s\n", tmp, strerror(errno));
-        return 1;
-    }
-    bool ok = fwrite(text, 1, n, f) == n;
-    ok &= fclose(f) == 0;
-    if (ok && exec)
-        ok = chmod(tmp, 0755) == 0;
-    if (!ok || rename(tmp, path) != 0) {
-        fprintf(stderr, "selfmi grid: cannot write %s: %s\n", path, strerror(errno));
-        remove(tmp);
+    sm_err err;
+    sm_atomic a;
+    sm_status st = sm_atomic_open(&a, path, &err);
+    if (!st && exec && fchmod(a.fd, 0755) != 0)
+        st = sm_err_set(&err, SM_EIO, "%s: cannot make it executable: %s", path, strerror(errno));
+    if (!st)
+        st = sm_atomic_write(&a, text, n, &err);
+    if (!st)
+        st = sm_atomic_commit(&a, &err);
+    sm_atomic_abort(&a);
+    if (st) {
+        fprintf(stderr, "selfmi grid: %s\n", err.msg);
         return 1;
     }
     return 0;
@@ -90,16 +89,12 @@ static int write_atomic(const char *path, const char *text, size_t n, bool exec)
 
 static int mkdir_p(const char *dir)
 {
-    char buf[1200];
-    snprintf(buf, sizeof buf, "%s", dir);
-    for (char *p = buf + 1; *p; p++)
-        if (*p == '/') {
-            *p = '\0';
-            if (mkdir(buf, 0777) != 0 && errno != EEXIST)
-                return -1;
-            *p = '/';
-        }
-    return mkdir(buf, 0777) != 0 && errno != EEXIST ? -1 : 0;
+    sm_err err;
+    if (sm_mkdirs(dir, &err) != SM_OK) {
+        fprintf(stderr, "selfmi grid: %s\n", err.msg);
+        return -1;
+    }
+    return 0;
 }
 
 /* Single-quoted for sh. */
@@ -119,10 +114,8 @@ static int emit_slurm(const experiment *e, const grid_run *runs, int n, const ch
 {
     char dir[1200];
     snprintf(dir, sizeof dir, "%s/configs", out);
-    if (mkdir_p(dir) != 0) {
-        fprintf(stderr, "selfmi grid: cannot create %s: %s\n", dir, strerror(errno));
+    if (mkdir_p(dir) != 0)
         return 1;
-    }
     for (int i = 0; i < n; i++) {
         char path[1300], *buf = NULL;
         size_t len = 0;
@@ -185,7 +178,6 @@ static int emit_slurm(const experiment *e, const grid_run *runs, int n, const ch
     snprintf(path, sizeof path, "%s/grid.sbatch", out);
     if (mkdir_p(out) != 0) {
         free(buf);
-        fprintf(stderr, "selfmi grid: cannot create %s: %s\n", out, strerror(errno));
         return 1;
     }
     int rc = write_atomic(path, buf, len, true);
@@ -195,27 +187,22 @@ static int emit_slurm(const experiment *e, const grid_run *runs, int n, const ch
     return rc;
 }
 
-static const char *state_name(job_state s)
-{
-    static const char *const names[] = {"queued", "running", "done", "failed", "cancelled", "skipped"};
-    return (unsigned)s < 6 ? names[s] : "?";
-}
-
 static void print_finished(const job_info *j, const grid_run *r, int k, int n)
 {
-    fprintf(stderr, "[%d/%d] %-9s %s", k, n, state_name(j->state), r->label[0] ? r->label : r->id);
-    if (j->state == JOB_SKIPPED && j->reason[0]) {
-        fprintf(stderr, ": %s", j->reason); /* running elsewhere */
-    } else if (j->state == JOB_DONE || j->state == JOB_SKIPPED) {
+    fprintf(stderr, "[%d/%d] %-9s %s", k, n, job_skipped(j) ? "skipped" : run_state_name(j->state),
+            r->label[0] ? r->label : r->id);
+    if (j->verdict == RD_ELSEWHERE) {
+        fprintf(stderr, ": %s", j->reason);
+    } else if (j->state == RUN_DONE) {
         const metrics *m = &j->test;
         if (j->sims)
             fprintf(stderr, "  MAE %.4f Corr %.4f Acc2 %.2f F1 %.2f", m->mae, m->corr, 100 * m->acc2, 100 * m->f1);
         else
             fprintf(stderr, "  MAE %.4f Corr %.4f Acc2 %.2f/%.2f F1 %.2f/%.2f", m->mae, m->corr, 100 * m->has0_acc2,
                     100 * m->non0_acc2, 100 * m->has0_f1, 100 * m->non0_f1);
-        if (j->state == JOB_DONE)
+        if (!job_skipped(j))
             fprintf(stderr, "  (%d epochs, %.1fs)", j->epoch, j->seconds);
-    } else if (j->state == JOB_FAILED) {
+    } else if (j->state == RUN_FAILED) {
         fprintf(stderr, ": %s", j->reason);
     }
     fprintf(stderr, "\n");
@@ -341,6 +328,7 @@ int cmd_grid(int argc, char **argv)
         return 1;
     }
     int n = 0, dups = 0;
+    run_identity_cache ident = {0};
     for (long p = 0; p < npoints; p++) {
         grid_run *r = &runs[n];
         if (exp_grid_point(&e, p, &r->cfg, &err)) {
@@ -351,6 +339,7 @@ int cmd_grid(int argc, char **argv)
             return 2;
         }
         r->point = p;
+        run_identity_cached(&r->cfg, &ident);
         run_default_id(&r->cfg, r->id, sizeof r->id);
         int added = exp_idset_add(&seen, r->id, &err);
         if (added < 0) {
@@ -440,8 +429,7 @@ int cmd_grid(int argc, char **argv)
         }
         int m = queue_snapshot(q, snap, n + 1);
         for (int i = 0; i < m && i <= n; i++) {
-            job_state s = snap[i].state;
-            if (reported[i] || s == JOB_QUEUED || s == JOB_RUNNING)
+            if (reported[i] || job_active(&snap[i]))
                 continue;
             reported[i] = true;
             finished++;
@@ -454,10 +442,10 @@ int cmd_grid(int argc, char **argv)
         if (finished >= m)
             break;
         if (!quiet && sm_now() - last_status > 30) {
-            int c[6];
+            int c[QUEUE_NCOUNTS];
             queue_counts(q, c);
-            fprintf(stderr, "selfmi grid: %d running, %d queued, %d finished, %.0fs\n", c[JOB_RUNNING],
-                    c[JOB_QUEUED], finished, sm_now() - t0);
+            fprintf(stderr, "selfmi grid: %d running, %d queued, %d finished, %.0fs\n", c[RUN_RUNNING],
+                    c[RUN_QUEUED], finished, sm_now() - t0);
             last_status = sm_now();
         }
         struct pollfd pfd = {.fd = queue_wake_fd(q), .events = POLLIN};
@@ -467,12 +455,12 @@ int cmd_grid(int argc, char **argv)
                 ;
         }
     }
-    int c[6];
+    int c[QUEUE_NCOUNTS];
     queue_counts(q, c);
     if (!quiet)
         fprintf(stderr, "selfmi grid: %d done, %d skipped (already done), %d failed, %d cancelled in %.1fs\n",
-                c[JOB_DONE], c[JOB_SKIPPED], c[JOB_FAILED], c[JOB_CANCELLED], sm_now() - t0);
-    rc = c[JOB_FAILED] || c[JOB_CANCELLED] ? 1 : 0;
+                c[RUN_DONE], c[QUEUE_SKIPPED], c[RUN_FAILED], c[RUN_CANCELLED], sm_now() - t0);
+    rc = c[RUN_FAILED] || c[RUN_CANCELLED] ? 1 : 0;
     /* the final table over this grid's runs */
     result_set rs = {0};
     for (int i = 0; i < n; i++) {

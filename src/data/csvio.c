@@ -1,7 +1,7 @@
 /* csvio.c: CSV tables through libcsv. */
 #include "config.h"
 #include "data/csvio.h"
-#include "base/file.h"
+#include "base/fsutil.h"
 
 #include <csv.h>
 #include <errno.h>
@@ -153,7 +153,7 @@ sm_status csvio_slurp(const char *path, char **out, size_t *outn, sm_err *err)
 {
     *out = NULL;
     *outn = 0;
-    FILE *f = sm_fopen_regular(path, NULL, err);
+    FILE *f = sm_fopen_input(path, NULL, err);
     if (!f)
         return SM_EIO;
     size_t cap = 1 << 16, n = 0;

@@ -3,7 +3,7 @@
  * saving and split helpers. */
 #include "config.h"
 #include "data/dataset.h"
-#include "data/atomic.h"
+#include "base/fsutil.h"
 #include "data/csvio.h"
 #include "data/npy.h"
 #include "base/rng.h"
@@ -404,12 +404,17 @@ static void write_ulabel(csv_writer *w, const float *u, int i)
 
 sm_status labelcsv_write(const dataset *ds, const char *path, sm_err *err)
 {
-    atomic_file af;
-    sm_status st = atomic_file_open(&af, path, err);
+    sm_atomic af;
+    sm_status st = sm_atomic_open(&af, path, err);
     if (st != SM_OK)
         return st;
+    FILE *out = sm_atomic_stream(&af, err);
+    if (!out) {
+        sm_atomic_abort(&af);
+        return SM_EIO;
+    }
     csv_writer w;
-    csvw_init(&w, af.f);
+    csvw_init(&w, out);
     static const char *const header[] = {"video_id", "clip_id", "text", "label", "label_T",
                                          "label_A", "label_V", "annotation", "mode"};
     for (int k = 0; k < 9; k++)
@@ -427,10 +432,10 @@ sm_status labelcsv_write(const dataset *ds, const char *path, sm_err *err)
         csvw_end(&w);
     }
     if (!csvw_ok(&w)) {
-        atomic_file_abort(&af);
+        sm_atomic_abort(&af);
         return sm_err_set(err, SM_EIO, "%s: write failed", path);
     }
-    return atomic_file_commit(&af, err);
+    return sm_atomic_commit(&af, err);
 }
 
 /* ---- loading --------------------------------------------------------------- */
@@ -552,7 +557,7 @@ sm_status dataset_load(dataset *ds, const char *dir, sm_err *err)
 
 static sm_status save_checked(const dataset *ds, const char *dir, sm_err *err)
 {
-    sm_status st = atomic_mkdirs(dir, err);
+    sm_status st = sm_mkdirs(dir, err);
     if (st != SM_OK)
         return st;
     char *path = join(dir, "label.csv", err);
@@ -669,7 +674,7 @@ sm_status dataset_save_new(const dataset *ds, const char *dir, bool replace, sm_
         *slash = '\0';
     else
         strcpy(parent, ".");
-    st = atomic_mkdirs(parent, err);
+    st = sm_mkdirs(parent, err);
     if (st != SM_OK)
         goto out;
     bool exists = file_exists(target);
@@ -792,5 +797,94 @@ sm_status dataset_carve_valid(dataset *ds, int from, double fraction, unsigned l
     free(vids);
     if (moved)
         *moved = count;
+    return SM_OK;
+}
+
+/* ---- identity ---------------------------------------------------------------- */
+
+/* Feeds one file of the directory dfd into *h: its name, whether it is
+ * there, its size and its bytes. */
+static sm_status fingerprint_file(int dfd, const char *dir, const char *name, bool required, uint64_t *h,
+                                  sm_err *err)
+{
+    char shown[1400];
+    snprintf(shown, sizeof shown, "%s/%s", dir, name);
+    *h = sm_hash64(*h, name, strlen(name) + 1);
+    bool missing;
+    int fd = sm_open_regular(dfd, name, O_RDONLY, 0, shown, &missing, err);
+    if (fd < 0) {
+        if (missing && !required) {
+            *h = sm_hash64(*h, "-", 1);
+            return SM_OK;
+        }
+        return err ? err->status : SM_EIO;
+    }
+    static const size_t chunk = 1 << 20;
+    unsigned char *buf = sm_alloc(chunk, 1, err);
+    if (!buf) {
+        close(fd);
+        return SM_ENOMEM;
+    }
+    sm_status st = SM_OK;
+    uint64_t size = 0;
+    for (;;) {
+        ssize_t k = read(fd, buf, chunk);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k < 0) {
+            st = sm_err_set(err, SM_EIO, "%s: read failed: %s", shown, strerror(errno));
+            break;
+        }
+        if (k == 0)
+            break;
+        *h = sm_hash64(*h, buf, (size_t)k);
+        size += (uint64_t)k;
+    }
+    *h = sm_hash64(*h, &size, sizeof size);
+    free(buf);
+    close(fd);
+    return st;
+}
+
+sm_status dataset_identity(const char *name, char *path, size_t pn, char *id, size_t idn, sm_err *err)
+{
+    uint64_t h = SM_HASH64_SEED;
+    if (strncmp(name, "synth:", 6) == 0) {
+        if (path)
+            snprintf(path, pn, "%s", name);
+        h = sm_hash64(h, name, strlen(name));
+    } else {
+        if (!*name)
+            return sm_err_set(err, SM_EINVAL, "no dataset: set dataset = DIR or synth:PRESET");
+        char *real = realpath(name, NULL);
+        if (!real)
+            return sm_err_set(err, SM_EIO, "dataset %s: %s", name, strerror(errno));
+        if (path && (size_t)snprintf(path, pn, "%s", real) >= pn) {
+            sm_status st = sm_err_set(err, SM_EINVAL, "dataset %s: path too long (at most %zu bytes)", real, pn - 1);
+            free(real);
+            return st;
+        }
+        int dfd = open(real, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd < 0) {
+            sm_status st = sm_err_set(err, SM_EIO, "dataset %s: not a directory: %s", real, strerror(errno));
+            free(real);
+            return st;
+        }
+        sm_status st = fingerprint_file(dfd, real, "label.csv", true, &h, err);
+        for (int m = 0; m < MOD_COUNT && st == SM_OK; m++) {
+            char f[64];
+            snprintf(f, sizeof f, "%s.npy", mod_names[m]);
+            st = fingerprint_file(dfd, real, f, true, &h, err);
+            snprintf(f, sizeof f, "%s_lengths.npy", mod_names[m]);
+            if (st == SM_OK)
+                st = fingerprint_file(dfd, real, f, false, &h, err);
+        }
+        close(dfd);
+        free(real);
+        if (st != SM_OK)
+            return st;
+    }
+    if (id)
+        snprintf(id, idn, "%016llx", (unsigned long long)h);
     return SM_OK;
 }

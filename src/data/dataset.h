@@ -102,4 +102,16 @@ sm_status labelcsv_read(dataset *ds, const char *path, sm_err *err);
  * label_A, label_V, annotation, mode) atomically. */
 sm_status labelcsv_write(const dataset *ds, const char *path, sm_err *err);
 
+/* ---- identity --------------------------------------------------------------- */
+
+/* A dataset's identity as a run records it (selfmi-results(5)): path gets
+ * the canonical name (an absolute path without symlinks, "." or "..", from
+ * realpath; a synth: name unchanged) and id 16 hex digits of a 64-bit
+ * fingerprint (sm_hash64) of its contents: for a directory, label.csv and
+ * each of the arrays (text, audio, vision and their _lengths), header and
+ * data, byte for byte, with each file's name and size; for synth: the name,
+ * which fixes the generated data. Only regular files are read (a FIFO or a
+ * symlinked file is an error, never a hang). path or id may be NULL. */
+sm_status dataset_identity(const char *name, char *path, size_t pn, char *id, size_t idn, sm_err *err);
+
 #endif

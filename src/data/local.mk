@@ -1,6 +1,6 @@
 ## src/data: datasets, CSV, npy, importers, synthetic data
 libselfmi_a_SOURCES += src/data/csvio.h src/data/csvio.c src/data/dataset.h src/data/dataset.c \
-	src/data/atomic.h src/data/atomic.c src/data/npy.h src/data/npy.c \
+	src/data/npy.h src/data/npy.c \
 	src/data/featcsv.h src/data/featcsv.c src/data/synth.h src/data/synth.c
 EXTRA_DIST += man/synth-model.txt
 

@@ -4,7 +4,7 @@
 #include "config.h"
 #include "data/mmsa.h"
 #include "data/pickle.h"
-#include "base/file.h"
+#include "base/fsutil.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -437,7 +437,7 @@ sm_status mmsa_load(const char *path, dataset *out, const sm_log *log, sm_err *e
 {
     memset(out, 0, sizeof *out);
     struct stat stt;
-    int fd = sm_open_regular(path, &stt, err);
+    int fd = sm_open_input(path, &stt, err);
     if (fd < 0)
         return SM_EIO;
     size_t n = (size_t)stt.st_size;

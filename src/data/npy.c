@@ -2,8 +2,8 @@
  * converted to float32, version 1.0 files written atomically. */
 #include "config.h"
 #include "data/npy.h"
-#include "data/atomic.h"
-#include "base/file.h"
+#include "base/fsutil.h"
+#include "base/fsutil.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -396,7 +396,7 @@ static sm_status read_file(const char *path, read_kind kind, npy_header *h, void
     *out = NULL;
     memset(h, 0, sizeof *h);
     struct stat sb;
-    FILE *f = sm_fopen_regular(path, &sb, err);
+    FILE *f = sm_fopen_input(path, &sb, err);
     if (!f)
         return SM_EIO;
     size_t fsize = (size_t)sb.st_size;
@@ -537,24 +537,29 @@ sm_status npy_write(const char *path, npy_dtype dt, const void *data, int ndim, 
     memset(hdr + 10 + k, ' ', padded - 10 - (size_t)k - 1);
     hdr[padded - 1] = '\n';
 
-    atomic_file af;
-    sm_status st = atomic_file_open(&af, path, err);
+    sm_atomic af;
+    sm_status st = sm_atomic_open(&af, path, err);
     if (st != SM_OK)
         return st;
-    bool ok = fwrite(hdr, 1, padded, af.f) == padded;
+    FILE *out = sm_atomic_stream(&af, err);
+    if (!out) {
+        sm_atomic_abort(&af);
+        return SM_EIO;
+    }
+    bool ok = fwrite(hdr, 1, padded, out) == padded;
     size_t es = npy_dtype_size(dt);
     if (host_little_endian()) {
-        ok = ok && (count == 0 || fwrite(data, es, count, af.f) == count);
+        ok = ok && (count == 0 || fwrite(data, es, count, out) == count);
     } else {
         const uint8_t *src = data;
         for (size_t i = 0; ok && i < count; i++)
             for (size_t b = 0; ok && b < es; b++)
-                ok = fputc(src[i * es + es - 1 - b], af.f) != EOF;
+                ok = fputc(src[i * es + es - 1 - b], out) != EOF;
     }
     if (!ok) {
         sm_err_set(err, SM_EIO, "%s: write failed: %s", path, strerror(errno));
-        atomic_file_abort(&af);
+        sm_atomic_abort(&af);
         return SM_EIO;
     }
-    return atomic_file_commit(&af, err);
+    return sm_atomic_commit(&af, err);
 }

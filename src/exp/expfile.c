@@ -1,7 +1,8 @@
 /* expfile.c: reading experiment files and expanding their grids. */
 #include "config.h"
 #include "exp/expfile.h"
-#include "base/file.h"
+#include "base/fsutil.h"
+#include "base/fsutil.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -89,15 +90,7 @@ void exp_path_resolve(const char *dir, const char *path, char *out, size_t n)
 
 /* ---- text helpers ---------------------------------------------------------- */
 
-static char *trim(char *s)
-{
-    while (isspace((unsigned char)*s))
-        s++;
-    size_t k = strlen(s);
-    while (k > 0 && isspace((unsigned char)s[k - 1]))
-        s[--k] = '\0';
-    return s;
-}
+#define trim sm_trim   /* base/fsutil.h */
 
 static sm_status add_entry(experiment *e, const char *key, const char *value, int line, sm_err *err)
 {
@@ -403,7 +396,7 @@ sm_status exp_parse(experiment *e, const char *text, size_t len, const char *pat
 sm_status exp_load(experiment *e, const char *path, sm_err *err)
 {
     memset(e, 0, sizeof *e);
-    FILE *f = sm_fopen_regular(path, NULL, err);
+    FILE *f = sm_fopen_input(path, NULL, err);
     if (!f)
         return SM_EIO;
     char *buf = NULL;

@@ -24,7 +24,7 @@
 #define SELFMI_EXPFILE_H
 
 #include "base/base.h"
-#include "train/config.h"
+#include "conf/runconf.h"
 
 typedef struct {
     char key[64];

@@ -10,7 +10,6 @@
  * shared read-only. */
 #include "config.h"
 #include "exp/queue.h"
-#include "exp/results.h"
 #include "tensor/tensor.h"
 
 #include <errno.h>
@@ -57,6 +56,8 @@ struct queue {
     ds_entry **dsc;
     int ndsc;
     char root[1024];
+    pthread_mutex_t idmu;     /* guards ident */
+    run_identity_cache ident;
 };
 
 /* ---- helpers (called with q->mu held) ---------------------------------- */
@@ -77,32 +78,29 @@ static void changed(queue *q)
     (void)w; /* EAGAIN: the pipe is full, so the reader will wake anyway */
 }
 
-static bool active(job_state s)
+bool job_skipped(const job_info *j)
 {
-    return s == JOB_QUEUED || s == JOB_RUNNING;
+    return j->verdict == RD_DONE || j->verdict == RD_ELSEWHERE;
 }
 
-static void metrics_from_result(const result_run *r, metrics *m)
+bool job_active(const job_info *j)
+{
+    return !job_skipped(j) && (j->state == RUN_QUEUED || j->state == RUN_RUNNING);
+}
+
+/* The test metrics of a run read back (rundir/columns.h: the set's
+ * columns of test.csv into the fields of metrics). */
+static void metrics_from_run(const rs_run *r, metrics *m)
 {
     memset(m, 0, sizeof *m);
-    m->sims = r->sims;
+    m->sims = rs_run_sims(r);
+    int set = m->sims ? RD_SIMS : RD_MOSI;
     double v;
-#define GET(col, field) m->field = results_metric(r, col, &v) ? v : NAN
-    GET("mae", mae);
-    GET("corr", corr);
-    GET("acc5", acc5);
-    if (r->sims) {
-        GET("acc2", acc2);
-        GET("f1", f1);
-        GET("acc3", acc3);
-    } else {
-        GET("acc2_has0", has0_acc2);
-        GET("f1_has0", has0_f1);
-        GET("acc2_non0", non0_acc2);
-        GET("f1_non0", non0_f1);
-        GET("acc7", acc7);
-    }
-#undef GET
+#define X(nm, title, scale, dec, lower, sets, paper, rank, field) \
+    if ((sets) & set)                                            \
+        m->field = rs_run_metric(r, #nm, &v) ? v : NAN;
+    RD_METRICS(X)
+#undef X
 }
 
 /* ---- the dataset cache --------------------------------------------------- */
@@ -209,7 +207,7 @@ static bool read_done(const char *dir, job_info *info);
 static job *next_job(queue *q)
 {
     for (int i = q->scan; i < q->njobs; i++)
-        if (q->jobs[i]->info.state == JOB_QUEUED) {
+        if (job_active(&q->jobs[i]->info) && q->jobs[i]->info.state == RUN_QUEUED) {
             if (i == q->scan)
                 q->scan++;
             return q->jobs[i];
@@ -229,7 +227,7 @@ static void *worker_main(void *arg)
             pthread_cond_wait(&q->work, &q->mu);
         if (q->stop)
             break;
-        j->info.state = JOB_RUNNING;
+        j->info.state = RUN_RUNNING;
         j->t0 = sm_now();
         q->running++;
         changed(q);
@@ -257,23 +255,24 @@ static void *worker_main(void *arg)
         if (sum.dir[0])
             snprintf(j->info.dir, sizeof j->info.dir, "%s", sum.dir);
         if (st == SM_OK && sum.elsewhere) {
-            j->info.state = JOB_SKIPPED;
+            j->info.verdict = RD_ELSEWHERE;
             snprintf(j->info.reason, sizeof j->info.reason, "running elsewhere (%s)",
                      sum.holder[0] ? sum.holder : "lock held");
         } else if (st == SM_OK && sum.already_done) {
             /* finished by another process since it was submitted */
-            j->info.state = JOB_SKIPPED;
+            j->info.verdict = RD_DONE;
+            j->info.state = RUN_DONE;
             read_done(j->info.dir, &j->info);
         } else if (st == SM_OK) {
-            j->info.state = JOB_DONE;
+            j->info.state = RUN_DONE;
             j->info.test = sum.test;
             j->info.sims = sum.sims;
             j->info.best_epoch = sum.best_epoch;
             j->info.epoch = sum.epochs;
         } else if (st == SM_ECANCELLED) {
-            j->info.state = JOB_CANCELLED;
+            j->info.state = RUN_CANCELLED;
         } else {
-            j->info.state = JOB_FAILED;
+            j->info.state = RUN_FAILED;
             copy_text(j->info.reason, sizeof j->info.reason, err.msg);
         }
         q->running--;
@@ -314,6 +313,7 @@ sm_status queue_create(queue **out, int nworkers, const char *results_root, sm_e
     q->pipe_rd = fds[0];
     q->pipe_wr = fds[1];
     pthread_mutex_init(&q->mu, NULL);
+    pthread_mutex_init(&q->idmu, NULL);
     pthread_cond_init(&q->work, NULL);
     pthread_cond_init(&q->idle, NULL);
     q->nthreads = nworkers > 0 ? nworkers : ncores();
@@ -342,75 +342,49 @@ int queue_workers(const queue *q)
  * none. */
 static bool read_done(const char *dir, job_info *info)
 {
-    result_run r;
+    rs_run r;
     sm_err e2;
-    if (results_run_read(&r, dir, &e2) != SM_OK)
+    if (rs_run_read(&r, dir, &e2) != SM_OK)
         return false;
-    bool ok = r.has_test;
+    bool ok = r.test.nrows > 0;
     if (ok) {
-        metrics_from_result(&r, &info->test);
-        info->sims = r.sims;
+        metrics_from_run(&r, &info->test);
+        info->sims = rs_run_sims(&r);
         double v;
-        info->best_epoch = results_metric(&r, "best_epoch", &v) ? (int)v : 0;
-        info->epoch = results_metric(&r, "epochs", &v) ? (int)v : 0;
+        info->best_epoch = rs_run_metric(&r, "best_epoch", &v) ? (int)v : 0;
+        info->epoch = rs_run_metric(&r, "epochs", &v) ? (int)v : 0;
     }
-    results_run_free(&r);
+    rs_run_free(&r);
     return ok;
 }
 
-/* JOB_SKIPPED when <root>/<run_id> holds a finished run of this very
- * configuration (its metrics in info) or a run another process or thread
- * is running (reason "running elsewhere"); an interrupted run of this
- * configuration, or a directory without a status yet, stays for the
- * worker; anything else there is moved aside and the job is queued. The run's lock is held while looking,
- * so nobody starts it meanwhile. */
+/* What <root>/<run_id> holds (rundir_claim, under the run's lock so nobody
+ * starts it meanwhile): a finished run of this identity is skipped (its
+ * metrics into info), one running elsewhere too; an interrupted run of
+ * this identity, or a directory holding nothing yet, stays for the worker;
+ * anything else is moved to .attic and the job is queued. */
 static sm_status check_existing(queue *q, const config *cfg, job_info *info, sm_err *err)
 {
-    char dir[1400];
-    snprintf(dir, sizeof dir, "%s/%s", q->root, info->run_id);
-    struct stat sb;
-    if (stat(dir, &sb) != 0)
-        return SM_OK;
     runstore rs;
-    sm_err e2;
-    if (runstore_open(&rs, q->root, info->run_id, &e2) != SM_OK)
-        return SM_OK; /* the worker's run_start reports it */
     runstore_lock lk;
-    bool busy;
+    rd_verdict v;
     char who[256];
-    if (runstore_lock_take(&lk, &rs, &busy, who, sizeof who, &e2) != SM_OK) {
-        /* no lock to be had (a read-only root): a finished run is final,
-         * so one of this configuration is seen done without it */
-        run_state state;
-        config prev;
-        config_defaults(&prev, cfg->preset);
-        if (runstore_config_read(&rs, &prev, &e2) == SM_OK && run_config_hash(&prev) == run_config_hash(cfg) &&
-            runstore_status_read(&rs, &state, NULL, 0, &e2) == SM_OK && state == RUN_DONE && read_done(dir, info)) {
-            info->state = JOB_SKIPPED;
-            copy_text(info->dir, sizeof info->dir, dir);
-        }
-        return SM_OK; /* else the worker's run_start reports it */
-    }
-    if (busy) {
-        info->state = JOB_SKIPPED;
-        snprintf(info->reason, sizeof info->reason, "running elsewhere (%s)", who[0] ? who : "lock held");
-        copy_text(info->dir, sizeof info->dir, dir);
-        return SM_OK;
-    }
-    run_state state;
-    config prev;
-    config_defaults(&prev, cfg->preset);
-    bool same = runstore_config_read(&rs, &prev, &e2) == SM_OK && run_config_hash(&prev) == run_config_hash(cfg);
-    bool has_status = runstore_status_read(&rs, &state, NULL, 0, &e2) == SM_OK;
+    sm_err e2;
+    if (rundir_claim(&rs, q->root, info->run_id, cfg, &lk, &v, who, sizeof who, &e2) != SM_OK)
+        return SM_OK; /* the worker's run_start reports it */
     sm_status st = SM_OK;
-    if (same && has_status && state == RUN_DONE && read_done(dir, info)) {
-        info->state = JOB_SKIPPED;
-        copy_text(info->dir, sizeof info->dir, dir);
-    } else if (has_status && !(same && state == RUN_RUNNING)) {
-        st = run_move_aside(q->root, info->run_id, err);
+    if (v != RD_NEW)
+        copy_text(info->dir, sizeof info->dir, rs.dir);
+    if (v == RD_ELSEWHERE) {
+        info->verdict = RD_ELSEWHERE;
+        info->state = RUN_RUNNING;
+        snprintf(info->reason, sizeof info->reason, "running elsewhere (%s)", who[0] ? who : "lock held");
+    } else if (v == RD_DONE && read_done(rs.dir, info)) {
+        info->verdict = RD_DONE;
+        info->state = RUN_DONE;
+    } else if (v == RD_DONE || v == RD_REPLACE) {
+        st = rundir_move_to_attic(q->root, info->run_id, err);
     }
-    /* no status yet: a directory another process has just created and is
-     * about to lock; the worker's run_start sorts it out under the lock */
     runstore_lock_release(&lk);
     return st;
 }
@@ -428,6 +402,9 @@ int queue_submit(queue *q, const config *cfg, const char *run_id, sm_err *err)
         return -1;
     j->q = q;
     j->cfg = *cfg;
+    pthread_mutex_lock(&q->idmu);   /* the grid's points fingerprint their dataset once */
+    run_identity_cached(&j->cfg, &q->ident);
+    pthread_mutex_unlock(&q->idmu);
     if (run_id && *run_id) {
         if (strlen(run_id) >= sizeof j->info.run_id || strchr(run_id, '/')) {
             free(j);
@@ -437,19 +414,20 @@ int queue_submit(queue *q, const config *cfg, const char *run_id, sm_err *err)
         }
         snprintf(j->info.run_id, sizeof j->info.run_id, "%s", run_id);
     } else {
-        run_default_id(cfg, j->info.run_id, sizeof j->info.run_id);
+        run_default_id(&j->cfg, j->info.run_id, sizeof j->info.run_id);
     }
     pthread_mutex_lock(&q->mu);
     /* the same run already waiting or running: that job */
     for (int i = 0; i < q->njobs; i++)
-        if (active(q->jobs[i]->info.state) && strcmp(q->jobs[i]->info.run_id, j->info.run_id) == 0) {
+        if (job_active(&q->jobs[i]->info) && strcmp(q->jobs[i]->info.run_id, j->info.run_id) == 0) {
             int id = i;
             pthread_mutex_unlock(&q->mu);
             free(j);
             return id;
         }
-    j->info.state = JOB_QUEUED;
-    sm_status st = check_existing(q, cfg, &j->info, err);
+    j->info.state = RUN_QUEUED;
+    j->info.verdict = RD_NEW;
+    sm_status st = check_existing(q, &j->cfg, &j->info, err);
     if (st == SM_OK && q->njobs == q->cap) {
         int nc = q->cap ? 2 * q->cap : 64;
         job **nj = sm_realloc(q->jobs, (size_t)nc, sizeof *nj, err);
@@ -467,7 +445,7 @@ int queue_submit(queue *q, const config *cfg, const char *run_id, sm_err *err)
     }
     j->info.id = q->njobs;
     q->jobs[q->njobs++] = j;
-    if (j->info.state == JOB_QUEUED) {
+    if (job_active(&j->info)) {
         if (q->scan > j->info.id)
             q->scan = j->info.id;
         pthread_cond_signal(&q->work);
@@ -483,10 +461,10 @@ void queue_cancel(queue *q, int id)
     pthread_mutex_lock(&q->mu);
     if (id >= 0 && id < q->njobs) {
         job *j = q->jobs[id];
-        if (j->info.state == JOB_QUEUED) {
-            j->info.state = JOB_CANCELLED;
+        if (job_active(&j->info) && j->info.state == RUN_QUEUED) {
+            j->info.state = RUN_CANCELLED;
             pthread_cond_broadcast(&q->idle);
-        } else if (j->info.state == JOB_RUNNING) {
+        } else if (job_active(&j->info)) {
             j->cancel = true;
         }
         changed(q);
@@ -499,9 +477,9 @@ void queue_cancel_all(queue *q)
     pthread_mutex_lock(&q->mu);
     for (int i = 0; i < q->njobs; i++) {
         job *j = q->jobs[i];
-        if (j->info.state == JOB_QUEUED)
-            j->info.state = JOB_CANCELLED;
-        else if (j->info.state == JOB_RUNNING)
+        if (job_active(&j->info) && j->info.state == RUN_QUEUED)
+            j->info.state = RUN_CANCELLED;
+        else if (job_active(&j->info))
             j->cancel = true;
     }
     changed(q);
@@ -535,7 +513,7 @@ int queue_wake_fd(queue *q)
 static bool all_finished(const queue *q)
 {
     for (int i = 0; i < q->njobs; i++)
-        if (active(q->jobs[i]->info.state))
+        if (job_active(&q->jobs[i]->info))
             return false;
     return true;
 }
@@ -564,12 +542,12 @@ bool queue_wait_for(queue *q, double seconds)
     return done;
 }
 
-void queue_counts(queue *q, int counts[6])
+void queue_counts(queue *q, int counts[QUEUE_NCOUNTS])
 {
-    memset(counts, 0, 6 * sizeof counts[0]);
+    memset(counts, 0, QUEUE_NCOUNTS * sizeof counts[0]);
     pthread_mutex_lock(&q->mu);
     for (int i = 0; i < q->njobs; i++)
-        counts[q->jobs[i]->info.state]++;
+        counts[job_skipped(&q->jobs[i]->info) ? QUEUE_SKIPPED : (int)q->jobs[i]->info.state]++;
     pthread_mutex_unlock(&q->mu);
 }
 
@@ -603,5 +581,6 @@ void queue_destroy(queue *q, bool cancel)
     pthread_cond_destroy(&q->work);
     pthread_cond_destroy(&q->idle);
     pthread_mutex_destroy(&q->mu);
+    pthread_mutex_destroy(&q->idmu);
     free(q);
 }

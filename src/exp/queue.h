@@ -8,16 +8,18 @@
 #define SELFMI_QUEUE_H
 
 #include "base/base.h"
-#include "train/config.h"
+#include "conf/runconf.h"
+#include "rundir/rundir.h"
 #include "train/run.h"
 
 #include <stdint.h>
 
-typedef enum { JOB_QUEUED, JOB_RUNNING, JOB_DONE, JOB_FAILED, JOB_CANCELLED, JOB_SKIPPED } job_state;
-
 typedef struct {
     int id;                      /* submission order, from 0 */
-    job_state state;
+    run_state state;             /* RUN_QUEUED ... RUN_CANCELLED */
+    rd_verdict verdict;          /* why it was not run (rundir_claim): RD_DONE, done already (its metrics read
+                                    back, state RUN_DONE); RD_ELSEWHERE, another process or thread runs it
+                                    (state RUN_RUNNING); RD_NEW otherwise */
     char run_id[256];
     char dir[1024];              /* results directory (once started) */
     int epoch, batch, nbatches;  /* progress of the running epoch */
@@ -34,14 +36,20 @@ typedef struct queue queue;
 /* Starts nworkers threads (<= 0: the number of cores) writing runs under
  * results_root. */
 sm_status queue_create(queue **q, int nworkers, const char *results_root, sm_err *err);
-/* Adds a run; run_id NULL = run_default_id. A run whose directory already
- * holds a finished run of the same configuration is not run again
- * (JOB_SKIPPED, its test metrics read back), nor one another process is
- * running (JOB_SKIPPED, reason "running elsewhere (pid ...)"); an
- * interrupted one of the same configuration is resumed from its last
- * checkpoint; a failed or cancelled one, or one of another configuration,
- * is moved aside and run again. The worker decides again under the run's
- * lock when it starts the run. Returns the job id, or -1 with err set. */
+/* Whether a job was not run because of what its directory held. */
+bool job_skipped(const job_info *j);
+/* Whether a job is waiting or running in this queue. */
+bool job_active(const job_info *j);
+
+/* Adds a run; run_id NULL = run_default_id. What an existing directory
+ * means is rundir_claim's decision: a finished run of the same identity is
+ * not run again (verdict RD_DONE, its test metrics read back), nor one
+ * another process is running (RD_ELSEWHERE, reason "running elsewhere
+ * (pid ...)"); an interrupted one of the same identity is resumed from its
+ * last checkpoint; a failed or cancelled one, or one of another identity,
+ * is moved to .attic and run again. The worker decides again under the
+ * run's lock when it starts the run. Returns the job id, or -1 with err
+ * set. */
 int queue_submit(queue *q, const config *cfg, const char *run_id, sm_err *err);
 void queue_cancel(queue *q, int job);
 void queue_cancel_all(queue *q);
@@ -53,8 +61,10 @@ uint64_t queue_version(queue *q);
 int queue_wake_fd(queue *q);
 /* Blocks until every submitted job has finished. */
 void queue_wait(queue *q);
-/* Counts of jobs by state (array of 6 indexed by job_state). */
-void queue_counts(queue *q, int counts[6]);
+/* Counts of jobs: by run_state, and skipped ones (job_skipped, not
+ * counted by state) at QUEUE_SKIPPED. */
+enum { QUEUE_SKIPPED = RUN_INTERRUPTED + 1, QUEUE_NCOUNTS };
+void queue_counts(queue *q, int counts[QUEUE_NCOUNTS]);
 /* Waits at most seconds; true when every submitted job has finished. */
 bool queue_wait_for(queue *q, double seconds);
 /* Loads a dataset into the queue's cache now, in the caller's thread, so a

@@ -3,34 +3,47 @@
 #include "config.h"
 #include "exp/report.h"
 #include "data/csvio.h"
-#include "train/config.h"
+#include "conf/runconf.h"
+#include "rundir/columns.h"
 
 #include <ctype.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
 
-/* The paper's columns (Tables 3, 5, 6): MAE, Corr, Acc_2 and F1 as Has0/Non0. */
-static const report_metric metrics_mosi[] = {
-    {"mae", "MAE", 1, 3, true, true},
-    {"corr", "Corr", 1, 3, false, true},
-    {"acc2_has0", "Acc2 Has0", 100, 2, false, true},
-    {"acc2_non0", "Acc2 Non0", 100, 2, false, true},
-    {"f1_has0", "F1 Has0", 100, 2, false, true},
-    {"f1_non0", "F1 Non0", 100, 2, false, true},
-    {"acc5", "Acc5", 100, 2, false, false},
-    {"acc7", "Acc7", 100, 2, false, false},
-};
-static const report_metric metrics_sims[] = {
-    {"mae", "MAE", 1, 3, true, true},
-    {"corr", "Corr", 1, 3, false, true},
-    {"acc2", "Acc2", 100, 2, false, true},
-    {"f1", "F1", 100, 2, false, true},
-    {"acc3", "Acc3", 100, 2, false, true},
-    {"acc5", "Acc5", 100, 2, false, true},
-};
+/* The columns of a report, per metric set, from the one metric list
+ * (rundir/columns.h) in its rank order: for MOSI the paper's MAE, Corr,
+ * Acc_2 and F1 as Has0/Non0 (Tables 3, 5, 6), then Acc5 and Acc7. */
+static report_metric metrics_mosi[RD_NMETRICS], metrics_sims[RD_NMETRICS];
+static int nmetrics_mosi, nmetrics_sims;
+static pthread_once_t metrics_once = PTHREAD_ONCE_INIT;
+
+static int metric_table(int set, report_metric *out)
+{
+    rd_metric_id ids[RD_NMETRICS];
+    int n = rd_metric_set(set, false, ids);
+    for (int i = 1; i < n; i++)   /* insertion sort by rank */
+        for (int j = i; j > 0 && rd_metrics[ids[j]].rank < rd_metrics[ids[j - 1]].rank; j--) {
+            rd_metric_id t = ids[j];
+            ids[j] = ids[j - 1];
+            ids[j - 1] = t;
+        }
+    for (int i = 0; i < n; i++) {
+        const rd_metric *m = &rd_metrics[ids[i]];
+        out[i] = (report_metric){m->name, m->title, m->scale, m->decimals, m->lower_better, (m->paper_sets & set) != 0};
+    }
+    return n;
+}
+
+static void metrics_init(void)
+{
+    nmetrics_mosi = metric_table(RD_MOSI, metrics_mosi);
+    nmetrics_sims = metric_table(RD_SIMS, metrics_sims);
+    SM_ASSERT(nmetrics_mosi <= REPORT_MAX_METRICS && nmetrics_sims <= REPORT_MAX_METRICS);
+}
 
 sm_status report_format_parse(const char *s, report_format *f, sm_err *err)
 {
@@ -653,9 +666,9 @@ static sm_status build(report *r, const result_set *s, const report_opts *o, boo
         return sm_err_set(err, SM_EINVAL, "the runs mix SIMS metrics (%d runs) and MOSI metrics (%d runs): report "
                           "them separately", nsims, nmosi);
     r->sims = nsims > 0;
+    pthread_once(&metrics_once, metrics_init);
     r->metrics = r->sims ? metrics_sims : metrics_mosi;
-    r->nmetrics = r->sims ? (int)(sizeof metrics_sims / sizeof metrics_sims[0])
-                          : (int)(sizeof metrics_mosi / sizeof metrics_mosi[0]);
+    r->nmetrics = r->sims ? nmetrics_sims : nmetrics_mosi;
     if ((st = mark_repeats(s, keep, err)))
         return st;
     for (int i = 0; i < s->n; i++)

@@ -1,7 +1,6 @@
-/* results.c: run directories read back for reports. */
+/* results.c: run directories read back for reports (rs_run_read). */
 #include "config.h"
 #include "exp/results.h"
-#include "data/csvio.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -11,104 +10,32 @@
 #include <string.h>
 #include <sys/stat.h>
 
-static char *trim(char *s)
-{
-    while (isspace((unsigned char)*s))
-        s++;
-    size_t k = strlen(s);
-    while (k > 0 && isspace((unsigned char)s[k - 1]))
-        s[--k] = '\0';
-    return s;
-}
-
-static sm_status read_conf(result_run *r, const char *path, sm_err *err)
-{
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return sm_err_set(err, SM_EIO, "%s: cannot open: %s", path, strerror(errno));
-    char *line = NULL;
-    size_t cap = 0;
-    sm_status st = SM_OK;
-    while (st == SM_OK && getline(&line, &cap, f) >= 0) {
-        char *s = trim(line);
-        if (!*s || *s == '#')
-            continue;
-        char *eq = strchr(s, '=');
-        if (!eq)
-            continue;
-        *eq = '\0';
-        char *k = trim(s), *v = trim(eq + 1);
-        char **nk = sm_realloc(r->keys, (size_t)r->nkv + 1, sizeof *nk, err);
-        if (!nk) {
-            st = SM_ENOMEM;
-            break;
-        }
-        r->keys = nk;
-        char **nv = sm_realloc(r->vals, (size_t)r->nkv + 1, sizeof *nv, err);
-        if (!nv) {
-            st = SM_ENOMEM;
-            break;
-        }
-        r->vals = nv;
-        r->keys[r->nkv] = sm_strdup(k, err);
-        r->vals[r->nkv] = sm_strdup(v, err);
-        if (!r->keys[r->nkv] || !r->vals[r->nkv]) {
-            free(r->keys[r->nkv]);
-            free(r->vals[r->nkv]);
-            st = SM_ENOMEM;
-            break;
-        }
-        r->nkv++;
-    }
-    free(line);
-    fclose(f);
-    return st;
-}
-
 sm_status results_run_read(result_run *r, const char *dir, sm_err *err)
 {
     memset(r, 0, sizeof *r);
-    snprintf(r->dir, sizeof r->dir, "%s", dir);
-    size_t len = strlen(r->dir);
-    while (len > 1 && r->dir[len - 1] == '/')
-        r->dir[--len] = '\0';
-    const char *slash = strrchr(r->dir, '/');
-    snprintf(r->id, sizeof r->id, "%s", slash ? slash + 1 : r->dir);
-    runstore rs;
-    snprintf(rs.dir, sizeof rs.dir, "%s", r->dir);
-    snprintf(rs.id, sizeof rs.id, "%s", r->id);
-    char path[RUNSTORE_PATH_MAX + 32];
-    snprintf(path, sizeof path, "%s/%s", r->dir, RUNSTORE_CONF);
-    sm_status st = read_conf(r, path, err);
-    if (st) {
-        results_run_free(r);
+    rs_run run;
+    sm_status st = rs_run_read(&run, dir, err);
+    if (st != SM_OK)
         return st;
+    snprintf(r->dir, sizeof r->dir, "%s", run.dir);
+    snprintf(r->id, sizeof r->id, "%s", run.id);
+    r->state = rs_run_state(&run);
+    snprintf(r->reason, sizeof r->reason, "%s", rs_run_reason(&run));
+    if (r->state == RUN_FAILED && !r->reason[0])
+        snprintf(r->reason, sizeof r->reason, "unknown");
+    /* run.conf's pairs change hands */
+    r->nkv = run.nconf;
+    r->keys = run.keys;
+    r->vals = run.vals;
+    run.nconf = 0;
+    run.keys = run.vals = NULL;
+    r->has_test = r->state == RUN_DONE && run.test.nrows >= 1;
+    for (int c = 0; r->has_test && c < run.test.ncols && r->nmetrics < RESULTS_MAX_METRICS; c++) {
+        snprintf(r->metric_names[r->nmetrics], sizeof r->metric_names[0], "%s", run.test.names[c]);
+        r->metric_vals[r->nmetrics++] = rs_table_get(&run.test, 0, c);
     }
-    sm_err e2;
-    if (runstore_state(&rs, &r->state, r->reason, sizeof r->reason, &e2) != SM_OK) {
-        /* no status file: a run that never got going */
-        r->state = RUN_FAILED;
-        snprintf(r->reason, sizeof r->reason, "no readable status");
-    }
-    if (r->state != RUN_DONE)
-        return SM_OK;
-    csv_table t;
-    if (runstore_csv_read(&rs, RUNSTORE_TEST, &t, &e2) != SM_OK)
-        return SM_OK;
-    if (t.nrows >= 2) {
-        r->has_test = true;
-        for (int c = 0; c < t.nfields[0] && r->nmetrics < RESULTS_MAX_METRICS; c++) {
-            double v;
-            const char *name = csvio_get(&t, 0, c), *cell = csvio_get(&t, 1, c);
-            if (!cell || !csvio_parse_double(cell, &v)) /* "nan" parses: Corr of constant predictions */
-                continue;
-            snprintf(r->metric_names[r->nmetrics], sizeof r->metric_names[0], "%s", name);
-            r->metric_vals[r->nmetrics++] = v;
-            if (strcmp(name, "acc3") == 0)
-                r->sims = true;
-        }
-    }
-    csvio_free(&t);
+    r->sims = r->has_test && rs_run_sims(&run);
+    rs_run_free(&run);
     return SM_OK;
 }
 
@@ -116,12 +43,8 @@ void results_run_free(result_run *r)
 {
     if (!r)
         return;
-    for (int i = 0; i < r->nkv; i++) {
-        free(r->keys[i]);
-        free(r->vals[i]);
-    }
-    free(r->keys);
-    free(r->vals);
+    sm_kv kv = {.n = r->nkv, .keys = r->keys, .vals = r->vals};
+    sm_kv_free(&kv);
     r->keys = r->vals = NULL;
     r->nkv = 0;
 }
@@ -137,12 +60,15 @@ void results_free(result_set *s)
     s->n = 0;
 }
 
-static bool is_run_dir(const char *dir)
+/* A run directory holds run.conf; a symlinked directory is not followed. */
+static bool is_run_dir(const char *dir, bool top)
 {
     char p[RUNSTORE_PATH_MAX + 32];
     struct stat sb;
+    if (!top && (lstat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode)))
+        return false;
     snprintf(p, sizeof p, "%s/%s", dir, RUNSTORE_CONF);
-    return stat(p, &sb) == 0 && S_ISREG(sb.st_mode);
+    return lstat(p, &sb) == 0;
 }
 
 static sm_status push_run(result_set *s, const char *dir, sm_err *err)
@@ -169,7 +95,7 @@ sm_status results_add(result_set *s, const char *path, sm_err *err)
         return sm_err_set(err, SM_EIO, "%s: %s", path, strerror(errno));
     if (!S_ISDIR(sb.st_mode))
         return sm_err_set(err, SM_EINVAL, "%s: not a directory: expected a results root or a run directory", path);
-    if (is_run_dir(path))
+    if (is_run_dir(path, true))
         return push_run(s, path, err);
     DIR *d = opendir(path);
     if (!d)
@@ -184,7 +110,7 @@ sm_status results_add(result_set *s, const char *path, sm_err *err)
         char sub[RUNSTORE_PATH_MAX];
         if ((size_t)snprintf(sub, sizeof sub, "%s/%s", path, de->d_name) >= sizeof sub)
             continue;
-        if (!is_run_dir(sub))
+        if (!is_run_dir(sub, false))
             continue;
         char **nn = sm_realloc(names, (size_t)n + 1, sizeof *nn, err);
         if (!nn) {
@@ -211,7 +137,7 @@ sm_status results_add(result_set *s, const char *path, sm_err *err)
 
 const char *results_conf(const result_run *r, const char *key)
 {
-    for (int i = r->nkv - 1; i >= 0; i--)
+    for (int i = 0; i < r->nkv; i++)
         if (strcmp(r->keys[i], key) == 0)
             return r->vals[i];
     return NULL;

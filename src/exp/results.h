@@ -1,12 +1,12 @@
-/* results.h: reading finished (and unfinished) runs back from results
- * directories for reports: run.conf as key/value text (so runs written by an
- * older key set still read), the status, and test.csv's metrics by column
- * name. */
+/* results.h: run directories read back for reports, a thin layer over the
+ * rundir module's whole read (rs_run_read): run.conf as key/value text (so
+ * runs written by an older key set still read), the status, and test.csv's
+ * metrics by column name. */
 #ifndef SELFMI_RESULTS_H
 #define SELFMI_RESULTS_H
 
 #include "base/base.h"
-#include "train/runstore.h"
+#include "rundir/rundir.h"
 
 #define RESULTS_MAX_METRICS 16
 
@@ -15,7 +15,7 @@ typedef struct {
     char id[256];
     int nkv;
     char **keys, **vals;          /* (nkv) run.conf pairs in file order */
-    run_state state;
+    run_state state;              /* rs_run_state: failed when the status cannot be read */
     char reason[256];             /* when failed */
     bool has_test;                /* test.csv read */
     bool sims;                    /* test.csv has SIMS columns */
@@ -30,8 +30,9 @@ typedef struct {
 } result_set;
 
 /* Adds path: a run directory (it holds run.conf), or a results root whose
- * subdirectories holding run.conf are added in name order. A run whose
- * test.csv is unreadable is added without metrics; a path that is neither
+ * subdirectories holding run.conf are added in name order (names starting
+ * with '.', such as .attic, are not runs). A path that is neither, a run
+ * whose run.conf cannot be read, or the unreadable test.csv of a done run
  * is an error naming it. */
 sm_status results_add(result_set *s, const char *path, sm_err *err);
 /* Reads one run directory into r (results_run_free releases it). */

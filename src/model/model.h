@@ -13,7 +13,7 @@
 #include "base/rng.h"
 #include "data/dataset.h"
 #include "nn/nn.h"
-#include "train/config.h"
+#include "conf/runconf.h"
 
 enum { HEAD_M = 0, HEAD_T = 1, HEAD_A = 2, HEAD_V = 3, HEAD_COUNT = 4 };
 

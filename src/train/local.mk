@@ -1,17 +1,12 @@
-## src/train: configuration, metrics, the results directory, trainer, runs
+## src/train: metrics, the trainer, runs (the run directory is src/rundir)
 libselfmi_a_SOURCES += \
-	src/train/clocale.h \
-	src/train/config.h src/train/config.c \
 	src/train/metrics.h src/train/metrics.c \
-	src/train/runstore.h src/train/runstore.c \
 	src/train/trainer.h src/train/trainer.c \
 	src/train/run.h src/train/run.c
 
-TESTS += tests/unit/test_config tests/unit/test_metrics tests/unit/test_runstore
-check_PROGRAMS += tests/unit/test_config tests/unit/test_metrics tests/unit/test_runstore
+TESTS += tests/unit/test_config tests/unit/test_metrics
+check_PROGRAMS += tests/unit/test_config tests/unit/test_metrics
 tests_unit_test_config_SOURCES = tests/unit/test_config.c
 tests_unit_test_config_LDADD = $(ENGINE_LIBS)
 tests_unit_test_metrics_SOURCES = tests/unit/test_metrics.c
 tests_unit_test_metrics_LDADD = $(ENGINE_LIBS)
-tests_unit_test_runstore_SOURCES = tests/unit/test_runstore.c
-tests_unit_test_runstore_LDADD = $(ENGINE_LIBS)

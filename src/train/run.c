@@ -1,7 +1,8 @@
 /* run.c: one run end to end, written into its results directory. */
-#include <config.h>  /* the build configuration, not train/config.h */
+#include <config.h>
 #include "train/run.h"
 #include "data/synth.h"
+#include "rundir/rundir.h"
 
 #include <errno.h>
 #include <math.h>
@@ -35,30 +36,52 @@ sm_status run_dataset_load(dataset *ds, const char *name, sm_err *err)
     return dataset_load(ds, name, err);
 }
 
-/* FNV-1a over run.conf's text, the run name excluded (it labels, it does
- * not change the run) */
 uint32_t run_config_hash(const config *c)
 {
-    config k = *c;
-    k.name[0] = '\0';
-    char *buf = NULL;
-    size_t n = 0;
-    FILE *f = open_memstream(&buf, &n);
-    uint32_t h = 2166136261u;
-    if (!f)
-        return h;
-    config_write(&k, f);
-    fclose(f);
-    for (size_t i = 0; i < n; i++) {
-        h ^= (unsigned char)buf[i];
-        h *= 16777619u;
-    }
-    free(buf);
-    return h;
+    return rundir_config_hash(c);
 }
 
-void run_default_id(const config *c, char *buf, size_t n)
+sm_status run_identity(config *c, sm_err *err)
 {
+    char path[sizeof c->dataset], id[sizeof c->dataset_id];
+    sm_status st = dataset_identity(c->dataset, path, sizeof path, id, sizeof id, err);
+    if (st != SM_OK)
+        return st;
+    memcpy(c->dataset, path, sizeof path);
+    memcpy(c->dataset_id, id, sizeof id);
+    return SM_OK;
+}
+
+void run_identity_cached(config *c, run_identity_cache *g)
+{
+    if (c->dataset_id[0])
+        return;
+    if (!g->ok || strcmp(g->name, c->dataset) != 0) {
+        config k = *c;
+        sm_err e2;
+        memcpy(g->name, c->dataset, sizeof g->name);
+        g->ok = run_identity(&k, &e2) == SM_OK;
+        memcpy(g->path, k.dataset, sizeof g->path);
+        memcpy(g->id, k.dataset_id, sizeof g->id);
+        if (!g->ok)
+            return;
+    }
+    memcpy(c->dataset, g->path, sizeof c->dataset);
+    memcpy(c->dataset_id, g->id, sizeof c->dataset_id);
+}
+
+void run_default_id(const config *cin, char *buf, size_t n)
+{
+    /* the identity of a configuration not yet resolved (a dataset that
+     * cannot be read keeps its name: the run fails with that error) */
+    config own;
+    const config *c = cin;
+    if (!cin->dataset_id[0]) {
+        sm_err e2;
+        own = *cin;
+        if (run_identity(&own, &e2) == SM_OK)
+            c = &own;
+    }
     char ds[64], tasks[32], cpc[32];
     const char *base = c->dataset;
     /* the last non-empty path component, or synth-PRESET */
@@ -89,27 +112,6 @@ void run_default_id(const config *c, char *buf, size_t n)
 
 /* ------------------------------------------------------------- the files */
 
-static const char *const epoch_cols_mosi[] = {
-    "epoch", "seconds", "loss", "l17", "l_m", "l_t", "l_a", "l_v", "cpc_mt", "cpc_ma", "cpc_mv",
-    "task_t", "task_a", "task_v",
-    "val_mae", "val_corr", "val_acc2_has0", "val_f1_has0", "val_acc2_non0", "val_f1_non0", "val_acc5", "val_acc7",
-    "val_mae_baseline", "best_epoch", "best_val_mae", "patience", "steps",
-    "drift_t", "drift_a", "drift_v", "ul_corr_t", "ul_corr_a", "ul_corr_v", "ul_mae_t", "ul_mae_a", "ul_mae_v",
-    "floor_corr_t", "floor_corr_a", "floor_corr_v", "floor_mae_t", "floor_mae_a", "floor_mae_v",
-    "dev_corr_t", "dev_corr_a", "dev_corr_v"};
-/* SIMS runs name the six validation metric columns after the SIMS set */
-static const char *const sims_val_cols[] = {"val_acc2", "val_f1", "val_acc3", "val_acc5", "val_acc2_non0",
-                                            "val_acc7"};
-enum { VAL_FIRST = 16 };   /* index of val_acc2_has0 in epoch_cols_mosi */
-#define NEPOCH_COLS ((int)(sizeof epoch_cols_mosi / sizeof epoch_cols_mosi[0]))
-
-static const char *const label_cols[] = {"epoch", "row", "id", "y_m", "y_t", "y_a", "y_v", "r_t", "r_a", "r_v"};
-static const char *const test_cols_mosi[] = {"mae", "corr", "acc2_has0", "f1_has0", "acc2_non0", "f1_non0",
-                                             "acc5", "acc7", "mae_baseline", "best_epoch", "epochs"};
-static const char *const test_cols_sims[] = {"mae", "corr", "acc2", "f1", "acc3", "acc5", "mae_baseline",
-                                             "best_epoch", "epochs"};
-static const char *const pred_cols[] = {"row", "id", "y_m", "pred_m", "pred_t", "pred_a", "pred_v"};
-
 typedef struct {
     const config *cfg;
     const dataset *ds;
@@ -122,54 +124,40 @@ typedef struct {
     sm_err ioerr;
 } run_ctx;
 
-static void put_metrics_row(runstore_rows *r, const metrics *m, bool sims)
+/* The value of a metric by its id in rundir/columns.h. */
+static double metric_value(const metrics *m, rd_metric_id id)
 {
-    runstore_rows_num(r, m->mae);
-    runstore_rows_num(r, m->corr);
-    if (sims) {
-        runstore_rows_num(r, m->acc2);
-        runstore_rows_num(r, m->f1);
-        runstore_rows_num(r, m->acc3);
-        runstore_rows_num(r, m->acc5);
-    } else {
-        runstore_rows_num(r, m->has0_acc2);
-        runstore_rows_num(r, m->has0_f1);
-        runstore_rows_num(r, m->non0_acc2);
-        runstore_rows_num(r, m->non0_f1);
-        runstore_rows_num(r, m->acc5);
-        runstore_rows_num(r, m->acc7);
+    switch (id) {
+#define X(nm, title, scale, dec, lower, sets, paper, rank, field) \
+    case RD_M_##nm: return m->field;
+        RD_METRICS(X)
+#undef X
+    default: return NAN;
     }
 }
+
+/* The metrics of the run's set in column order; with_pad: the other set's
+ * padding columns after them (empty). */
+static void put_metrics_row(runstore_rows *r, const metrics *m, bool sims, bool with_pad)
+{
+    rd_metric_id ids[RD_NMETRICS];
+    int set = sims ? RD_SIMS : RD_MOSI, k = rd_metric_set(set, with_pad, ids);
+    for (int i = 0; i < k; i++)
+        runstore_rows_num(r, rd_metrics[ids[i]].sets & set ? metric_value(m, ids[i]) : NAN);
+}
+
+#define PUT_INT(r, v) runstore_rows_int(r, v)
+#define PUT_NUM(r, v) runstore_rows_num(r, v)
 
 static void on_epoch(void *ud, const epoch_record *e)
 {
     run_ctx *x = ud;
     runstore_rows *r = &x->erows;
-    runstore_rows_int(r, e->epoch);
-    runstore_rows_num(r, e->seconds);
-    runstore_rows_num(r, e->loss);
-    runstore_rows_num(r, e->l17);
-    runstore_rows_num(r, e->l_m);
-    for (int s = 0; s < MOD_COUNT; s++)
-        runstore_rows_num(r, e->l_s[s]);
-    for (int s = 0; s < MOD_COUNT; s++)
-        runstore_rows_num(r, e->l_cpc[s]);
-    for (int s = 0; s < MOD_COUNT; s++)
-        runstore_rows_num(r, e->l_task[s]);
-    put_metrics_row(r, &e->val, x->t->sims);
-    if (x->t->sims) {   /* pad to the common column count */
-        runstore_rows_num(r, NAN);
-        runstore_rows_num(r, NAN);
-    }
-    runstore_rows_num(r, e->val_mae_baseline);
-    runstore_rows_int(r, e->best_epoch);
-    runstore_rows_num(r, e->best_val_mae);
-    runstore_rows_int(r, e->patience);
-    runstore_rows_int(r, e->steps);
-    const double *groups[] = {e->drift, e->ul_corr, e->ul_mae, e->floor_corr, e->floor_mae, e->dev_corr};
-    for (int g = 0; g < 6; g++)
-        for (int s = 0; s < MOD_COUNT; s++)
-            runstore_rows_num(r, groups[g][s]);
+#define X(nm, kind, value) PUT_##kind(r, value);
+    RD_EPOCH_HEAD(X)
+    put_metrics_row(r, &e->val, x->t->sims, true);
+    RD_EPOCH_TAIL(X)
+#undef X
     if (x->io == SM_OK) {
         x->io = runstore_rows_end(r, &x->ioerr);
         if (x->io == SM_OK)
@@ -328,10 +316,12 @@ static sm_status write_results(run_ctx *x, const metrics *m, sm_err *err)
     trainer *t = x->t;
     bool sims = t->sims;
     runstore_rows r;
-    sm_status st = sims ? runstore_rows_init(&r, test_cols_sims, 9, err) : runstore_rows_init(&r, test_cols_mosi, 11, err);
+    const char *cols[RD_NMETRICS + RD_TEST_NTAIL];
+    int ncols = rd_test_cols(sims ? RD_SIMS : RD_MOSI, cols);
+    sm_status st = runstore_rows_init(&r, cols, ncols, err);
     if (st)
         return st;
-    put_metrics_row(&r, m, sims);
+    put_metrics_row(&r, m, sims, false);
     runstore_rows_num(&r, t->baseline_mae[SPLIT_TEST]);
     runstore_rows_int(&r, t->best_epoch);
     runstore_rows_int(&r, t->epoch);
@@ -342,7 +332,7 @@ static sm_status write_results(run_ctx *x, const metrics *m, sm_err *err)
     if (st)
         return st;
     /* predictions of the best weights (trainer_test left them in t->pred) */
-    st = runstore_rows_init(&r, pred_cols, 7, err);
+    st = runstore_rows_init(&r, rd_pred_cols, RD_PRED_NCOLS, err);
     if (st)
         return st;
     char id[512];
@@ -422,15 +412,14 @@ static sm_status run_body(run_ctx *x, const config *cfg, const dataset *ds_in, b
             (st = runstore_log_cut(&x->rs, RUNSTORE_LABELS, t.epoch, err)))
             goto done;
     }
-    const char *ecols[NEPOCH_COLS];
-    for (int i = 0; i < NEPOCH_COLS; i++)
-        ecols[i] = t.sims && i >= VAL_FIRST && i < VAL_FIRST + 6 ? sims_val_cols[i - VAL_FIRST] : epoch_cols_mosi[i];
-    if ((st = runstore_rows_init(&x->erows, ecols, NEPOCH_COLS, err)) ||
-        (st = runstore_rows_init(&x->lrows, label_cols, 10, err)))
+    const char *ecols[RD_EPOCH_NCOLS];
+    rd_epoch_cols(t.sims ? RD_SIMS : RD_MOSI, ecols);
+    if ((st = runstore_rows_init(&x->erows, ecols, RD_EPOCH_NCOLS, err)) ||
+        (st = runstore_rows_init(&x->lrows, rd_label_cols, RD_LABEL_NCOLS, err)))
         goto done;
     logs = true;
-    if ((st = runstore_log_open(&x->epochs, &x->rs, RUNSTORE_EPOCHS, ecols, NEPOCH_COLS, false, err)) ||
-        (st = runstore_log_open(&x->labels, &x->rs, RUNSTORE_LABELS, label_cols, 10, false, err)))
+    if ((st = runstore_log_open(&x->epochs, &x->rs, RUNSTORE_EPOCHS, ecols, RD_EPOCH_NCOLS, false, err)) ||
+        (st = runstore_log_open(&x->labels, &x->rs, RUNSTORE_LABELS, rd_label_cols, RD_LABEL_NCOLS, false, err)))
         goto done;
     train_hooks th = {.ud = x, .on_epoch = on_epoch, .on_labels = on_labels, .on_batch = on_batch,
                       .should_cancel = should_cancel};
@@ -483,125 +472,83 @@ done:
     return st;
 }
 
-sm_status run_move_aside(const char *root, const char *run_id, sm_err *err)
-{
-    char attic[RUNSTORE_PATH_MAX], dir[RUNSTORE_PATH_MAX], dst[RUNSTORE_PATH_MAX + 32];
-    if ((size_t)snprintf(attic, sizeof attic, "%s/.attic", root) >= sizeof attic ||
-        (size_t)snprintf(dir, sizeof dir, "%s/%s", root, run_id) >= sizeof dir)
-        return sm_err_set(err, SM_EINVAL, "%s/%s: path too long", root, run_id);
-    if (mkdir(attic, 0777) != 0 && errno != EEXIST)
-        return sm_err_set(err, SM_EIO, "%s: cannot create: %s", attic, strerror(errno));
-    for (int k = 1; k < 100000; k++) {
-        struct stat sb;
-        snprintf(dst, sizeof dst, "%s/%s.%d", attic, run_id, k);
-        if (lstat(dst, &sb) != 0)
-            break;
-    }
-    if (rename(dir, dst) != 0)
-        return sm_err_set(err, SM_EIO, "%s: cannot move aside to %s: %s", dir, dst, strerror(errno));
-    return SM_OK;
-}
-
-/* Whether the run in rs has exactly cfg's configuration. */
-static bool same_config(const runstore *rs, const config *cfg)
-{
-    config prev;
-    sm_err e2;
-    config_defaults(&prev, cfg->preset);
-    return runstore_config_read(rs, &prev, &e2) == SM_OK && run_config_hash(&prev) == run_config_hash(cfg);
-}
-
-sm_status run_start(const config *cfg, const dataset *ds, const char *root, const char *run_id, run_mode mode,
+sm_status run_start(const config *cfg_in, const dataset *ds, const char *root, const char *run_id, run_mode mode,
                     const run_hooks *hooks, run_summary *out, sm_err *err)
 {
     run_ctx x;
     memset(&x, 0, sizeof x);
     x.epochs.fd = x.labels.fd = -1;
-    x.cfg = cfg;
     x.user = hooks;
     memset(out, 0, sizeof *out);
+    /* the run's identity: the canonical dataset path and its fingerprint */
+    config cfg = *cfg_in;
+    sm_status st = run_identity(&cfg, err);
+    if (st)
+        return st;
+    x.cfg = &cfg;
     char id[256];
     if (!run_id || !*run_id) {
-        run_default_id(cfg, id, sizeof id);
+        run_default_id(&cfg, id, sizeof id);
         run_id = id;
     }
     char msg[512];
-    const char *bad = config_check(cfg, msg, sizeof msg);
+    const char *bad = config_check(&cfg, msg, sizeof msg);
     if (bad)
         return sm_err_set(err, SM_EINVAL, "%s", bad);
-    runstore_lock lk = {.fd = -1};
-    bool busy;
-    sm_status st = SM_OK;
     /* a few rounds: another process may create, finish or move the
      * directory between our steps; the lock decides who runs it */
     for (int round = 0; round < 8; round++) {
-        st = runstore_create(&x.rs, root, run_id, err);
-        if (st == SM_OK) {
+        runstore_lock lk = {.fd = -1};
+        rd_verdict v;
+        if ((st = rundir_claim(&x.rs, root, run_id, &cfg, &lk, &v, out->holder, sizeof out->holder, err)))
+            return st;
+        if (v == RD_NEW) {
+            if ((st = runstore_create(&x.rs, root, run_id, err))) {
+                struct stat sb;
+                if (x.rs.dir[0] && lstat(x.rs.dir, &sb) == 0)
+                    continue;   /* created meanwhile by another process: decide again */
+                return st;
+            }
+            bool busy;
             if ((st = runstore_lock_take(&lk, &x.rs, &busy, out->holder, sizeof out->holder, err)))
                 return st;
-            if (busy) {
-                /* another process took the new directory first */
-                out->elsewhere = true;
-                snprintf(out->dir, sizeof out->dir, "%s", x.rs.dir);
-                return SM_OK;
-            }
-            st = run_body(&x, cfg, ds, false, hooks, out, err);
-            runstore_lock_release(&lk);
-            return st;
+            if (busy)
+                v = RD_ELSEWHERE;   /* another process took the new directory first */
+            else
+                v = RD_FRESH;
         }
-        sm_err e2;
-        runstore rs;
-        struct stat sb;
-        if (runstore_open(&rs, root, run_id, &e2) != SM_OK || lstat(rs.dir, &sb) != 0)
-            return st; /* not an existing run directory: runstore_create's error */
-        if (mode == RUN_NEW) {
-            run_state s;
-            if (runstore_state(&rs, &s, NULL, 0, &e2) == SM_OK && s == RUN_INTERRUPTED) {
-                char was[sizeof err->msg];
-                snprintf(was, sizeof was, "%s", err->msg);
-                return sm_err_set(err, st, "%.700s; it was interrupted: selfmi train --resume %.200s continues it",
-                                  was, rs.dir);
-            }
-            return st;
-        }
-        x.rs = rs;
-        snprintf(out->dir, sizeof out->dir, "%s", rs.dir);
-        if ((st = runstore_lock_take(&lk, &rs, &busy, out->holder, sizeof out->holder, err)))
-            return st;
-        if (busy) {
+        snprintf(out->dir, sizeof out->dir, "%s", x.rs.dir);
+        if (v == RD_ELSEWHERE) {
             out->elsewhere = true;
+            if (mode == RUN_NEW)
+                return sm_err_set(err, SM_EINVAL, "%s: a run with this id already exists and is running (%s)",
+                                  x.rs.dir, out->holder[0] ? out->holder : "lock held");
             return SM_OK;
         }
-        /* ours now: what is there? */
-        run_state s;
-        bool same = same_config(&rs, cfg);
-        bool has_status = runstore_status_read(&rs, &s, NULL, 0, &e2) == SM_OK;
-        if (same && has_status && s == RUN_DONE) {
+        if (mode == RUN_NEW && v != RD_FRESH) {
+            runstore_lock_release(&lk);
+            if (v == RD_RESUME)
+                return sm_err_set(err, SM_EINVAL,
+                                  "%s: a run with this id already exists; it was interrupted: "
+                                  "selfmi train --resume %.200s continues it",
+                                  x.rs.dir, x.rs.dir);
+            return sm_err_set(err, SM_EINVAL, "%s: a run with this id already exists", x.rs.dir);
+        }
+        if (v == RD_DONE) {
             runstore_lock_release(&lk);
             out->already_done = true;
             return SM_OK;
         }
-        if (same && has_status && s == RUN_RUNNING) {
-            /* running, yet its lock was free: interrupted */
-            st = run_body(&x, cfg, ds, true, hooks, out, err);
+        if (v == RD_REPLACE) {
+            st = rundir_move_to_attic(root, run_id, err);
             runstore_lock_release(&lk);
-            return st;
-        }
-        if (!has_status && lstat(rs.dir, &sb) == 0) {
-            char path[RUNSTORE_PATH_MAX];
-            bool conf = runstore_path(&rs, RUNSTORE_CONF, path, sizeof path, &e2) == SM_OK && stat(path, &sb) == 0;
-            if (!conf) {
-                /* created by a process that died (or lost the lock to us)
-                 * before writing anything: a new run, here */
-                st = run_body(&x, cfg, ds, false, hooks, out, err);
-                runstore_lock_release(&lk);
+            if (st)
                 return st;
-            }
+            continue;
         }
-        st = run_move_aside(root, run_id, err);
+        st = run_body(&x, &cfg, ds, v == RD_RESUME, hooks, out, err);
         runstore_lock_release(&lk);
-        if (st)
-            return st;
+        return st;
     }
     return sm_err_set(err, SM_EIO, "%s/%s: the run directory keeps changing under us", root, run_id);
 }
@@ -665,6 +612,22 @@ sm_status run_resume(const char *dir, const dataset *ds, const run_hooks *hooks,
     if (bad) {
         st = sm_err_set(err, SM_EFORMAT, "%s/%s: %s", x.rs.dir, RUNSTORE_CONF, bad);
         goto out;
+    }
+    /* the dataset must be the one the run started on (runs from before
+     * dataset_id was recorded are checked by the training-set size only) */
+    if (cfg.dataset_id[0]) {
+        char now[sizeof cfg.dataset_id];
+        if ((st = dataset_identity(cfg.dataset, NULL, 0, now, sizeof now, err))) {
+            sm_err_prefix(err, "%s: cannot resume", x.rs.dir);
+            goto out;
+        }
+        if (strcmp(now, cfg.dataset_id) != 0) {
+            st = sm_err_set(err, SM_EINVAL,
+                            "%s: cannot resume: the dataset %s has changed since the run started (fingerprint %s, "
+                            "the run has %s); train it as a new run",
+                            x.rs.dir, cfg.dataset, now, cfg.dataset_id);
+            goto out;
+        }
     }
     x.cfg = &cfg;
     st = run_body(&x, &cfg, ds, true, hooks, out, err);

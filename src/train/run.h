@@ -9,9 +9,9 @@
 
 #include "base/base.h"
 #include "data/dataset.h"
-#include "train/config.h"
+#include "conf/runconf.h"
+#include "rundir/rundir.h"
 #include "train/metrics.h"
-#include "train/runstore.h"
 #include "train/trainer.h"
 
 typedef struct {
@@ -40,25 +40,44 @@ typedef struct {
  * memory (seed 1 by default, so every run of a grid sees the same data). */
 sm_status run_dataset_load(dataset *ds, const char *name, sm_err *err);
 
+/* A run's identity is its resolved configuration plus the dataset's
+ * identity (dataset_identity): sets c->dataset to the dataset's canonical
+ * path and c->dataset_id to its fingerprint, so neither the spelling of
+ * the path nor the working directory changes it. */
+sm_status run_identity(config *c, sm_err *err);
+/* run_identity through a one-entry cache by dataset name, for the points of
+ * a grid, which mostly share one dataset; a dataset that cannot be read is
+ * left unresolved (its runs fail with the reason). One cache per thread, or
+ * used under a lock. */
+typedef struct {
+    char name[sizeof ((config *)0)->dataset], path[sizeof ((config *)0)->dataset];
+    char id[sizeof ((config *)0)->dataset_id];
+    bool ok;
+} run_identity_cache;
+void run_identity_cached(config *c, run_identity_cache *cache);
 /* The default run id: dataset, generator, tasks, CPC terms, seed and a hash
- * of the whole resolved configuration, e.g. synth-small-mi-MTAV-all-s1111-3f2a9c1e.
- * The same configuration always gives the same id. */
+ * of the whole resolved configuration with the dataset's identity (on a
+ * copy resolved by run_identity when c->dataset_id is empty), e.g.
+ * synth-small-mi-MTAV-all-s1111-3f2a9c1e. The same configuration on the
+ * same data always gives the same id, from any working directory. */
 void run_default_id(const config *c, char *buf, size_t n);
-/* FNV-1a hash of the configuration as run.conf writes it. */
+/* FNV-1a hash of the configuration as run.conf writes it (rundir_config_hash). */
 uint32_t run_config_hash(const config *c);
 
-/* What run_start does when <root>/<run_id> already exists. */
+/* What run_start does when <root>/<run_id> already exists (rundir_claim
+ * decides what it holds). */
 typedef enum {
-    RUN_NEW,        /* an error (selfmi train) */
+    RUN_NEW,        /* an error (selfmi train), unless it holds nothing yet */
     RUN_CONTINUE    /* the grid: when another process or thread holds the
                        run's lock, nothing (out->elsewhere); a finished run
-                       of the same configuration is kept (out->already_done);
-                       an interrupted one of the same configuration resumes
-                       from its checkpoint; anything else is moved aside
-                       (run_move_aside) and run again */
+                       of the same identity is kept (out->already_done);
+                       an interrupted one of the same identity resumes
+                       from its checkpoint; anything else is moved to
+                       .attic (rundir_move_to_attic) and run again */
 } run_mode;
 
-/* Trains cfg on ds (NULL: loaded from cfg->dataset) into <root>/<run_id>,
+/* Trains cfg (its identity resolved first: run_identity) on ds (NULL:
+ * loaded from cfg->dataset) into <root>/<run_id>,
  * holding the run's lock (runstore_lock_take) from before the status says
  * running until the status says how it ended. The checkpoint is replaced
  * after every epoch; the logs get the epoch's rows just before it. On a
@@ -73,10 +92,9 @@ sm_status run_execute(const config *cfg, const dataset *ds, const char *root, co
  * with its run.conf from its last checkpoint: epochs.csv and labels.csv
  * are cut back to the checkpoint's epoch and training goes on, ending with
  * the same files, bytes and all, as a run never interrupted (the seconds
- * column of epochs.csv apart). ds NULL: loaded from run.conf's dataset. */
+ * column of epochs.csv apart). ds NULL: loaded from run.conf's dataset.
+ * A dataset whose fingerprint is no longer run.conf's dataset_id is
+ * refused (SM_EINVAL naming it). */
 sm_status run_resume(const char *dir, const dataset *ds, const run_hooks *hooks, run_summary *out, sm_err *err);
-/* Moves <root>/<run_id> into <root>/.attic/<run_id>.N (the first free N),
- * where reports do not look. */
-sm_status run_move_aside(const char *root, const char *run_id, sm_err *err);
 
 #endif

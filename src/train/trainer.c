@@ -1,5 +1,5 @@
 /* trainer.c: the training loop of SPEC sections 4-5. */
-#include <config.h>  /* the build configuration, not train/config.h */
+#include <config.h>
 #include "train/trainer.h"
 
 #include <math.h>

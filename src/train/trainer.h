@@ -10,7 +10,7 @@
 #include "base/rng.h"
 #include "data/dataset.h"
 #include "model/model.h"
-#include "train/config.h"
+#include "conf/runconf.h"
 #include "train/metrics.h"
 
 /* What one epoch did. Losses are means over the epoch's training samples. */

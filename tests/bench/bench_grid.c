@@ -40,9 +40,9 @@ static double run_grid(const experiment *e, int jobs, const char *root, int *don
     }
     queue_wait(q);
     double t = sm_now() - t0;
-    int counts[6];
+    int counts[QUEUE_NCOUNTS];
     queue_counts(q, counts);
-    *done = counts[JOB_DONE];
+    *done = counts[RUN_DONE];
     queue_destroy(q, false);
     return t;
 }

@@ -1,18 +1,23 @@
 # rel_check_dir.py ROOT...: every run directory under each ROOT is readable
 # after a crash: a known status, run.conf present once the status is, logs
-# of whole rows with the header's field count and epochs in order, a
+# of whole rows with the header's field count and epochs in order (a torn
+# last line, left by a kill during an append, is absent to every reader of
+# selfmi-results(5), so it is to this one: TORN=1 in the environment
+# requires one, in some log), a
 # checkpoint whose size, magic and CRC-32 hold, and test.csv and
 # predictions.csv whole when the status says done. Prints one line per
 # problem; exit 1 on any.
 import csv, os, struct, sys, zlib
 
 bad = []
+torn = 0
 def check_log(path, epochs_col0=True):
     with open(path, newline='') as f:
         data = f.read()
+    global torn
     if data and not data.endswith('\n'):
-        bad.append(path + ': torn last line')
-        return 0
+        torn += 1
+        data = data[:data.rfind('\n') + 1]
     rows = list(csv.reader(data.splitlines()))
     if not rows:
         return 0
@@ -69,6 +74,8 @@ for root in sys.argv[1:]:
                     rows = list(csv.reader(open(p, newline='')))
                     if len(rows) < 2 or any(len(r) != len(rows[0]) for r in rows):
                         bad.append(p + ': not whole')
+if os.environ.get('TORN') == '1' and not torn:
+    bad.append('no torn last line in any log')
 for b in bad:
     print(b)
 sys.exit(1 if bad else 0)

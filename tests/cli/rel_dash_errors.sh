@@ -1,7 +1,8 @@
 #!/bin/sh
 # rel_dash_errors.sh: the dashboard (headless, --script) names a run that
 # diverges or cannot write its results in the status line, and keeps
-# going: the other runs finish, and the script's later keys still work.
+# going: the other runs finish, and the script's later keys still work; a
+# hostile labels.csv is named and bounded.
 set -u
 work=$(mktemp -d "$top_builddir/tmp-rel-dash-XXXXXX") || exit 1
 trap 'rm -rf "$work"' EXIT
@@ -29,4 +30,15 @@ printf '4\nn\n:wait-jobs\n:update\n:dump %s\n' "$work/fsize.txt" > "$work/script
 ( ulimit -f 30 && "$SELFMI" "$work/g.conf" --results "$work/res2" --jobs 1 --script "$work/script2" \
     > "$work/out2.txt" 2>&1 ) || fail "the dashboard exited under the file size limit"
 grep -q "failed: .*\(write\|append\) failed" "$work/fsize.txt" || fail "no write failure in the status line"
+
+# a hostile labels.csv (a 100-byte file naming row 2^26 and epoch 80000):
+# bounded by the dataset's size and max_epochs, named, never a large allocation
+"$SELFMI" train synth:small --set max_epochs=2 --out "$work/res3" --run-id h --quiet > /dev/null 2>&1 || fail "train h"
+printf 'epoch,row,id,y_m,y_t,y_a,y_v,r_t,r_a,r_v\n1,67108864,x,0,0,0,0,0,0,0\n80000,0,x,0,0,0,0,0,0,0\n' \
+    > "$work/res3/h/labels.csv"
+printf '3\n:dump %s\n' "$work/hostile.txt" > "$work/script3"
+"$SELFMI" --results "$work/res3" --script "$work/script3" > "$work/out3.txt" 2>&1 ||
+    fail "the dashboard on a hostile labels.csv exited $?"
+grep -q "rows ignored (labels.csv: row 67108864 outside the dataset's" "$work/hostile.txt" ||
+    fail "the hostile rows are not named"
 exit 0

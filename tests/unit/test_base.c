@@ -2,7 +2,7 @@
  * the middle), opening regular files only, the RNG. */
 #include "config.h"
 #include "base/base.h"
-#include "base/file.h"
+#include "base/fsutil.h"
 #include "base/rng.h"
 #include "../tap.h"
 
@@ -56,25 +56,25 @@ static void test_open_regular(void)
     tap_ok(mkfifo(fifo, 0600) == 0, "mkfifo");
     sm_err err;
     struct stat sb;
-    int fd = sm_open_regular(reg, &sb, &err);
+    int fd = sm_open_input(reg, &sb, &err);
     tap_ok(fd >= 0 && sb.st_size == 2, "a regular file opens, its size known");
     tap_ok(fd >= 0 && (fcntl(fd, F_GETFD) & FD_CLOEXEC) && !(fcntl(fd, F_GETFL) & O_NONBLOCK),
            "close-on-exec, blocking reads");
     if (fd >= 0)
         close(fd);
     /* a FIFO without a writer would block a plain open() forever */
-    fd = sm_open_regular(fifo, NULL, &err);
+    fd = sm_open_input(fifo, NULL, &err);
     tap_ok(fd < 0 && err.status == SM_EIO && strstr(err.msg, "fifo.npy: is a FIFO; expected a regular file"),
            "a FIFO is a named error, not a hang: %s", err.msg);
-    FILE *f = sm_fopen_regular(dir, NULL, &err);
+    FILE *f = sm_fopen_input(dir, NULL, &err);
     tap_ok(!f && strstr(err.msg, ": is a directory; expected a regular file"), "a directory: %s", err.msg);
-    f = sm_fopen_regular("/dev/null", NULL, &err);
+    f = sm_fopen_input("/dev/null", NULL, &err);
     tap_ok(!f && strstr(err.msg, "/dev/null: is a character device; expected a regular file"), "a device: %s",
            err.msg);
-    f = sm_fopen_regular(missing, NULL, &err);
+    f = sm_fopen_input(missing, NULL, &err);
     tap_ok(!f && strstr(err.msg, "none.npy: cannot open: No such file or directory"), "a missing file: %s", err.msg);
-    f = sm_fopen_regular(reg, &sb, &err);
-    tap_ok(f && fgetc(f) == 'x', "sm_fopen_regular reads a regular file");
+    f = sm_fopen_input(reg, &sb, &err);
+    tap_ok(f && fgetc(f) == 'x', "sm_fopen_input reads a regular file");
     if (f)
         fclose(f);
     unlink(reg);

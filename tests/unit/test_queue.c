@@ -65,7 +65,7 @@ static job_info info_of(queue *q, int id)
     int n = queue_snapshot(q, all, 64);
     job_info none;
     memset(&none, 0, sizeof none);
-    none.state = JOB_FAILED;
+    none.state = RUN_FAILED;
     return id >= 0 && id < n && id < 64 ? all[id] : none;
 }
 
@@ -110,13 +110,13 @@ int main(void)
     tap_ok(read(pfd.fd, drain, sizeof drain) > 0, "and drains without blocking");
     queue_wait(q);
     tap_ok(queue_version(q) > v0 + 8, "the version moved with progress (%llu)", (unsigned long long)queue_version(q));
-    int counts[6];
+    int counts[QUEUE_NCOUNTS];
     queue_counts(q, counts);
-    tap_ok(counts[JOB_DONE] == 4, "4 runs done (%d failed)", counts[JOB_FAILED]);
+    tap_ok(counts[RUN_DONE] == 4, "4 runs done (%d failed)", counts[RUN_FAILED]);
     job_info j0 = info_of(q, 0);
-    tap_ok(j0.state == JOB_DONE && j0.epoch == 3 && j0.test.mae > 0 && j0.dir[0], "job 0: 3 epochs, MAE %.4f in %s",
+    tap_ok(j0.state == RUN_DONE && !job_skipped(&j0) && j0.epoch == 3 && j0.test.mae > 0 && j0.dir[0], "job 0: 3 epochs, MAE %.4f in %s",
            j0.test.mae, j0.dir);
-    if (j0.state == JOB_FAILED)
+    if (j0.state == RUN_FAILED)
         tap_diag("reason: %s", j0.reason);
     tap_ok(queue_wait_for(q, 0.01), "wait_for: all finished");
     queue_destroy(q, false);
@@ -143,11 +143,13 @@ int main(void)
     for (int i = 0; i < 4; i++)
         ids[i] = queue_submit(q, &cs[i], NULL, &err);
     job_info j1 = info_of(q, 1);
-    tap_ok(j1.state == JOB_SKIPPED && j1.test.mae > 0, "a done run is skipped with its metrics read back");
-    tap_ok(info_of(q, 2).state != JOB_SKIPPED, "the failed run is queued again");
+    tap_ok(j1.verdict == RD_DONE && j1.state == RUN_DONE && j1.test.mae > 0,
+           "a done run is skipped (done already) with its metrics read back");
+    job_info j2 = info_of(q, 2);
+    tap_ok(!job_skipped(&j2), "the failed run is queued again");
     queue_wait(q);
     queue_counts(q, counts);
-    tap_ok(counts[JOB_SKIPPED] == 3 && counts[JOB_DONE] == 1, "3 skipped, 1 run again");
+    tap_ok(counts[QUEUE_SKIPPED] == 3 && counts[RUN_DONE] == 1, "3 skipped, 1 run again");
     char attic[1500];
     snprintf(attic, sizeof attic, "%s/.attic/%s.1/status", root, id);
     struct stat sb;
@@ -160,7 +162,7 @@ int main(void)
     other.lambda_cpc = 0.5f;
     run_default_id(&cs[0], id, sizeof id);
     int jo = queue_submit(q, &other, id, &err);
-    tap_ok(jo >= 0 && info_of(q, jo).state != JOB_SKIPPED, "another configuration under an old id runs again");
+    tap_ok(jo >= 0 && info_of(q, jo).verdict == RD_NEW, "another configuration under an old id runs again");
     queue_wait(q);
     queue_destroy(q, false);
 
@@ -176,33 +178,33 @@ int main(void)
     config waiting = small_config(9, "M", 3);
     int jw = queue_submit(q, &waiting, NULL, &err);
     queue_cancel(q, jw);
-    tap_ok(info_of(q, jw).state == JOB_CANCELLED, "a queued job is cancelled at once");
+    tap_ok(info_of(q, jw).state == RUN_CANCELLED, "a queued job is cancelled at once");
     double t0 = sm_now();
     while (sm_now() - t0 < 60) {
         job_info x = info_of(q, jl);
-        if (x.state == JOB_RUNNING && (x.batch > 0 || x.epoch > 0))
+        if (x.state == RUN_RUNNING && (x.batch > 0 || x.epoch > 0))
             break;
         usleep(2000);
     }
     job_info x = info_of(q, jl);
-    tap_ok(x.state == JOB_RUNNING && x.nbatches > 0, "the long job runs and reports batches (%d/%d)", x.batch,
+    tap_ok(x.state == RUN_RUNNING && x.nbatches > 0, "the long job runs and reports batches (%d/%d)", x.batch,
            x.nbatches);
     queue_cancel(q, jl);
     tap_ok(queue_wait_for(q, 60), "cancel stops it between batches");
     x = info_of(q, jl);
-    tap_ok(x.state == JOB_CANCELLED, "the running job ends cancelled");
+    tap_ok(x.state == RUN_CANCELLED, "the running job ends cancelled");
     snprintf(st, sizeof st, "%s/status", x.dir);
     size_t n;
     char *text = slurp(st, &n);
     tap_ok(text && n >= 9 && strncmp(text, "cancelled", 9) == 0, "its status file says cancelled");
     free(text);
     job_info fb = info_of(q, jb);
-    tap_ok(fb.state == JOB_FAILED && fb.reason[0], "the diverging run failed: %s", fb.reason);
+    tap_ok(fb.state == RUN_FAILED && fb.reason[0], "the diverging run failed: %s", fb.reason);
     config missing = small_config(10, "M", 3);
     snprintf(missing.dataset, sizeof missing.dataset, "%s/no-such-dataset", base);
     int jm = queue_submit(q, &missing, NULL, &err);
     queue_wait(q);
-    tap_ok(info_of(q, jm).state == JOB_FAILED && strstr(info_of(q, jm).reason, "no-such-dataset"),
+    tap_ok(info_of(q, jm).state == RUN_FAILED && strstr(info_of(q, jm).reason, "no-such-dataset"),
            "a missing dataset fails the run with its name: %s", info_of(q, jm).reason);
     config invalid = small_config(11, "M", 3);
     invalid.batch_size = 0;

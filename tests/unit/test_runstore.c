@@ -1,7 +1,7 @@
 /* test_runstore.c: the results directory: atomic replacement, whole-row
  * appends, status, run.conf and the checkpoint's corruption checks. */
 #include "config.h"
-#include "train/runstore.h"
+#include "rundir/runstore.h"
 #include "../tap.h"
 
 #include <dirent.h>

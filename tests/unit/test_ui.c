@@ -8,7 +8,7 @@
 #include "ui/keys.h"
 #include "ui/layout.h"
 #include "ui/plot.h"
-#include "ui/results.h"
+#include "rundir/rundir.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -360,7 +360,7 @@ static void test_results(const char *tmp)
     rs_store_init(&s, root);
     tap_ok(rs_store_refresh(&s) && s.n == 1, "store finds the run");
     rs_run *r = s.runs[0];
-    tap_ok(r->state == RS_FAILED && !strcmp(r->reason, "non-finite loss at epoch 3 batch 1"), "failed status and reason");
+    tap_ok(r->state == RUN_FAILED && !strcmp(r->reason, "non-finite loss at epoch 3 batch 1"), "failed status and reason");
     tap_ok(!strcmp(rs_run_conf(r, "seed", ""), "7") && !strcmp(rs_run_conf(r, "tasks", ""), "M,T,A,V"),
            "run.conf values");
     tap_ok(!rs_store_refresh(&s), "nothing changed: refresh reports no change");
@@ -374,9 +374,11 @@ static void test_results(const char *tmp)
     rmdir(dir2);
     tap_ok(rs_store_refresh(&s) && s.n == 1, "a removed run disappears");
     char reason[64];
-    tap_ok(rs_state_parse("done\n", reason, sizeof reason) == RS_DONE && rs_state_parse("cancelled", NULL, 0) == RS_CANCELLED &&
-               rs_state_parse("donut", NULL, 0) == RS_UNKNOWN,
-           "status words");
+    run_state ps;
+    tap_ok(run_status_parse("done\n", &ps, reason, sizeof reason) && ps == RUN_DONE &&
+               run_status_parse("cancelled", &ps, NULL, 0) && ps == RUN_CANCELLED &&
+               !run_status_parse("donut", &ps, NULL, 0) && !run_status_parse("done x", &ps, NULL, 0),
+           "status words: one parser (done x is refused)");
     rs_store_free(&s);
 
     /* labels.csv: epochs x samples, appended per epoch */

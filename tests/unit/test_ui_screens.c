@@ -11,7 +11,9 @@
 #include "ui/app.h"
 #include "ui/headless.h"
 #include "ui/plot.h"
-#include "train/runstore.h"
+#include "rundir/runstore.h"
+#include "train/run.h"
+#include "ui/engine.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -269,6 +271,67 @@ static void widgets(void)
     cellbuf_free(&b);
 }
 
+static int count_runs(const char *root)
+{
+    rs_store st;
+    rs_store_init(&st, root);
+    rs_store_refresh(&st);
+    int n = st.n;
+    rs_store_free(&st);
+    return n;
+}
+
+/* `r` on a done run asks first; y moves the old run to .attic and runs it
+ * again under its id, so one configuration and seed count once. */
+static void test_rerun_prompt(void)
+{
+    const char *root = "rerun";
+    config c;
+    config_defaults(&c, PRESET_SYNTH);
+    c.max_epochs = 1;
+    run_summary sum;
+    sm_err err;
+    tap_ok(run_execute(&c, NULL, root, "one", NULL, &sum, &err) == SM_OK, "a done run to re-run: %s", err.msg);
+    ui_engine e;
+    tap_ok(ui_engine_open(&e, NULL, root, 1, &err) == SM_OK, "an engine on its root: %s", err.msg);
+    ui_backend be;
+    ui_engine_backend(&e, &be);
+    ui_app a;
+    ui_app_init(&a, root, NULL, &be);
+    ui_app_resize(&a, 120, 30);
+    ui_app_update(&a, true);
+    ui_app_key(&a, 'r');
+    cellbuf b;
+    cellbuf_init(&b, 120, 30);
+    ui_app_render(&a, &b);
+    char *text = cellbuf_to_text(&b);
+    tap_ok(a.prompt == PROMPT_RERUN && text && strstr(text, "re-run one?") && strstr(text, ".attic"),
+           "r on a done run asks first");
+    free(text);
+    ui_app_key(&a, 'n');
+    ui_app_update(&a, true);
+    struct stat sb;
+    tap_ok(a.prompt == PROMPT_NONE && strstr(a.msg, "not re-run") && stat("rerun/.attic", &sb) != 0,
+           "n: nothing happens (%s)", a.msg);
+    ui_app_key(&a, 'r');
+    ui_app_key(&a, 'y');
+    tap_ok(strstr(a.msg, "again") && stat("rerun/.attic/one.1/status", &sb) == 0,
+           "y: the old run is in .attic and the run is queued again (%s)", a.msg);
+    for (double t0 = sm_now(); ui_app_active_jobs(&a) > 0 && sm_now() - t0 < 60;) {
+        usleep(20000);
+        ui_app_update(&a, true);
+    }
+    run_state s = RUN_FAILED;
+    runstore rs;
+    tap_ok(runstore_open(&rs, root, "one", &err) == SM_OK && runstore_status_read(&rs, &s, NULL, 0, &err) == SM_OK &&
+               s == RUN_DONE,
+           "the re-run is done under the same id");
+    tap_ok(count_runs(root) == 1, "one run on the root, the old one not counted");
+    cellbuf_free(&b);
+    ui_app_free(&a);
+    ui_engine_close(&e, false);
+}
+
 int main(void)
 {
     srcdir = getenv("top_srcdir");
@@ -401,8 +464,8 @@ int main(void)
         c.jobs = calloc(2, sizeof *c.jobs);
         c.cap_jobs = 2;
         c.njobs = 2;
-        c.jobs[0].state = JOB_QUEUED;
-        c.jobs[1].state = JOB_RUNNING;
+        c.jobs[0].state = RUN_QUEUED;
+        c.jobs[1].state = RUN_RUNNING;
         ui_app_key(&c, UI_KEY_CTRL_C);
         tap_ok(!c.quit && c.prompt == PROMPT_QUIT, "Ctrl-C with runs in progress asks");
         cellbuf cb;
@@ -426,7 +489,7 @@ int main(void)
         ui_app_resize(&c, 100, 30);
         c.jobs = calloc(1, sizeof *c.jobs);
         c.cap_jobs = c.njobs = 1;
-        c.jobs[0].state = JOB_FAILED;
+        c.jobs[0].state = RUN_FAILED;
         snprintf(c.jobs[0].run_id, sizeof c.jobs[0].run_id, "nodata-s1");
         snprintf(c.jobs[0].reason, sizeof c.jobs[0].reason, "data/nodata/label.csv: cannot open");
         ui_app_update(&c, true);
@@ -450,9 +513,11 @@ int main(void)
     rs_store_init(&st, "results");
     rs_store_refresh(&st);
     rs_run *mt = rs_store_find(&st, "selfmi-MT-s1");
-    tap_ok(mt && mt->state == RS_INTERRUPTED, "a running run whose lock nobody holds is interrupted (%s)",
-           mt ? rs_state_name(mt->state) : "missing");
+    tap_ok(mt && mt->state == RUN_INTERRUPTED, "a running run whose lock nobody holds is interrupted (%s)",
+           mt ? run_state_name(mt->state) : "missing");
     rs_store_free(&st);
+
+    test_rerun_prompt();
 
     if (chdir(bd) == 0) {
         char cmd[1200];

@@ -1,11 +1,12 @@
-/* config.h: the fully resolved configuration of one run.
+/* runconf.h: the fully resolved configuration of one run (below both the
+ * model and the trainer, so neither folder includes the other's headers).
  *
  * Every field has a key of the same name (config_keys lists them with their
  * type, allowed values, default and meaning); `selfmi train --set key=value`,
  * experiment files and run.conf all go through config_set(). Presets
  * (SPEC section 7) fill the dataset-dependent defaults. */
-#ifndef SELFMI_CONFIG_H
-#define SELFMI_CONFIG_H
+#ifndef SELFMI_RUNCONF_H
+#define SELFMI_RUNCONF_H
 
 #include "base/base.h"
 #include <stdio.h>
@@ -23,6 +24,7 @@ enum { GROUP_TEXT = 0, GROUP_AUDIO = 1, GROUP_VIDEO = 2, GROUP_OTHER = 3, GROUP_
 typedef struct {
     /* what to train on */
     char dataset[1024];      /* dataset directory, or synth:PRESET */
+    char dataset_id[24];     /* the dataset's fingerprint (run_identity), "" until a run resolves it */
     preset_kind preset;
     unsigned long seed;
     char name[128];          /* run name shown in the dashboard; "" = derived */
@@ -90,7 +92,8 @@ sm_status config_get(const config *c, const char *key, char *buf, size_t n, sm_e
 const char *config_check(const config *c, char *buf, size_t n);
 /* Writes every key as "key = value" lines (run.conf). */
 sm_status config_write(const config *c, FILE *f);
-/* Reads "key = value" lines (run.conf, '#' comments) on top of c. */
+/* Reads "key = value" lines (run.conf, '#' comments; sm_kv_read: a key given
+ * twice is refused, naming the file and line) on top of c. */
 sm_status config_read_file(config *c, const char *path, sm_err *err);
 sm_status config_preset_parse(const char *s, preset_kind *p, sm_err *err);
 const char *config_preset_name(preset_kind p);

@@ -1,12 +1,13 @@
-/* config.c: the configuration keys, preset defaults (SPEC section 7), and the
+/* runconf.c: the configuration keys, preset defaults (SPEC section 7), and the
  * text form used by --set, experiment files and run.conf.
  *
  * One list (CONFIG_KEYS) generates both the public key table and the field
  * layout the parser uses, so a key can never be documented but not settable
  * or the other way round. */
 #include <config.h>
-#include "train/config.h"
-#include "train/clocale.h"
+#include "conf/runconf.h"
+#include "base/clocale.h"
+#include "base/fsutil.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -41,6 +42,8 @@ typedef enum {
 #define CONFIG_KEYS(X)                                                                              \
     X("dataset", CK_STRING, dataset, R_NONE, "directory or synth:NAME",                      \
       "dataset directory, or synth:NAME for the built-in synthetic data")                          \
+    X("dataset_id", CK_STRING, dataset_id, R_NONE, "16 hex digits",                             \
+      "the dataset's content fingerprint, set when a run starts (any value given is replaced)")    \
     X("preset", CK_ENUM, preset, R_NONE, "mosi|mosei|sims|synth",                           \
       "preset whose defaults (SPEC section 7) the run started from")                               \
     X("seed", CK_INT, seed, R_SEED, V_INT_GE0,                                              \
@@ -854,6 +857,10 @@ sm_status config_write(const config *c, FILE *f)
         ok = format_key_in(c, idx, v, sizeof v, true);
         if (!ok)
             break;
+        /* a configuration not yet tied to a dataset has no dataset_id line,
+         * so its text (and hash) is that of earlier versions */
+        if (!*v && (char *)c + layout[idx].off == c->dataset_id)
+            continue;
         size_t kl = strlen(config_keys[idx].key), vl = strlen(v);
         if (k + kl + vl + 4 > sizeof out) {
             fwrite(out, 1, k, f);
@@ -874,49 +881,18 @@ sm_status config_write(const config *c, FILE *f)
 
 sm_status config_read_file(config *c, const char *path, sm_err *err)
 {
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return sm_err_set(err, SM_EIO, "%s: cannot open: %s", path, strerror(errno));
-    char *line = NULL;
-    size_t cap = 0;
-    ssize_t len;
-    int lineno = 0;
-    sm_status st = SM_OK;
-    while (st == SM_OK && (len = getline(&line, &cap, f)) >= 0) {
-        lineno++;
-        if ((size_t)len != strlen(line)) {
-            st = sm_err_set(err, SM_EFORMAT, "%s:%d: a NUL byte in the line", path, lineno);
-            break;
-        }
-        while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-            line[--len] = '\0';
-        char *p = line;
-        while (isspace((unsigned char)*p))
-            p++;
-        if (*p == '\0' || *p == '#')
-            continue;
-        char *eq = strchr(p, '=');
-        if (!eq) {
-            st = sm_err_set(err, SM_EFORMAT, "%s:%d: expected 'key = value', got '%.60s'", path, lineno, p);
-            break;
-        }
-        *eq = '\0';
+    sm_kv kv;
+    sm_status st = sm_kv_read(&kv, path, err);
+    for (int i = 0; i < kv.n && st == SM_OK; i++) {
         char key[128];
-        if (!trim_copy(p, key, sizeof key)) {
-            st = sm_err_set(err, SM_EINVAL, "%s:%d: unknown key '%.40s...'", path, lineno, p);
+        if (!trim_copy(kv.keys[i], key, sizeof key)) {
+            st = sm_err_set(err, SM_EINVAL, "%s:%d: unknown key '%.40s...'", path, kv.lines[i], kv.keys[i]);
             break;
         }
-        if (key[0] == '\0') {
-            st = sm_err_set(err, SM_EFORMAT, "%s:%d: expected a key before '='", path, lineno);
-            break;
-        }
-        st = config_set(c, key, eq + 1, err);
+        st = config_set(c, key, kv.vals[i], err);
         if (st != SM_OK)
-            sm_err_prefix(err, "%s:%d", path, lineno);
+            sm_err_prefix(err, "%s:%d", path, kv.lines[i]);
     }
-    if (st == SM_OK && ferror(f))
-        st = sm_err_set(err, SM_EIO, "%s: read error", path);
-    free(line);
-    fclose(f);
+    sm_kv_free(&kv);
     return st;
 }

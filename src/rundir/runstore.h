@@ -1,5 +1,5 @@
-/* runstore.h: the results directory of one run (DESIGN.md "Results
- * directory"):
+/* runstore.h: the writer of a run directory (part of the rundir module,
+ * rundir.h; DESIGN.md "Results directory"):
  *
  *   <root>/<run-id>/run.conf         the resolved configuration
  *   <root>/<run-id>/status           queued | running | done | failed: reason | cancelled
@@ -12,15 +12,19 @@
  * Whole files are replaced atomically (temp file in the same directory,
  * fsync, rename, fsync of the directory): a reader sees the old file or the
  * new one, never a part. Logs are appended one buffer of complete rows per
- * write() on an O_APPEND descriptor, so a crash never leaves half a row; a
- * failed write is cut back to the last complete row. Every CSV goes through
+ * write() on an O_APPEND descriptor; a failed write is cut back to the last
+ * complete row. A kill during the kernel's copy can still leave a torn last
+ * line: readers take whole lines only, and runstore_log_open and
+ * runstore_log_cut (resume) cut it off. Files are opened from the run
+ * directory without following symlinks and must be regular files
+ * (sm_open_regular). Every CSV goes through
  * csvio (libcsv), numbers in the C locale. */
 #ifndef SELFMI_RUNSTORE_H
 #define SELFMI_RUNSTORE_H
 
 #include "base/base.h"
+#include "conf/runconf.h"
 #include "data/csvio.h"
-#include "train/config.h"
 
 #include <stdio.h>
 
@@ -65,6 +69,12 @@ const char *run_state_name(run_state s);
 sm_status runstore_status_write(const runstore *rs, run_state s, const char *reason, sm_err *err);
 /* Reads the status back; reason (may be NULL) gets the failure reason or "". */
 sm_status runstore_status_read(const runstore *rs, run_state *s, char *reason, size_t n, sm_err *err);
+/* The one status parser: "queued", "running", "done", "cancelled" alone
+ * on the line, or "failed: REASON" (trailing white space ignored); false
+ * for anything else ("done x" too). */
+bool run_status_parse(const char *text, run_state *s, char *reason, size_t n);
+/* A status file by path (a regular file, not followed if a symlink). */
+sm_status run_status_read(const char *path, run_state *s, char *reason, size_t n, sm_err *err);
 /* The status as it stands: runstore_status_read, with "running" turned
  * into RUN_INTERRUPTED when no process holds the run's lock (reason then
  * says who held it last). */
@@ -137,6 +147,7 @@ typedef struct {
     int fd;
     int ncols;
     bool sync;                         /* fsync after every append */
+    int appends;                       /* appends so far (SELFMI_TEST_TEAR_APPEND) */
     char path[RUNSTORE_PATH_MAX];
 } runstore_log;
 

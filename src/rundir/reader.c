@@ -1,7 +1,7 @@
-/* results.c: incremental reading of results directories. */
+/* reader.c: run directories read back: a whole read (report, the queue)
+ * and an incremental one (the dashboard's tailing of growing logs). */
 #include "config.h"
-#include "ui/results.h"
-#include "train/runstore.h"
+#include "rundir/rundir.h"
 #include "data/csvio.h"
 
 #include <dirent.h>
@@ -21,7 +21,7 @@ static rs_stamp stamp_of(const char *path)
     rs_stamp s;
     memset(&s, 0, sizeof s);
     struct stat sb;
-    if (stat(path, &sb) == 0) {
+    if (lstat(path, &sb) == 0) {
         s.exists = true;
         s.size = sb.st_size;
         s.mtime_ns = (int64_t)sb.st_mtim.tv_sec * 1000000000 + sb.st_mtim.tv_nsec;
@@ -35,53 +35,57 @@ static bool stamp_same(const rs_stamp *a, const rs_stamp *b)
     return a->exists == b->exists && a->size == b->size && a->mtime_ns == b->mtime_ns && a->ino == b->ino;
 }
 
-/* Whether a file read up to offset must be read again from the start: it
- * vanished, was replaced (another inode), shrank, or was rewritten in
- * place at the same size; otherwise it only grew and is read on. */
-static bool stamp_replaced(const rs_stamp *now, const rs_stamp *was, off_t offset)
+/* The bytes of path just before offset into st's tail (0 bytes when
+ * unreadable: then nothing is checked). */
+static void tail_keep(rs_stamp *st, const char *path, off_t offset)
 {
-    return !now->exists || now->ino != was->ino || now->size < offset ||
-           (now->size == was->size && now->mtime_ns != was->mtime_ns);
+    st->ntail = 0;
+    sm_err err;
+    int fd = offset > 0 ? sm_open_regular_path(path, O_RDONLY, 0, NULL, &err) : -1;
+    if (fd < 0)
+        return;
+    size_t k = offset < (off_t)sizeof st->tail ? (size_t)offset : sizeof st->tail;
+    if (pread(fd, st->tail, k, offset - (off_t)k) == (ssize_t)k)
+        st->ntail = (int)k;
+    close(fd);
 }
 
-/* Reads path from byte off up to and including its last newline; *n = bytes
- * (0 when none). Returns NULL on error or nothing new. */
-static char *read_from(const char *path, off_t off, size_t *n)
+/* Whether those bytes are still there. */
+static bool tail_same(const rs_stamp *was, const char *path, off_t offset)
+{
+    if (was->ntail == 0)
+        return true;
+    rs_stamp now;
+    tail_keep(&now, path, offset);
+    return now.ntail == was->ntail && memcmp(now.tail, was->tail, (size_t)was->ntail) == 0;
+}
+
+/* Whether a file read up to offset must be read again from the start: it
+ * vanished, was replaced (another inode), shrank, was rewritten in place
+ * at the same size, or the bytes before offset changed (cut and rewritten
+ * to another length); otherwise it only grew and is read on. */
+static bool stamp_replaced(const rs_stamp *now, const rs_stamp *was, off_t offset, const char *path)
+{
+    return !now->exists || now->ino != was->ino || now->size < offset ||
+           (now->size == was->size && now->mtime_ns != was->mtime_ns) || !tail_same(was, path, offset);
+}
+
+/* Reads path from byte off up to and including its last newline (a row
+ * being appended is read next time); *n = bytes (0 when none). NULL when
+ * nothing is new, or on error (err set: a symlink, a FIFO, a read error). */
+static char *read_from(const char *path, off_t off, size_t *n, sm_err *err)
 {
     *n = 0;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    sm_err_clear(err);
+    int fd = sm_open_regular_path(path, O_RDONLY, 0, NULL, err);
     if (fd < 0)
         return NULL;
-    struct stat sb;
-    if (fstat(fd, &sb) != 0 || sb.st_size <= off) {
-        close(fd);
-        return NULL;
-    }
-    size_t want = (size_t)(sb.st_size - off);
-    char *buf = malloc(want + 1);
-    if (!buf) {
-        close(fd);
-        return NULL;
-    }
-    size_t got = 0;
-    while (got < want) {
-        ssize_t k = pread(fd, buf + got, want - got, off + (off_t)got);
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k <= 0)
-            break;
-        got += (size_t)k;
-    }
+    char *buf = sm_read_from(fd, off, true, n, path, err);
     close(fd);
-    /* whole lines only: a row being appended is read next time */
-    while (got > 0 && buf[got - 1] != '\n')
-        got--;
-    if (!got) {
+    if (buf && !*n) {
         free(buf);
-        return NULL;
+        buf = NULL;
     }
-    buf[got] = '\0';
-    *n = got;
     return buf;
 }
 
@@ -105,24 +109,41 @@ static void table_reset(rs_table *t)
 
 bool rs_table_update(rs_table *t, const char *path)
 {
+    sm_err err;
+    return rs_table_update_err(t, path, &err);
+}
+
+bool rs_table_update_err(rs_table *t, const char *path, sm_err *err)
+{
+    sm_err_clear(err);
     rs_stamp st = stamp_of(path);
     if (stamp_same(&st, &t->st))
         return false;
-    bool replaced = stamp_replaced(&st, &t->st, t->offset);
+    bool replaced = stamp_replaced(&st, &t->st, t->offset, path);
     bool had = t->nrows > 0 || t->ncols > 0;
     if (replaced)
         table_reset(t);
+    else {
+        memcpy(st.tail, t->st.tail, sizeof st.tail);
+        st.ntail = t->st.ntail;
+    }
     t->st = st;
     if (!st.exists)
         return had;
     size_t n;
-    char *buf = read_from(path, t->offset, &n);
-    if (!buf)
+    char *buf = read_from(path, t->offset, &n, err);
+    if (!buf) {
+        if (err->status != SM_OK) {   /* unreadable: empty, and read again once it changes */
+            had = t->nrows > 0 || t->ncols > 0;
+            table_reset(t);
+            t->st = st;
+            return had;
+        }
         return replaced && had;
+    }
     csv_table c;
-    sm_err err;
     bool changed = replaced && had;
-    if (csvio_parse(&c, buf, n, path, &err) == SM_OK) {
+    if (csvio_parse(&c, buf, n, path, err) == SM_OK) {
         int r0 = 0;
         if (t->ncols == 0 && c.nrows > 0) {
             int nc = c.nfields[0];
@@ -168,6 +189,7 @@ bool rs_table_update(rs_table *t, const char *path)
         csvio_free(&c);
     }
     t->offset += (off_t)n;
+    tail_keep(&t->st, path, t->offset);
     free(buf);
     return changed;
 }
@@ -192,116 +214,7 @@ double rs_table_getn(const rs_table *t, int row, const char *name)
     return rs_table_get(t, row, rs_table_col(t, name));
 }
 
-/* ---- run.conf and status ----------------------------------------------------- */
-
-static char *trim(char *s)
-{
-    while (*s == ' ' || *s == '\t')
-        s++;
-    size_t n = strlen(s);
-    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\n' || s[n - 1] == '\r'))
-        s[--n] = '\0';
-    return s;
-}
-
-void rs_conf_free(int n, char **keys, char **vals)
-{
-    for (int i = 0; i < n; i++) {
-        free(keys[i]);
-        free(vals[i]);
-    }
-    free(keys);
-    free(vals);
-}
-
-bool rs_conf_read(const char *path, int *np, char ***kp, char ***vp)
-{
-    *np = 0;
-    *kp = *vp = NULL;
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return false;
-    char line[4096];
-    int n = 0, cap = 0;
-    char **keys = NULL, **vals = NULL;
-    bool ok = true;
-    while (fgets(line, sizeof line, f)) {
-        char *s = trim(line);
-        if (!*s || *s == '#')
-            continue;
-        char *eq = strchr(s, '=');
-        if (!eq)
-            continue;
-        *eq = '\0';
-        char *k = trim(s), *v = trim(eq + 1);
-        if (n == cap) {
-            int nc = cap ? 2 * cap : 64;
-            char **k2 = realloc(keys, (size_t)nc * sizeof *k2);
-            if (k2)
-                keys = k2;
-            char **v2 = k2 ? realloc(vals, (size_t)nc * sizeof *v2) : NULL;
-            if (v2)
-                vals = v2;
-            if (!k2 || !v2) {
-                ok = false;
-                break;
-            }
-            cap = nc;
-        }
-        keys[n] = strdup(k);
-        vals[n] = strdup(v);
-        if (!keys[n] || !vals[n]) {
-            free(keys[n]);
-            free(vals[n]);
-            ok = false;
-            break;
-        }
-        n++;
-    }
-    fclose(f);
-    if (!ok) {
-        rs_conf_free(n, keys, vals);
-        return false;
-    }
-    *np = n;
-    *kp = keys;
-    *vp = vals;
-    return true;
-}
-
-static const char *const state_names[] = {"queued", "running", "done", "failed", "cancelled", "interrupted", "?"};
-
-const char *rs_state_name(rs_state s)
-{
-    return (unsigned)s <= RS_UNKNOWN ? state_names[s] : "?";
-}
-
-rs_state rs_state_parse(const char *text, char *reason, size_t n)
-{
-    if (reason && n)
-        reason[0] = '\0';
-    while (*text == ' ' || *text == '\n')
-        text++;
-    for (int s = 0; s < RS_UNKNOWN; s++) {
-        if (s == RS_INTERRUPTED)   /* never written: derived from the lock */
-            continue;
-        size_t k = strlen(state_names[s]);
-        if (strncmp(text, state_names[s], k) == 0 &&
-            (text[k] == '\0' || text[k] == '\n' || text[k] == ':' || text[k] == ' ' || text[k] == '\r')) {
-            if (text[k] == ':' && reason && n) {
-                const char *r = text + k + 1;
-                while (*r == ' ')
-                    r++;
-                snprintf(reason, n, "%s", r);
-                size_t m = strlen(reason);
-                while (m && (reason[m - 1] == '\n' || reason[m - 1] == '\r'))
-                    reason[--m] = '\0';
-            }
-            return (rs_state)s;
-        }
-    }
-    return RS_UNKNOWN;
-}
+/* ---- run.conf ---------------------------------------------------------------- */
 
 const char *rs_run_conf(const rs_run *r, const char *key, const char *def)
 {
@@ -309,6 +222,29 @@ const char *rs_run_conf(const rs_run *r, const char *key, const char *def)
         if (strcmp(r->keys[i], key) == 0)
             return r->vals[i];
     return def;
+}
+
+static void conf_clear(rs_run *r)
+{
+    sm_kv kv = {.n = r->nconf, .keys = r->keys, .vals = r->vals};
+    sm_kv_free(&kv);
+    r->nconf = 0;
+    r->keys = r->vals = NULL;
+}
+
+/* run.conf into r (sm_kv_read: a key given twice is refused). */
+static sm_status conf_load(rs_run *r, const char *path, sm_err *err)
+{
+    conf_clear(r);
+    sm_kv kv;
+    sm_status st = sm_kv_read(&kv, path, err);
+    if (st != SM_OK)
+        return st;
+    free(kv.lines);
+    r->nconf = kv.n;
+    r->keys = kv.keys;
+    r->vals = kv.vals;
+    return SM_OK;
 }
 
 /* ---- runs ------------------------------------------------------------------------ */
@@ -331,52 +267,50 @@ bool rs_run_refresh(rs_run *r)
 {
     char p[1200];
     bool changed = false;
-    path_join(p, sizeof p, r->dir, "status");
+    sm_err err;
+    path_join(p, sizeof p, r->dir, RUNSTORE_STATUS);
     rs_stamp st = stamp_of(p);
     if (!stamp_same(&st, &r->st_status)) {
         r->st_status = st;
-        char text[512] = "";
-        FILE *f = fopen(p, "r");
-        if (f) {
-            size_t k = fread(text, 1, sizeof text - 1, f);
-            text[k] = '\0';
-            fclose(f);
+        r->status_bad = false;
+        r->reason[0] = '\0';
+        if (!st.exists) {
+            r->state = RUN_QUEUED;   /* created, not yet started */
+        } else if (run_status_read(p, &r->state, r->reason, sizeof r->reason, &err) != SM_OK) {
+            r->status_bad = true;
+            snprintf(r->reason, sizeof r->reason, "%.250s", err.msg);
         }
-        rs_state s = st.exists ? rs_state_parse(text, r->reason, sizeof r->reason) : RS_UNKNOWN;
-        if (s != r->state)
-            changed = true;
-        r->state = s;
         changed = true;
     }
     /* a run another process said was running: is that process alive? */
-    if ((r->state == RS_RUNNING || r->state == RS_INTERRUPTED) && r->job < 0) {
+    if (!r->status_bad && (r->state == RUN_RUNNING || r->state == RUN_INTERRUPTED) && r->job < 0) {
         runstore rs;
         memset(&rs, 0, sizeof rs);
         snprintf(rs.dir, sizeof rs.dir, "%s", r->dir);
-        rs_state s = runstore_lock_held(&rs, NULL, 0) ? RS_RUNNING : RS_INTERRUPTED;
+        run_state s = runstore_lock_held(&rs, NULL, 0) ? RUN_RUNNING : RUN_INTERRUPTED;
         if (s != r->state) {
             r->state = s;
             changed = true;
         }
     }
-    path_join(p, sizeof p, r->dir, "run.conf");
+    path_join(p, sizeof p, r->dir, RUNSTORE_CONF);
     st = stamp_of(p);
     if (!stamp_same(&st, &r->st_conf)) {
         r->st_conf = st;
-        rs_conf_free(r->nconf, r->keys, r->vals);
-        r->nconf = 0;
-        r->keys = r->vals = NULL;
-        if (st.exists)
-            rs_conf_read(p, &r->nconf, &r->keys, &r->vals);
+        r->conf_err[0] = '\0';
+        conf_clear(r);
+        if (st.exists && conf_load(r, p, &err) != SM_OK)
+            snprintf(r->conf_err, sizeof r->conf_err, "%.250s", err.msg);
         r->started_ns = st.mtime_ns;
         changed = true;
     }
+    r->bad = r->status_bad || r->conf_err[0];
     /* a finished run's logs no longer change unless the run is redone,
      * which rewrites its status first */
-    path_join(p, sizeof p, r->dir, "epochs.csv");
+    path_join(p, sizeof p, r->dir, RUNSTORE_EPOCHS);
     if (rs_table_update(&r->epochs, p))
         changed = true;
-    path_join(p, sizeof p, r->dir, "test.csv");
+    path_join(p, sizeof p, r->dir, RUNSTORE_TEST);
     if (rs_table_update(&r->test, p))
         changed = true;
     if (changed)
@@ -384,14 +318,88 @@ bool rs_run_refresh(rs_run *r)
     return changed;
 }
 
-static void run_free(rs_run *r)
+run_state rs_run_state(const rs_run *r)
+{
+    return r->bad ? RUN_FAILED : r->state;
+}
+
+const char *rs_run_reason(const rs_run *r)
+{
+    return r->conf_err[0] ? r->conf_err : r->reason;
+}
+
+void rs_run_free(rs_run *r)
 {
     if (!r)
         return;
-    rs_conf_free(r->nconf, r->keys, r->vals);
+    conf_clear(r);
     rs_table_free(&r->epochs);
     rs_table_free(&r->test);
+    memset(r, 0, sizeof *r);
+}
+
+static void run_free(rs_run *r)
+{
+    rs_run_free(r);
     free(r);
+}
+
+bool rs_is_run_dir(const char *dir)
+{
+    char p[1200];
+    struct stat sb;
+    return (path_join(p, sizeof p, dir, RUNSTORE_STATUS) && lstat(p, &sb) == 0) ||
+           (path_join(p, sizeof p, dir, RUNSTORE_CONF) && lstat(p, &sb) == 0);
+}
+
+sm_status rs_run_read(rs_run *r, const char *dir, sm_err *err)
+{
+    memset(r, 0, sizeof *r);
+    r->job = -1;
+    size_t len = strlen(dir);
+    while (len > 1 && dir[len - 1] == '/')
+        len--;
+    if (len >= sizeof r->dir)
+        return sm_err_set(err, SM_EINVAL, "%.60s...: path too long", dir);
+    memcpy(r->dir, dir, len);
+    r->dir[len] = '\0';
+    const char *slash = strrchr(r->dir, '/');
+    snprintf(r->id, sizeof r->id, "%.250s", slash ? slash + 1 : r->dir);
+    rs_run_refresh(r);
+    char p[1200];
+    path_join(p, sizeof p, r->dir, RUNSTORE_CONF);
+    if (r->conf_err[0] || !r->st_conf.exists) {
+        sm_status st = r->conf_err[0] ? sm_err_set(err, SM_EFORMAT, "%s", r->conf_err)
+                                      : sm_err_set(err, SM_EIO, "%s: missing", p);
+        rs_run_free(r);
+        return st;
+    }
+    /* test.csv of a done run: unreadable is an error too */
+    if (r->state == RUN_DONE) {
+        path_join(p, sizeof p, r->dir, RUNSTORE_TEST);
+        struct stat sb;
+        sm_err e2;
+        rs_table_free(&r->test);   /* read again, now saying why it cannot be */
+        if (lstat(p, &sb) == 0 && (rs_table_update_err(&r->test, p, &e2), e2.status != SM_OK)) {
+            rs_run_free(r);
+            return sm_err_set(err, e2.status, "%s", e2.msg);
+        }
+    }
+    return SM_OK;
+}
+
+bool rs_run_metric(const rs_run *r, const char *name, double *v)
+{
+    int c = rs_table_col(&r->test, name);
+    if (c < 0 || r->test.nrows < 1)
+        return false;
+    *v = rs_table_get(&r->test, 0, c);
+    return true;
+}
+
+bool rs_run_sims(const rs_run *r)
+{
+    return rs_table_col(&r->test, "acc3") >= 0;
 }
 
 void rs_store_init(rs_store *s, const char *root)
@@ -429,21 +437,17 @@ bool rs_store_refresh(rs_store *s)
         while ((e = readdir(d))) {
             if (e->d_name[0] == '.')
                 continue;
-            char dir[sizeof ((rs_run *)0)->dir], p[1300];
+            char dir[sizeof ((rs_run *)0)->dir];
             if (!path_join(dir, sizeof dir, s->root, e->d_name) || strlen(e->d_name) >= sizeof ((rs_run *)0)->id)
                 continue;
-            struct stat sb;
-            if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode))
+            struct stat sb;   /* a symlinked run directory is not followed */
+            if (lstat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode))
                 continue;
             rs_run *r = rs_store_find(s, e->d_name);
             if (!r) {
                 /* a run directory has its status or run.conf */
-                path_join(p, sizeof p, dir, "status");
-                if (access(p, F_OK) != 0) {
-                    path_join(p, sizeof p, dir, "run.conf");
-                    if (access(p, F_OK) != 0)
-                        continue;
-                }
+                if (!rs_is_run_dir(dir))
+                    continue;
                 if (s->n == s->cap) {
                     int nc = s->cap ? 2 * s->cap : 32;
                     rs_run **v = realloc(s->runs, (size_t)nc * sizeof *v);
@@ -457,7 +461,7 @@ bool rs_store_refresh(rs_store *s)
                     continue;
                 memcpy(r->id, e->d_name, strlen(e->d_name) + 1);
                 memcpy(r->dir, dir, strlen(dir) + 1);
-                r->state = RS_UNKNOWN;
+                r->state = RUN_QUEUED;
                 r->job = -1;
                 s->runs[s->n++] = r;
                 changed = true;
@@ -489,6 +493,12 @@ bool rs_store_refresh(rs_store *s)
 void rs_labels_init(rs_labels *l)
 {
     memset(l, 0, sizeof *l);
+}
+
+void rs_labels_bound(rs_labels *l, int max_row, int max_epoch)
+{
+    l->max_row = max_row > 0 ? max_row : 0;
+    l->max_epoch = max_epoch > 0 ? max_epoch : 0;
 }
 
 void rs_labels_free(rs_labels *l)
@@ -591,39 +601,55 @@ bool rs_labels_update(rs_labels *l, const char *path)
     rs_stamp st = stamp_of(path);
     if (stamp_same(&st, &l->st))
         return false;
-    bool replaced = stamp_replaced(&st, &l->st, l->offset);
+    bool replaced = stamp_replaced(&st, &l->st, l->offset, path);
     bool had = l->nep > 0;
     if (replaced) {
+        int max_row = l->max_row, max_epoch = l->max_epoch;
         rs_labels_free(l);
+        rs_labels_bound(l, max_row, max_epoch);
+    } else {
+        memcpy(st.tail, l->st.tail, sizeof st.tail);
+        st.ntail = l->st.ntail;
     }
     l->st = st;
     if (!st.exists)
         return had;
     size_t n;
-    char *buf = read_from(path, l->offset, &n);
+    sm_err err;
+    char *buf = read_from(path, l->offset, &n, &err);
     if (!buf)
         return replaced && had;
     csv_table c;
-    sm_err err;
     bool changed = replaced && had;
     if (csvio_parse(&c, buf, n, path, &err) == SM_OK) {
         int r0 = 0;
         if (!l->have_header && c.nrows > 0) {
-            static const char *const names[7] = {"epoch", "row", "id", "y_m", "y_t", "y_a", "y_v"};
-            for (int k = 0; k < 7; k++)
-                l->col[k] = csvio_column(&c, names[k]);
+            for (int k = 0; k < RD_LABEL_NCOLS; k++)
+                l->col[k] = csvio_column(&c, rd_label_cols[k]);
             l->have_header = true;
             r0 = 1;
         }
-        bool ok = l->col[0] >= 0 && l->col[1] >= 0;
+        bool ok = l->col[RD_L_epoch] >= 0 && l->col[RD_L_row] >= 0;
         for (int r = r0; r < c.nrows && ok; r++) {
             long ep, row;
-            if (!csvio_parse_long(csvio_get(&c, r, l->col[0]) ? csvio_get(&c, r, l->col[0]) : "", &ep) ||
-                !csvio_parse_long(csvio_get(&c, r, l->col[1]) ? csvio_get(&c, r, l->col[1]) : "", &row) ||
-                row < 0 || row > (1 << 26))
+            const char *fe = csvio_get(&c, r, l->col[RD_L_epoch]), *fr = csvio_get(&c, r, l->col[RD_L_row]);
+            if (!csvio_parse_long(fe ? fe : "", &ep) || !csvio_parse_long(fr ? fr : "", &row))
                 continue;
+            bool row_bad = row < 0 || row > (1 << 26) || (l->max_row > 0 && row >= l->max_row);
+            bool ep_bad = ep < 0 || ep > (1 << 26) || (l->max_epoch > 0 && (ep < 1 || ep > l->max_epoch));
+            if (row_bad || ep_bad) {
+                if (!l->nrefused++) {
+                    if (row_bad)
+                        snprintf(l->refused, sizeof l->refused, "labels.csv: row %ld outside the dataset's %d samples",
+                                 row, l->max_row);
+                    else
+                        snprintf(l->refused, sizeof l->refused, "labels.csv: epoch %ld outside 1..%d (max_epochs)",
+                                 ep, l->max_epoch);
+                }
+                continue;
+            }
             double ym = NAN;
-            const char *f = csvio_get(&c, r, l->col[3]);
+            const char *f = csvio_get(&c, r, l->col[RD_L_y_m]);
             if (f)
                 csvio_parse_double(f, &ym);
             /* the first epoch defines the samples: add them before the
@@ -631,12 +657,12 @@ bool rs_labels_update(rs_labels *l, const char *path)
             int e = labels_epoch(l, (int)ep);
             if (e < 0)
                 continue;
-            int i = labels_sample(l, (int)row, csvio_get(&c, r, l->col[2]), (float)ym);
+            int i = labels_sample(l, (int)row, csvio_get(&c, r, l->col[RD_L_id]), (float)ym);
             if (i < 0)
                 continue;
             for (int m = 0; m < 3; m++) {
                 double y = NAN;
-                const char *g = csvio_get(&c, r, l->col[4 + m]);
+                const char *g = csvio_get(&c, r, l->col[RD_L_y_t + m]);
                 if (g)
                     csvio_parse_double(g, &y);
                 l->ys[m][(size_t)e * (size_t)l->nsamp + (size_t)i] = (float)y;
@@ -646,70 +672,7 @@ bool rs_labels_update(rs_labels *l, const char *path)
         csvio_free(&c);
     }
     l->offset += (off_t)n;
+    tail_keep(&l->st, path, l->offset);
     free(buf);
     return changed;
-}
-
-/* ---- dataset label.csv --------------------------------------------------------- */
-
-void rs_dataset_info_free(rs_dataset_info *d)
-{
-    if (!d)
-        return;
-    for (int i = 0; i < d->n; i++) {
-        free(d->id[i]);
-        free(d->text[i]);
-    }
-    free(d->id);
-    free(d->text);
-    for (int m = 0; m < 3; m++)
-        free(d->ulabel[m]);
-    memset(d, 0, sizeof *d);
-}
-
-bool rs_dataset_info_read(rs_dataset_info *d, const char *path)
-{
-    memset(d, 0, sizeof *d);
-    csv_table c;
-    sm_err err;
-    if (csvio_read(&c, path, &err) != SM_OK)
-        return false;
-    int cv = csvio_column(&c, "video_id"), cc = csvio_column(&c, "clip_id"), ct = csvio_column(&c, "text");
-    int cu[3] = {csvio_column(&c, "label_T"), csvio_column(&c, "label_A"), csvio_column(&c, "label_V")};
-    int n = c.nrows > 0 ? c.nrows - 1 : 0;
-    d->id = calloc((size_t)(n ? n : 1), sizeof *d->id);
-    d->text = calloc((size_t)(n ? n : 1), sizeof *d->text);
-    bool ok = d->id && d->text;
-    for (int m = 0; m < 3 && ok; m++) {
-        d->ulabel[m] = malloc((size_t)(n ? n : 1) * sizeof(float));
-        ok = d->ulabel[m] != NULL;
-    }
-    for (int i = 0; i < n && ok; i++) {
-        const char *v = cv >= 0 ? csvio_get(&c, i + 1, cv) : NULL;
-        const char *k = cc >= 0 ? csvio_get(&c, i + 1, cc) : NULL;
-        const char *t = ct >= 0 ? csvio_get(&c, i + 1, ct) : NULL;
-        char id[512];
-        snprintf(id, sizeof id, "%s$_$%s", v ? v : "", k ? k : "");
-        d->id[i] = strdup(id);
-        d->text[i] = strdup(t ? t : "");
-        if (!d->id[i] || !d->text[i]) {
-            d->n = i + 1;
-            ok = false;
-            break;
-        }
-        for (int m = 0; m < 3; m++) {
-            double y = NAN;
-            const char *f = cu[m] >= 0 ? csvio_get(&c, i + 1, cu[m]) : NULL;
-            if (f && csvio_parse_double(f, &y))
-                d->has_ulabels = true;
-            else
-                y = NAN;
-            d->ulabel[m][i] = (float)y;
-        }
-        d->n = i + 1;
-    }
-    csvio_free(&c);
-    if (!ok)
-        rs_dataset_info_free(d);
-    return ok;
 }

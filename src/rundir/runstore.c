@@ -1,13 +1,17 @@
 /* runstore.c: the results directory of one run: atomic whole-file
- * replacement, whole-row appends, the status file and the checkpoint. */
+ * replacement, whole-row appends, the status file and the checkpoint.
+ * Every file is opened from its directory without following symlinks
+ * (sm_open_regular). */
 #include <config.h>
-#include "train/runstore.h"
-#include "train/clocale.h"
+#include "rundir/runstore.h"
+#include "base/clocale.h"
+#include "base/fsutil.h"
 
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -41,52 +45,6 @@ sm_status runstore_path(const runstore *rs, const char *file, char *buf, size_t 
     return join(buf, n, rs->dir, file, err);
 }
 
-/* The directory part of path ("." when there is none). */
-static void dir_of(const char *path, char *buf, size_t n)
-{
-    const char *slash = strrchr(path, '/');
-    if (!slash)
-        snprintf(buf, n, ".");
-    else if (slash == path)
-        snprintf(buf, n, "/");
-    else
-        snprintf(buf, n, "%.*s", (int)(slash - path), path);
-}
-
-/* fsync of a directory, so a rename or a new entry survives a power loss;
- * file systems that cannot sync a directory are not an error. */
-static void dir_sync(const char *dir)
-{
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd >= 0) {
-        (void)fsync(fd);
-        close(fd);
-    }
-}
-
-static sm_status mkdir_p(const char *path, sm_err *err)
-{
-    char buf[RUNSTORE_PATH_MAX];
-    if (strlen(path) >= sizeof buf)
-        return sm_err_set(err, SM_EINVAL, "%s: path too long", path);
-    strcpy(buf, path);
-    for (char *p = buf + 1;; p++) {
-        if (*p == '/' || *p == '\0') {
-            char c = *p;
-            *p = '\0';
-            if (mkdir(buf, 0755) != 0 && errno != EEXIST)
-                return sm_err_set(err, SM_EIO, "%s: cannot create directory: %s", buf, strerror(errno));
-            *p = c;
-            if (!c)
-                break;
-        }
-    }
-    struct stat st;
-    if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode))
-        return sm_err_set(err, SM_EIO, "%s: not a directory", path);
-    return SM_OK;
-}
-
 static sm_status runstore_init(runstore *rs, const char *root, const char *run_id, sm_err *err)
 {
     memset(rs, 0, sizeof *rs);
@@ -115,14 +73,14 @@ sm_status runstore_create(runstore *rs, const char *root, const char *run_id, sm
     sm_status st = runstore_init(rs, root, run_id, err);
     if (st != SM_OK)
         return st;
-    if ((st = mkdir_p(root, err)) != SM_OK)
+    if ((st = sm_mkdirs(root, err)) != SM_OK)
         return st;
     if (mkdir(rs->dir, 0755) != 0) {
         if (errno == EEXIST)
             return sm_err_set(err, SM_EINVAL, "%s: a run with this id already exists", rs->dir);
         return sm_err_set(err, SM_EIO, "%s: cannot create the run directory: %s", rs->dir, strerror(errno));
     }
-    dir_sync(root);
+    sm_dir_sync(root);
     return SM_OK;
 }
 
@@ -132,8 +90,10 @@ sm_status runstore_open(runstore *rs, const char *root, const char *run_id, sm_e
     if (st != SM_OK)
         return st;
     struct stat sb;
-    if (stat(rs->dir, &sb) != 0)
+    if (lstat(rs->dir, &sb) != 0)
         return sm_err_set(err, SM_EIO, "%s: no such run directory: %s", rs->dir, strerror(errno));
+    if (S_ISLNK(sb.st_mode))
+        return sm_err_set(err, SM_EIO, "%s: is a symlink (not followed)", rs->dir);
     if (!S_ISDIR(sb.st_mode))
         return sm_err_set(err, SM_EIO, "%s: not a directory", rs->dir);
     return SM_OK;
@@ -147,7 +107,7 @@ sm_status runstore_temps_remove(const runstore *rs, sm_err *err)
     struct dirent *e;
     sm_status st = SM_OK;
     while ((e = readdir(d)) != NULL) {
-        if (e->d_name[0] != '.' || !strstr(e->d_name, ".tmp."))
+        if (!sm_atomic_is_temp(e->d_name))
             continue;
         char p[RUNSTORE_PATH_MAX + 256];
         snprintf(p, sizeof p, "%s/%s", rs->dir, e->d_name);
@@ -158,109 +118,11 @@ sm_status runstore_temps_remove(const runstore *rs, sm_err *err)
     return st;
 }
 
-/* ---- atomic replacement: temp file, fsync, rename, fsync dir ------------ */
-
-typedef struct {
-    int fd;
-    bool lazy;                     /* no fsync: atomic against a crash of the process only */
-    char path[RUNSTORE_PATH_MAX];
-    char tmp[RUNSTORE_PATH_MAX + 32];
-    char dir[RUNSTORE_PATH_MAX];
-} atomic_file;
-
-static sm_status atomic_begin(atomic_file *a, const char *path, sm_err *err)
-{
-    a->fd = -1;
-    a->lazy = false;
-    if (strlen(path) >= sizeof a->path)
-        return sm_err_set(err, SM_EINVAL, "%s: path too long", path);
-    strcpy(a->path, path);
-    dir_of(path, a->dir, sizeof a->dir);
-    const char *base = strrchr(path, '/');
-    base = base ? base + 1 : path;
-    snprintf(a->tmp, sizeof a->tmp, "%s/.%s.tmp.XXXXXX", a->dir, base);
-    a->fd = mkstemp(a->tmp);
-    if (a->fd < 0)
-        return sm_err_set(err, SM_EIO, "%s: cannot create a temporary file in %s: %s", path, a->dir,
-                          strerror(errno));
-    (void)fchmod(a->fd, 0644);
-    return SM_OK;
-}
-
-static void atomic_abort(atomic_file *a)
-{
-    if (a->fd >= 0) {
-        close(a->fd);
-        unlink(a->tmp);
-        a->fd = -1;
-    }
-}
-
-/* Writes all n bytes (a short write is retried; an error aborts). */
-static sm_status write_all(int fd, const void *buf, size_t n, const char *path, sm_err *err)
-{
-    const char *p = buf;
-    while (n > 0) {
-        ssize_t k = write(fd, p, n);
-        if (k < 0) {
-            if (errno == EINTR)
-                continue;
-            return sm_err_set(err, SM_EIO, "%s: write failed: %s", path, strerror(errno));
-        }
-        p += k;
-        n -= (size_t)k;
-    }
-    return SM_OK;
-}
-
-static sm_status atomic_write(atomic_file *a, const void *buf, size_t n, sm_err *err)
-{
-    sm_status st = write_all(a->fd, buf, n, a->path, err);
-    if (st != SM_OK)
-        atomic_abort(a);
-    return st;
-}
-
-static sm_status atomic_commit(atomic_file *a, sm_err *err)
-{
-    if (!a->lazy && fsync(a->fd) != 0) {
-        int e = errno;
-        atomic_abort(a);
-        return sm_err_set(err, SM_EIO, "%s: fsync failed: %s", a->path, strerror(e));
-    }
-    if (close(a->fd) != 0) {
-        int e = errno;
-        a->fd = -1;
-        unlink(a->tmp);
-        return sm_err_set(err, SM_EIO, "%s: close failed: %s", a->path, strerror(e));
-    }
-    a->fd = -1;
-    if (rename(a->tmp, a->path) != 0) {
-        int e = errno;
-        unlink(a->tmp);
-        return sm_err_set(err, SM_EIO, "%s: cannot replace: %s", a->path, strerror(e));
-    }
-    if (!a->lazy)
-        dir_sync(a->dir);
-    return SM_OK;
-}
-
-static sm_status replace_path(const char *path, const void *buf, size_t n, sm_err *err)
-{
-    atomic_file a;
-    sm_status st = atomic_begin(&a, path, err);
-    if (st == SM_OK)
-        st = atomic_write(&a, buf, n, err);
-    if (st == SM_OK)
-        st = atomic_commit(&a, err);
-    return st;
-}
-
 sm_status runstore_file_replace(const runstore *rs, const char *file, const void *buf, size_t n, sm_err *err)
 {
     char path[RUNSTORE_PATH_MAX];
     sm_status st = runstore_path(rs, file, path, sizeof path, err);
-    return st != SM_OK ? st : replace_path(path, buf, n, err);
+    return st != SM_OK ? st : sm_atomic_replace(path, buf, n, err);
 }
 
 /* ---- run.conf ----------------------------------------------------------- */
@@ -320,42 +182,62 @@ sm_status runstore_status_write(const runstore *rs, run_state s, const char *rea
     return runstore_file_replace(rs, RUNSTORE_STATUS, line, strlen(line), err);
 }
 
-sm_status runstore_status_read(const runstore *rs, run_state *s, char *reason, size_t n, sm_err *err)
+bool run_status_parse(const char *text, run_state *s, char *reason, size_t n)
 {
-    char path[RUNSTORE_PATH_MAX];
-    sm_status st = runstore_path(rs, RUNSTORE_STATUS, path, sizeof path, err);
-    if (st != SM_OK)
-        return st;
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return sm_err_set(err, SM_EIO, "%s: cannot open: %s", path, strerror(errno));
     char line[700];
-    size_t k = fread(line, 1, sizeof line - 1, f);
-    fclose(f);
-    line[k] = '\0';
+    snprintf(line, sizeof line, "%s", text);
+    size_t k = strlen(line);
     while (k > 0 && isspace((unsigned char)line[k - 1]))
         line[--k] = '\0';
     if (reason && n)
         reason[0] = '\0';
-    for (int i = 0; i < 5; i++) {
-        size_t len = strlen(state_names[i]);
-        if (i == RUN_FAILED && strncmp(line, "failed:", 7) == 0) {
-            const char *r = line + 7;
-            while (*r == ' ')
-                r++;
-            if (reason && n)
-                snprintf(reason, n, "%s", r);
-            *s = RUN_FAILED;
-            return SM_OK;
-        }
-        if (strlen(line) == len && strcmp(line, state_names[i]) == 0) {
-            *s = (run_state)i;
-            return SM_OK;
-        }
+    if (strncmp(line, "failed:", 7) == 0) {
+        const char *r = line + 7;
+        while (*r == ' ')
+            r++;
+        if (reason && n)
+            snprintf(reason, n, "%s", r);
+        *s = RUN_FAILED;
+        return true;
     }
+    for (int i = 0; i < RUN_INTERRUPTED; i++)   /* interrupted is never written */
+        if (i != RUN_FAILED && strcmp(line, state_names[i]) == 0) {
+            *s = (run_state)i;
+            return true;
+        }
+    return false;
+}
+
+sm_status run_status_read(const char *path, run_state *s, char *reason, size_t n, sm_err *err)
+{
+    int fd = sm_open_regular_path(path, O_RDONLY, 0, NULL, err);
+    if (fd < 0)
+        return err ? err->status : SM_EIO;
+    char line[700];
+    ssize_t k;
+    do
+        k = read(fd, line, sizeof line - 1);
+    while (k < 0 && errno == EINTR);
+    int e = errno;
+    close(fd);
+    if (k < 0)
+        return sm_err_set(err, SM_EIO, "%s: read failed: %s", path, strerror(e));
+    line[k] = '\0';
+    if (strlen(line) != (size_t)k)
+        return sm_err_set(err, SM_EFORMAT, "%s: a NUL byte in the status", path);
+    if (run_status_parse(line, s, reason, n))
+        return SM_OK;
+    line[strcspn(line, "\n")] = '\0';
     return sm_err_set(err, SM_EFORMAT,
                       "%s: unknown status '%.60s': expected queued, running, done, failed: REASON or cancelled",
                       path, line);
+}
+
+sm_status runstore_status_read(const runstore *rs, run_state *s, char *reason, size_t n, sm_err *err)
+{
+    char path[RUNSTORE_PATH_MAX];
+    sm_status st = runstore_path(rs, RUNSTORE_STATUS, path, sizeof path, err);
+    return st != SM_OK ? st : run_status_read(path, s, reason, n, err);
 }
 
 sm_status runstore_state(const runstore *rs, run_state *s, char *reason, size_t n, sm_err *err)
@@ -429,9 +311,9 @@ sm_status runstore_lock_take(runstore_lock *lk, const runstore *rs, bool *busy, 
     sm_status st = runstore_path(rs, RUNSTORE_LOCK, lk->path, sizeof lk->path, err);
     if (st != SM_OK)
         return st;
-    int fd = open(lk->path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    int fd = sm_open_regular_path(lk->path, O_RDWR | O_CREAT, 0644, NULL, err);
     if (fd < 0)
-        return sm_err_set(err, SM_EIO, "%s: cannot open the run lock: %s", lk->path, strerror(errno));
+        return sm_err_prefix(err, "the run lock");
     struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 0};
     if (fcntl(fd, F_OFD_SETLK, &fl) != 0) {
         int e = errno;
@@ -447,7 +329,7 @@ sm_status runstore_lock_take(runstore_lock *lk, const runstore *rs, bool *busy, 
     /* the directory may have been moved aside between open and lock: the
      * lock must be the one at the path */
     struct stat a, b;
-    if (fstat(fd, &a) != 0 || stat(lk->path, &b) != 0 || a.st_ino != b.st_ino || a.st_dev != b.st_dev) {
+    if (fstat(fd, &a) != 0 || lstat(lk->path, &b) != 0 || a.st_ino != b.st_ino || a.st_dev != b.st_dev) {
         close(fd);
         *busy = true;
         if (who && n)
@@ -482,7 +364,7 @@ bool runstore_lock_held(const runstore *rs, char *who, size_t n)
     sm_err e;
     if (runstore_path(rs, RUNSTORE_LOCK, path, sizeof path, &e) != SM_OK)
         return false;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = sm_open_regular_path(path, O_RDONLY, 0, NULL, &e);
     if (fd < 0)
         return false;
     struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 0};
@@ -675,14 +557,14 @@ sm_status runstore_csv_save(const runstore *rs, const char *file, runstore_rows 
     size_t hn;
     if ((st = header_format(r, &head, &hn, err)) != SM_OK)
         return st;
-    atomic_file a;
-    st = atomic_begin(&a, path, err);
+    sm_atomic a;
+    st = sm_atomic_open(&a, path, err);
     if (st == SM_OK)
-        st = atomic_write(&a, head, hn, err);
+        st = sm_atomic_write(&a, head, hn, err);
     if (st == SM_OK)
-        st = atomic_write(&a, r->buf, r->len, err);
+        st = sm_atomic_write(&a, r->buf, r->len, err);
     if (st == SM_OK)
-        st = atomic_commit(&a, err);
+        st = sm_atomic_commit(&a, err);
     free(head);
     if (st == SM_OK)
         st = runstore_rows_clear(r, err);
@@ -695,7 +577,13 @@ sm_status runstore_csv_read(const runstore *rs, const char *file, csv_table *t, 
     sm_status st = runstore_path(rs, file, path, sizeof path, err);
     if (st != SM_OK)
         return st;
-    if ((st = csvio_read(t, path, err)) != SM_OK)
+    size_t n;
+    char *buf = sm_read_file(path, &n, err);   /* no symlink, no FIFO */
+    if (!buf)
+        return err ? err->status : SM_EIO;
+    st = csvio_parse(t, buf, n, path, err);
+    free(buf);
+    if (st != SM_OK)
         return st;
     if (t->nrows == 0) {
         csvio_free(t);
@@ -787,11 +675,10 @@ sm_status runstore_log_open(runstore_log *lg, const runstore *rs, const char *fi
     runstore_rows head;
     if ((st = runstore_rows_init(&head, cols, ncols, err)) != SM_OK)
         return st;
-    lg->fd = open(lg->path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+    lg->fd = sm_open_regular_path(lg->path, O_RDWR | O_APPEND | O_CREAT, 0644, NULL, err);
     if (lg->fd < 0) {
-        st = sm_err_set(err, SM_EIO, "%s: cannot open for appending: %s", lg->path, strerror(errno));
         runstore_rows_free(&head);
-        return st;
+        return err ? err->status : SM_EIO;
     }
     struct stat sb;
     if (fstat(lg->fd, &sb) != 0)
@@ -807,13 +694,13 @@ sm_status runstore_log_open(runstore_log *lg, const runstore *rs, const char *fi
         size_t n;
         st = header_format(&head, &buf, &n, err);
         if (st == SM_OK) {
-            st = write_all(lg->fd, buf, n, lg->path, err);
+            st = sm_write_all(lg->fd, buf, n, lg->path, err);
             free(buf);
         }
         if (st == SM_OK && sync && fsync(lg->fd) != 0)
             st = sm_err_set(err, SM_EIO, "%s: fsync failed: %s", lg->path, strerror(errno));
         if (st == SM_OK)
-            dir_sync(rs->dir);
+            sm_dir_sync(rs->dir);
     }
     runstore_rows_free(&head);
     if (st != SM_OK) {
@@ -821,6 +708,27 @@ sm_status runstore_log_open(runstore_log *lg, const runstore *rs, const char *fi
         lg->fd = -1;
     }
     return st;
+}
+
+/* Test hook (tests/cli/rel_crash.sh): SELFMI_TEST_TEAR_APPEND=FILE:N makes
+ * the N-th append to the log FILE write the first half of its bytes (never
+ * ending on a row boundary) and then die by SIGKILL, as a kill during the
+ * kernel's copy does: the torn last line every reader must take as absent. */
+static void test_tear(const runstore_log *lg, const runstore_rows *r)
+{
+    const char *v = getenv("SELFMI_TEST_TEAR_APPEND");
+    const char *colon = v ? strrchr(v, ':') : NULL;
+    const char *base = strrchr(lg->path, '/');
+    base = base ? base + 1 : lg->path;
+    if (!colon || strlen(base) != (size_t)(colon - v) || strncmp(v, base, (size_t)(colon - v)) != 0 ||
+        atoi(colon + 1) != lg->appends || r->len < 2)
+        return;
+    size_t half = r->len / 2;
+    if (r->buf[half - 1] == '\n')
+        half--;
+    ssize_t k = write(lg->fd, r->buf, half);
+    (void)k;
+    raise(SIGKILL);
 }
 
 sm_status runstore_log_append(runstore_log *lg, runstore_rows *r, sm_err *err)
@@ -835,6 +743,8 @@ sm_status runstore_log_append(runstore_log *lg, runstore_rows *r, sm_err *err)
         return st;
     if (r->len == 0)
         return SM_OK;
+    lg->appends++;
+    test_tear(lg, r);
     struct stat sb;
     if (fstat(lg->fd, &sb) != 0)
         return sm_err_set(err, SM_EIO, "%s: cannot stat: %s", lg->path, strerror(errno));
@@ -866,10 +776,13 @@ sm_status runstore_log_cut(const runstore *rs, const char *file, int epoch, sm_e
     sm_status st = runstore_path(rs, file, path, sizeof path, err);
     if (st != SM_OK)
         return st;
-    FILE *f = fopen(path, "r+");
+    bool missing;
+    int fd = sm_open_regular_path(path, O_RDWR, 0, &missing, err);
+    if (fd < 0)
+        return missing ? SM_OK : err->status;
+    FILE *f = fdopen(fd, "r+");
     if (!f) {
-        if (errno == ENOENT)
-            return SM_OK;
+        close(fd);
         return sm_err_set(err, SM_EIO, "%s: cannot open: %s", path, strerror(errno));
     }
     /* rows are appended in epoch order: keep everything before the first
@@ -947,7 +860,7 @@ uint32_t runstore_crc32(uint32_t crc, const void *data, size_t n)
 
 /* Streams pieces into the temp file while accumulating the CRC. */
 typedef struct {
-    atomic_file a;
+    sm_atomic a;
     uint32_t crc;
     sm_status st;
     sm_err *err;
@@ -958,7 +871,7 @@ static void ckpt_put(ckpt_writer *w, const void *p, size_t n)
     if (w->st != SM_OK)
         return;
     w->crc = runstore_crc32(w->crc, p, n);
-    w->st = atomic_write(&w->a, p, n, w->err);
+    w->st = sm_atomic_write(&w->a, p, n, w->err);
 }
 
 static sm_status checkpoint_save(const char *path, const runstore_blob *blobs, int n, bool lazy, sm_err *err)
@@ -979,7 +892,7 @@ static sm_status checkpoint_save(const char *path, const runstore_blob *blobs, i
         total += 4 + len + 8 + blobs[i].size;
     }
     ckpt_writer w = {.crc = 0, .st = SM_OK, .err = err};
-    w.st = atomic_begin(&w.a, path, err);
+    w.st = sm_atomic_open(&w.a, path, err);
     if (w.st != SM_OK)
         return w.st;
     w.a.lazy = lazy;
@@ -1001,9 +914,9 @@ static sm_status checkpoint_save(const char *path, const runstore_blob *blobs, i
     if (w.st != SM_OK)
         return w.st;
     uint32_t crc = w.crc;
-    if ((w.st = atomic_write(&w.a, &crc, 4, err)) != SM_OK)
+    if ((w.st = sm_atomic_write(&w.a, &crc, 4, err)) != SM_OK)
         return w.st;
-    return atomic_commit(&w.a, err);
+    return sm_atomic_commit(&w.a, err);
 }
 
 sm_status runstore_checkpoint_save(const char *path, const runstore_blob *blobs, int n, sm_err *err)
@@ -1033,13 +946,13 @@ sm_status runstore_checkpoint_load(const char *path, runstore_ckpt *ck, sm_err *
 {
     memset(ck, 0, sizeof *ck);
     snprintf(ck->path, sizeof ck->path, "%s", path);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = sm_open_regular_path(path, O_RDONLY, 0, NULL, err);
     if (fd < 0)
-        return sm_err_set(err, SM_EIO, "%s: cannot open: %s", path, strerror(errno));
+        return err ? err->status : SM_EIO;
     struct stat sb;
-    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+    if (fstat(fd, &sb) != 0) {
         close(fd);
-        return sm_err_set(err, SM_EIO, "%s: not a regular file", path);
+        return sm_err_set(err, SM_EIO, "%s: cannot stat: %s", path, strerror(errno));
     }
     size_t size = (size_t)sb.st_size;
     ck->buf = sm_alloc(size ? size : 1, 1, err);
