@@ -198,9 +198,10 @@ static void draw_side(ui_app *a, cellbuf *b, ui_rect r, const rs_run *run, const
             int mi = rd_metric_find(nm);   /* scale from rundir/columns.h */
             bool pct = mi >= 0 && rd_metrics[mi].scale == 100;
             fmt_num(t, sizeof t, pct ? 100 * v : v, 9, pct ? 2 : 4);
-            /* the mean predictor's MAE, for scale */
-            cellbuf_text(b, r.x, y, 10, lab, strcmp(nm, "mae_baseline") == 0 ? "mae mean" : nm);
-            cellbuf_text(b, r.x + 11, y++, r.w - 11, val, t);
+            /* test.csv's own column names, whole (mae_baseline: the
+             * training mean's MAE, for scale), as Compare and report name them */
+            cellbuf_text(b, r.x, y, 12, lab, nm);
+            cellbuf_text(b, r.x + 13, y++, r.w - 13, val, t);
         }
     }
     if (y < r.y + r.h - 1) {
