@@ -879,7 +879,7 @@ static const struct {
     {"\xe2\x96\xb2", "^", "Live, Labels: the best epoch (Live) or the epoch shown (Labels) on the x axis"},
     {"\xe2\x94\x86", "|", "Live: the best-epoch marker line"},
     {"\xe2\xa0\xa8", ".", "plots: braille dots, 2 x 4 points per cell; a faint line is the raw series under a smoothed one"},
-    {"\xe2\x97\x8f \xe2\x96\xa0 \xe2\x96\xb2", "* + o", "plots without colour: each series' shape, in the legend and on its line"},
+    {"\xe2\x97\x8f \xe2\x96\xa0 \xe2\x96\xbc", "* + o", "plots without colour: each series' shape, in the legend and on its line"},
     {"L17", "L17", "the prediction loss of Eq. 17: the multimodal task L_M plus the weighted unimodal tasks L_task"},
     {"L_N mt", "L_N mt", "Live: a CPC (NCE) term, the fused vector against text (ma audio, mv video)"},
     {"has0", "has0", "Acc_2/F1 with zero labels counted as negative"},

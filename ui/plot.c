@@ -225,7 +225,7 @@ void ui_canvas_blit(const ui_canvas *c, cellbuf *b, int x, int y)
 static const uint32_t ascii_marks[] = {'*', '+', 'o', 'x', '#', '@', '%', '&'};
 /* Without colours (NO_COLOR) braille lines look alike: each series gets a
  * shape, shown in the legend and stamped on its line. */
-static const uint32_t mono_marks[] = {0x25CF, 0x25A0, 0x25B2, 0x25C6, 0x25CB, 0x25A1, 0x25B3, 0x25C7};
+static const uint32_t mono_marks[] = {0x25CF, 0x25A0, 0x25BC, 0x25C6, 0x25CB, 0x25A1, 0x25BD, 0x25C7};
 
 static uint32_t series_mark(const cellbuf *b, int s)
 {
