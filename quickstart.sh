@@ -20,7 +20,7 @@ say() { printf 'quickstart: %s\n' "$*" >&2; }
 # ---- packages ---------------------------------------------------------------
 pkgs="gcc make autoconf automake pkg-config libcsv-dev libopenblas-pthread-dev
       liblapacke-dev libncurses-dev tmux python3 python3-numpy"
-test_pkgs="python3-scipy clang libclang-rt-14-dev groff-base man-db"
+test_pkgs="python3-scipy clang libclang-rt-14-dev groff-base man-db slurm-wlm munge"
 [ "$mode" = test ] && pkgs="$pkgs $test_pkgs"
 missing=""
 for p in $pkgs; do

@@ -3,6 +3,7 @@
  * line, status line, prompts, the help overlay). */
 #include "config.h"
 #include "ui/app.h"
+#include "exp/slurm.h"
 #include "ui/fmt.h"
 
 #include <errno.h>
@@ -34,6 +35,7 @@ void ui_app_init(ui_app *a, const char *root, const char *experiment, const ui_b
 {
     memset(a, 0, sizeof *a);
     rs_store_init(&a->store, root);
+    ui_slurm_init(&a->slurm, root);
     snprintf(a->experiment, sizeof a->experiment, "%s", experiment ? experiment : "");
     if (be) {
         a->be = *be;
@@ -59,6 +61,7 @@ void ui_app_free(ui_app *a)
     if (!a)
         return;
     rs_store_free(&a->store);
+    ui_slurm_free(&a->slurm);
     free(a->jobs);
     free(a->rows);
     free_strs(a->selected, a->nselected);
@@ -160,6 +163,8 @@ bool ui_app_update(ui_app *a, bool refresh_disk)
     }
     if (refresh_disk && rs_store_refresh(&a->store))
         changed = true;
+    if (refresh_disk && ui_slurm_refresh(&a->slurm, 5.0))
+        changed = true; /* and the rows, which hold Slurm's pending runs */
     if (changed || a->store.version != a->store_version_seen) {
         a->store_version_seen = a->store.version;
         ui_app_rebuild_rows(a);
@@ -275,10 +280,37 @@ static bool search_samples(ui_app *a, int dir, bool from_next)
     return false;
 }
 
+static void start_runs(ui_app *a, ui_start_kind kind);
+
 /* ---- quitting and deleting ---------------------------------------------------- */
+
+/* c on runs of a Slurm array: scancel their tasks; how many were. */
+static int cancel_slurm(ui_app *a)
+{
+    int n = 0;
+    ui_runrow *cur = ui_app_current(a);
+    char msg[512] = "";
+    bool bad = false;
+    for (int i = 0; i < a->slurm.n; i++) {
+        const ui_slurm_run *r = &a->slurm.runs[i];
+        if (!r->state[0] || (!ui_app_is_selected(a, r->run_id) && !(cur && strcmp(cur->id, r->run_id) == 0)))
+            continue;
+        bad |= ui_slurm_cancel(r, msg, sizeof msg) != SM_OK;
+        n++;
+    }
+    if (n == 1 || bad)
+        ui_app_message(a, bad, "%s", msg);
+    else if (n > 1)
+        ui_app_message(a, false, "scancel: %d Slurm tasks cancelled", n);
+    if (n)
+        a->slurm.next_poll = 0; /* Slurm's new word at the next update */
+    return n;
+}
 
 static void cancel_jobs(ui_app *a, bool only_selected)
 {
+    if (only_selected && cancel_slurm(a) > 0)
+        return;
     if (!a->has_backend)
         return;
     int n = 0;
@@ -361,6 +393,16 @@ static bool prompt_key(ui_app *a, uint32_t key)
             start_runs(a, START_RERUN);
         else
             ui_app_message(a, false, "not re-run");
+        return true;
+    }
+    if (a->prompt == PROMPT_GRID_WHERE) {
+        a->prompt = PROMPT_NONE;
+        if (key == 'l' || key == UI_KEY_ENTER)
+            start_runs(a, START_GRID);
+        else if (key == 's')
+            start_runs(a, START_GRID_SLURM);
+        else
+            ui_app_message(a, false, "no grid started");
         return true;
     }
     if (a->prompt == PROMPT_DELETE) {
@@ -584,7 +626,13 @@ static bool request(ui_app *a, ui_request req)
         }
         break;
     case REQ_NEW: start_runs(a, START_RUN); break;
-    case REQ_NEW_GRID: start_runs(a, START_GRID); break;
+    case REQ_NEW_GRID:
+        /* where Slurm is at hand, the grid may go to it instead */
+        if (a->has_backend && slurm_on_path("sbatch"))
+            a->prompt = PROMPT_GRID_WHERE;
+        else
+            start_runs(a, START_GRID);
+        break;
     case REQ_RERUN: {
         /* a done run is replaced (moved to .attic): ask first */
         rs_run *cr = ui_app_current_run(a);
@@ -842,6 +890,11 @@ static void draw_status(ui_app *a, cellbuf *b)
         cellbuf_printf(b, r.x, r.y, r.w, ui_sty(UI_YELLOW, UI_DEFAULT, UI_BOLD),
                        "re-run %s? its results move to %s/.attic; y yes, any other key no", a->prompt_run,
                        a->store.root);
+        return;
+    case PROMPT_GRID_WHERE:
+        cellbuf_printf(b, r.x, r.y, r.w, ui_sty(UI_YELLOW, UI_DEFAULT, UI_BOLD),
+                       "start the grid: l here (the worker queue), s on Slurm (sbatch, one array task per run), "
+                       "Esc none");
         return;
     case PROMPT_DELETE: {
         int n = a->nselected ? a->nselected : 1;

@@ -16,8 +16,9 @@
 #include "ui/layout.h"
 #include "ui/plot.h"
 #include "rundir/rundir.h"
+#include "ui/slurmwatch.h"
 
-typedef enum { START_RUN, START_GRID, START_RERUN } ui_start_kind;
+typedef enum { START_RUN, START_GRID, START_RERUN, START_GRID_SLURM } ui_start_kind;
 
 typedef struct {
     void *ud;
@@ -61,7 +62,7 @@ typedef struct {
     char group[256];
 } ui_plan_item;
 
-typedef enum { PROMPT_NONE, PROMPT_SEARCH, PROMPT_QUIT, PROMPT_DELETE, PROMPT_RERUN } ui_prompt;
+typedef enum { PROMPT_NONE, PROMPT_SEARCH, PROMPT_QUIT, PROMPT_DELETE, PROMPT_RERUN, PROMPT_GRID_WHERE } ui_prompt;
 
 typedef struct {
     /* set up */
@@ -155,6 +156,7 @@ typedef struct {
 
     bool dirty;            /* a frame is due */
     uint64_t store_version_seen;
+    ui_slurm slurm;        /* Slurm's word on runs submitted with grid --slurm */
 } ui_app;
 
 void ui_app_init(ui_app *a, const char *results_root, const char *experiment, const ui_backend *be);

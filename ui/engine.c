@@ -2,6 +2,7 @@
  * dashboard; the experiment's grid as a plan of run ids and row labels. */
 #include "config.h"
 #include "ui/engine.h"
+#include "exp/slurm.h"
 #include "train/run.h"
 
 #include <stdio.h>
@@ -146,6 +147,37 @@ static int start_grid(ui_engine *e, char *msg, size_t n)
     return queued;
 }
 
+/* The grid as a Slurm job array into the results root (grid --slurm);
+ * the Runs view follows its tasks through ui_slurm. */
+static int start_grid_slurm(ui_engine *e, char *msg, size_t n)
+{
+    sm_err err;
+    sm_err_clear(&err);
+    config *cfgs = calloc((size_t)e->nplan + 1, sizeof *cfgs);
+    const char **ids = calloc((size_t)e->nplan + 1, sizeof *ids);
+    char script[1300], jobid[64];
+    sm_status st = cfgs && ids ? SM_OK : sm_err_set(&err, SM_ENOMEM, "out of memory");
+    for (int i = 0; i < e->nplan && !st; i++) {
+        st = exp_grid_point(&e->exp, i, &cfgs[i], &err);
+        ids[i] = e->plan[i].run_id;
+    }
+    if (!st)
+        st = slurm_array_write(&e->exp.slurm, e->exp.path, cfgs, ids, e->nplan, e->root, script, sizeof script, &err);
+    if (!st)
+        st = slurm_submit(script, jobid, sizeof jobid, &err);
+    if (!st)
+        st = slurm_array_record(e->root, jobid, ids, e->nplan, &err);
+    free(cfgs);
+    free(ids);
+    if (st) {
+        snprintf(msg, n, "%s", err.msg);
+        return -1;
+    }
+    snprintf(msg, n, "submitted the grid of %s to Slurm: job %s, %d tasks (logs in %s/logs)", e->exp.path, jobid,
+             e->nplan, e->root);
+    return e->nplan;
+}
+
 static int start_run(ui_engine *e, char *msg, size_t n)
 {
     sm_err err;
@@ -258,6 +290,8 @@ static int be_start(void *ud, ui_start_kind kind, const char *dir, char *msg, si
     }
     if (dataset_missing(e, msg, n))
         return -1;
+    if (kind == START_GRID_SLURM)
+        return start_grid_slurm(e, msg, n);
     return kind == START_GRID ? start_grid(e, msg, n) : start_run(e, msg, n);
 }
 

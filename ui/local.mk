@@ -6,7 +6,8 @@ UI_SOURCES = ui/cellbuf.h ui/cellbuf.c ui/fmt.h ui/fmt.c ui/layout.h ui/layout.c
 	ui/plot.h ui/plot.c ui/keys.h ui/keys.c \
 	ui/app.h ui/app.c ui/view_runs.c ui/view_live.c ui/view_labels.c \
 	ui/view_grid.c ui/view_compare.c ui/export.c ui/headless.h ui/headless.c \
-	ui/term.h ui/term.c ui/engine.h ui/engine.c
+	ui/term.h ui/term.c ui/engine.h ui/engine.c \
+	ui/slurmwatch.h ui/slurmwatch.c
 
 selfmi_SOURCES += src/cli/cmd_dash.c $(UI_SOURCES)
 
@@ -15,8 +16,10 @@ libselfmi_ui_a_SOURCES = $(UI_SOURCES)
 UI_LIBS = libselfmi_ui.a $(ENGINE_LIBS) $(CURSES_LIBS)
 
 ## tests/unit: pure functions, widgets and views on golden screens
-TESTS += tests/unit/test_ui tests/unit/test_ui_screens
-check_PROGRAMS += tests/unit/test_ui tests/unit/test_ui_screens
+TESTS += tests/unit/test_ui tests/unit/test_ui_screens tests/unit/test_ui_slurm
+check_PROGRAMS += tests/unit/test_ui tests/unit/test_ui_screens tests/unit/test_ui_slurm
+tests_unit_test_ui_slurm_SOURCES = tests/unit/test_ui_slurm.c
+tests_unit_test_ui_slurm_LDADD = $(UI_LIBS)
 tests_unit_test_ui_SOURCES = tests/unit/test_ui.c
 tests_unit_test_ui_LDADD = $(UI_LIBS)
 tests_unit_test_ui_screens_SOURCES = tests/unit/test_ui_screens.c

@@ -107,7 +107,7 @@ static bool row_matches(const ui_runrow *r, const char *f)
 
 void ui_app_rebuild_rows(ui_app *a)
 {
-    int need = a->store.n + a->njobs;
+    int need = a->store.n + a->njobs + a->slurm.n;
     if (need > a->cap_rows) {
         ui_runrow *v = realloc(a->rows, (size_t)(need + 16) * sizeof *v);
         if (!v)
@@ -137,6 +137,17 @@ void ui_app_rebuild_rows(ui_app *a)
             continue;
         ui_runrow r = {NULL, job, job->run_id};
         if (row_matches(&r, a->filter))
+            a->rows[n++] = r;
+    }
+    /* runs of a Slurm array whose task has not made their directory yet:
+     * queued, with Slurm's word in the detail line */
+    for (int i = 0; i < a->slurm.n; i++) {
+        const ui_slurm_run *sr = &a->slurm.runs[i];
+        bool listed = sr->state[0] && !rs_store_find(&a->store, sr->run_id);
+        for (int k = 0; k < n && listed; k++)
+            listed = strcmp(a->rows[k].id, sr->run_id) != 0;
+        ui_runrow r = {NULL, NULL, sr->run_id};
+        if (listed && row_matches(&r, a->filter))
             a->rows[n++] = r;
     }
     a->nrows = n;
@@ -423,11 +434,27 @@ void ui_view_runs(ui_app *a, cellbuf *b, ui_rect r)
                      rs_run_conf(rw->run, "lambda_cpc", "?"), last >= 0 ? rs_table_getn(E, last, "patience") : 0.0,
                      rs_run_conf(rw->run, "early_stop", "?"));
         } else
-            snprintf(line, sizeof line, "queued");
+            snprintf(line, sizeof line, "queued%s", rw->job ? "" : " on Slurm");
+        /* Slurm's word on a run of an array: its task's state, and the
+         * task's log once it is over without the run done */
+        const ui_slurm_run *sr = ui_slurm_find(&a->slurm, rw->id);
+        if (sr) {
+            char sl[128];
+            ui_slurm_describe(sr, sl, sizeof sl);
+            size_t k = strlen(line);
+            if (sl[0])
+                snprintf(line + k, sizeof line - k, "  Slurm %.40s: %.100s", sr->task, sl);
+            else if (st != RUN_DONE)
+                snprintf(line + k, sizeof line - k, "  Slurm log %.300s", sr->log);
+        }
         cellbuf_text(b, detail.x, detail.y + 2, detail.w,
                      ui_sty(st == RUN_FAILED ? UI_RED : UI_GREY, UI_DEFAULT, 0), line);
         if (a->nselected)
             cellbuf_printf(b, detail.x, detail.y + 3, detail.w, ui_sty(UI_YELLOW, UI_DEFAULT, 0),
                            "%d selected: 5 compares them", a->nselected);
+        else if (a->slurm.npending || a->slurm.nrunning)
+            cellbuf_printf(b, detail.x, detail.y + 3, detail.w, ui_sty(UI_GREY, UI_DEFAULT, 0),
+                           "Slurm: %d tasks pending, %d running (c on a run cancels its task)", a->slurm.npending,
+                           a->slurm.nrunning);
     }
 }

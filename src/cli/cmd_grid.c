@@ -7,9 +7,11 @@
 #include "exp/queue.h"
 #include "exp/report.h"
 #include "exp/results.h"
-#include "base/fsutil.h"
+#include "exp/slurm.h"
+#include "rundir/runstore.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <poll.h>
 #include <signal.h>
@@ -25,6 +27,17 @@ static void on_signal(int sig)
 {
     (void)sig;
     grid_interrupted = 1;
+}
+
+/* SIGINT and SIGTERM set grid_interrupted until restored from old_*. */
+static void catch_signals(struct sigaction *old_int, struct sigaction *old_term)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, old_int);
+    sigaction(SIGTERM, &sa, old_term);
 }
 
 static void grid_usage(FILE *f)
@@ -47,7 +60,16 @@ static void grid_usage(FILE *f)
             "                    it replaces the axis by this one value\n"
             "  --emit slurm      write OUT/grid.sbatch, a Slurm job array (one task per\n"
             "                    run, each calling selfmi train on OUT/configs/I.conf),\n"
-            "                    instead of running\n"
+            "                    instead of running (the experiment's [slurm] section sets\n"
+            "                    partition, time, memory...; man 5 selfmi-experiment)\n"
+            "  --slurm           write OUT/grid.sbatch and submit it with sbatch; prints\n"
+            "                    the job id. The tasks run this program unless SELFMI\n"
+            "                    names another; a task whose run is done keeps it, one\n"
+            "                    whose run was interrupted (requeued, preempted,\n"
+            "                    cancelled) resumes it from its checkpoint\n"
+            "  --wait            with --slurm: show the array's progress (runs done,\n"
+            "                    running, pending, failed, from OUT and squeue) until\n"
+            "                    it ends, then the final table\n"
             "  --list            print the grid's runs (id and axis values) and exit\n"
             "  --group-by KEYS, --reference ROW, --format F\n"
             "                    the final table, as selfmi report (defaults: the file's\n"
@@ -57,7 +79,8 @@ static void grid_usage(FILE *f)
             "  --version         show the version and exit\n"
             "\n"
             "Exit status: 0 every run is done, 1 some run failed or was cancelled,\n"
-            "2 usage or bad input, 130 interrupted.\n");
+            "2 usage or bad input (or sbatch refused the array), 130 interrupted\n"
+            "(--slurm --wait: the array goes on).\n");
 }
 
 typedef struct {
@@ -67,124 +90,203 @@ typedef struct {
     char label[512];
 } grid_run;
 
-/* Writes text to path atomically (sm_atomic), executable when exec. */
-static int write_atomic(const char *path, const char *text, size_t n, bool exec)
+/* OUT/configs/<i>.conf for every run, OUT/logs and OUT/grid.sbatch
+ * (slurm_array_write); the script's path into script. */
+static int emit_slurm(const experiment *e, const grid_run *runs, int n, const char *out, char *script, size_t sn)
 {
+    const char **ids = calloc((size_t)n + 1, sizeof *ids);
+    config *cfgs = calloc((size_t)n + 1, sizeof *cfgs);
     sm_err err;
-    sm_atomic a;
-    sm_status st = sm_atomic_open(&a, path, &err);
-    if (!st && exec && fchmod(a.fd, 0755) != 0)
-        st = sm_err_set(&err, SM_EIO, "%s: cannot make it executable: %s", path, strerror(errno));
-    if (!st)
-        st = sm_atomic_write(&a, text, n, &err);
-    if (!st)
-        st = sm_atomic_commit(&a, &err);
-    sm_atomic_abort(&a);
-    if (st) {
-        fprintf(stderr, "selfmi grid: %s\n", err.msg);
-        return 1;
+    sm_err_clear(&err);
+    sm_status st = SM_ENOMEM;
+    if (ids && cfgs) {
+        for (int i = 0; i < n; i++) {
+            ids[i] = runs[i].id;
+            cfgs[i] = runs[i].cfg;
+        }
+        st = slurm_array_write(&e->slurm, e->path, cfgs, ids, n, out, script, sn, &err);
     }
-    return 0;
+    free(ids);
+    free(cfgs);
+    if (st)
+        fprintf(stderr, "selfmi grid: %s\n", st == SM_ENOMEM && !err.msg[0] ? "out of memory" : err.msg);
+    return st ? 1 : 0;
 }
 
-static int mkdir_p(const char *dir)
+/* What --wait counts, per run of the array. */
+typedef enum { W_PENDING, W_RUNNING, W_DONE, W_FAILED, W_LOST, W_NKINDS } wait_kind;
+
+/* The run's state in the results directory and Slurm's word on its task:
+ * one of wait_kind; Slurm's reason for a pending task into reason. */
+static wait_kind wait_classify(const char *out, const grid_run *r, const slurm_task *t, char *why, size_t wn)
 {
+    runstore rs;
     sm_err err;
-    if (sm_mkdirs(dir, &err) != SM_OK) {
-        fprintf(stderr, "selfmi grid: %s\n", err.msg);
+    run_state s;
+    bool known = runstore_open(&rs, out, r->id, &err) == SM_OK &&
+                 runstore_state(&rs, &s, why, wn, &err) == SM_OK;
+    if (known && s == RUN_DONE)
+        return W_DONE;
+    if (t && (strcmp(t->state, "PENDING") == 0 || strcmp(t->state, "REQUEUED") == 0 ||
+              strcmp(t->state, "REQUEUE_HOLD") == 0 || strcmp(t->state, "SUSPENDED") == 0)) {
+        snprintf(why, wn, "%s", t->reason);
+        return W_PENDING;
+    }
+    if (t)
+        return W_RUNNING;
+    if (known && s == RUN_FAILED)
+        return W_FAILED;
+    if (!known)
+        snprintf(why, wn, "the task ended before its run started");
+    else if (s != RUN_FAILED && s != RUN_CANCELLED)
+        snprintf(why, wn, "%s: the task ended before its run did", run_state_name(s));
+    else if (!why[0])
+        snprintf(why, wn, "%s", run_state_name(s));
+    return W_LOST;
+}
+
+/* --wait: progress of job jobid (array task i = runs[i]) until Slurm lists
+ * none of its tasks; then a line for each run that is not done. Returns
+ * the number of runs done, or -1 when interrupted. */
+static int wait_array(const char *jobid, const grid_run *runs, int n, const char *out, bool quiet)
+{
+    slurm_task *tasks = calloc((size_t)n + 1, sizeof *tasks);
+    const slurm_task **of = calloc((size_t)n + 1, sizeof *of);
+    if (!tasks || !of) {
+        free(tasks);
+        free(of);
+        return 0;
+    }
+    double t0 = sm_now(), last_line = 0;
+    int last[W_NKINDS] = {-1, -1, -1, -1, -1}, errors = 0;
+    bool finished = false;
+    while (!finished && !grid_interrupted) {
+        int nt = 0;
+        sm_err err;
+        sm_err_clear(&err);
+        if (slurm_job_tasks(jobid, tasks, n + 1, &nt, &err)) {
+            /* the controller may be busy: a few failures in a row end it */
+            fprintf(stderr, "selfmi grid: %s\n", err.msg);
+            if (++errors >= 5)
+                break;
+            sleep(2);
+            continue;
+        }
+        errors = 0;
+        finished = nt == 0;
+        memset(of, 0, ((size_t)n + 1) * sizeof *of);
+        for (int k = 0; k < nt; k++)
+            if (tasks[k].task >= 0 && tasks[k].task < n)
+                of[tasks[k].task] = &tasks[k];
+        int c[W_NKINDS] = {0};
+        char reason[256] = "";
+        for (int i = 0; i < n; i++) {
+            char why[256] = "";
+            wait_kind w = wait_classify(out, &runs[i], finished ? NULL : of[i], why, sizeof why);
+            if (w == W_LOST && !finished)
+                w = W_FAILED; /* no longer listed: as good as failed for the count */
+            c[w]++;
+            if (w == W_PENDING && !reason[0] && why[0])
+                snprintf(reason, sizeof reason, " (%s)", why);
+        }
+        bool changed = memcmp(c, last, sizeof c) != 0;
+        if (!quiet && (changed || sm_now() - last_line >= 30 || finished)) {
+            fprintf(stderr, "selfmi grid: job %s: %d done, %d running, %d pending%s, %d failed, %.0fs\n", jobid,
+                    c[W_DONE], c[W_RUNNING], c[W_PENDING], c[W_PENDING] ? reason : "", c[W_FAILED] + c[W_LOST],
+                    sm_now() - t0);
+            last_line = sm_now();
+        }
+        memcpy(last, c, sizeof c);
+        /* squeue once a second for the first minute, then every 5 s */
+        int ticks = sm_now() - t0 < 60 ? 10 : 50;
+        if (!finished)
+            for (int s = 0; s < ticks && !grid_interrupted; s++)
+                usleep(100000);
+    }
+    free(of);
+    free(tasks);
+    if (grid_interrupted) {
+        fprintf(stderr, "selfmi grid: interrupted: job %s goes on (scancel %s stops it)\n", jobid, jobid);
         return -1;
     }
-    return 0;
+    int done = 0;
+    for (int i = 0; i < n; i++) {
+        char why[256] = "";
+        wait_kind w = wait_classify(out, &runs[i], NULL, why, sizeof why);
+        if (w == W_DONE) {
+            done++;
+            continue;
+        }
+        fprintf(stderr, "selfmi grid: %s: %s; Slurm log %s/logs/%s_%d.out\n", runs[i].label[0] ? runs[i].label : runs[i].id,
+                why[0] ? why : "not done", out, jobid, i);
+    }
+    if (!quiet)
+        fprintf(stderr, "selfmi grid: job %s: %d of %d runs done in %.1fs\n", jobid, done, n, sm_now() - t0);
+    return done;
 }
 
-/* Single-quoted for sh. */
-static void sh_quote(FILE *f, const char *s)
+/* The final table over this grid's runs, as selfmi report. */
+static int print_table(const char *out, const grid_run *runs, int n, const experiment *e, const char *group_by,
+                       const char *reference, const char *format)
 {
-    fputc('\'', f);
-    for (; *s; s++) {
-        if (*s == '\'')
-            fputs("'\\''", f);
-        else
-            fputc(*s, f);
-    }
-    fputc('\'', f);
-}
-
-static int emit_slurm(const experiment *e, const grid_run *runs, int n, const char *out)
-{
-    char dir[1200];
-    snprintf(dir, sizeof dir, "%s/configs", out);
-    if (mkdir_p(dir) != 0)
-        return 1;
+    result_set rs = {0};
+    sm_err err;
+    int rc = 0;
     for (int i = 0; i < n; i++) {
-        char path[1300], *buf = NULL;
-        size_t len = 0;
-        FILE *m = open_memstream(&buf, &len);
-        if (!m)
-            return 1;
-        config_write(&runs[i].cfg, m);
-        fclose(m);
-        snprintf(path, sizeof path, "%s/%d.conf", dir, i);
-        int rc = write_atomic(path, buf, len, false);
-        free(buf);
-        if (rc)
-            return rc;
+        char dir[1400];
+        snprintf(dir, sizeof dir, "%s/%s", out, runs[i].id);
+        struct stat sb;
+        if (stat(dir, &sb) == 0 && results_add(&rs, dir, &err) != SM_OK)
+            fprintf(stderr, "selfmi grid: %s\n", err.msg);
     }
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    if (!f)
-        return 1;
-    fprintf(f, "#!/bin/bash\n"
-               "# Slurm job array for the experiment %s: %d runs, one per array task.\n"
-               "# Submit from any directory: sbatch %s/grid.sbatch\n"
-               "# Each task trains OUT/configs/<task>.conf with selfmi train into OUT, the\n"
-               "# same results layout as selfmi grid; selfmi report OUT reads them.\n",
-            e->path, n, out);
-    fprintf(f, "#SBATCH --job-name=selfmi-grid\n#SBATCH --array=0-%d\n#SBATCH --ntasks=1\n#SBATCH --cpus-per-task=1\n"
-               "#SBATCH --output=%s/logs/%%A_%%a.out\n\n",
-            n - 1, out);
-    fprintf(f, "set -eu\nexport OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1\n");
-    fprintf(f, "SELFMI=${SELFMI:-selfmi}\nOUT=");
-    char absout[1200];
-    if (out[0] != '/' && getcwd(absout, sizeof absout)) {
-        size_t k = strlen(absout);
-        snprintf(absout + k, sizeof absout - k, "/%s", out);
-    } else {
-        snprintf(absout, sizeof absout, "%s", out);
-    }
-    sh_quote(f, absout);
-    fprintf(f, "\nIDS=(\n");
-    for (int i = 0; i < n; i++) {
-        fputs("  ", f);
-        sh_quote(f, runs[i].id);
-        fputc('\n', f);
-    }
-    fprintf(f, ")\n"
-               "I=${SLURM_ARRAY_TASK_ID:?run as a Slurm array task, or set SLURM_ARRAY_TASK_ID}\n"
-               "ID=${IDS[$I]}\n"
-               "mkdir -p \"$OUT/logs\"\n"
-               "# a finished run is kept; a failed or interrupted one is moved aside\n"
-               "if [ -d \"$OUT/$ID\" ]; then\n"
-               "  if [ \"$(head -n1 \"$OUT/$ID/status\" 2>/dev/null)\" = done ]; then\n"
-               "    echo \"$ID: already done\"; exit 0\n"
-               "  fi\n"
-               "  mkdir -p \"$OUT/.attic\"\n"
-               "  mv \"$OUT/$ID\" \"$OUT/.attic/$ID.$(date +%%s).$$\"\n"
-               "fi\n"
-               "exec \"$SELFMI\" train \"$OUT/configs/$I.conf\" --out \"$OUT\" --run-id \"$ID\"\n");
-    fclose(f);
-    char path[1300];
-    snprintf(path, sizeof path, "%s/grid.sbatch", out);
-    if (mkdir_p(out) != 0) {
-        free(buf);
-        return 1;
-    }
-    int rc = write_atomic(path, buf, len, true);
-    free(buf);
-    if (!rc)
-        printf("%s\n", path);
+    if (rs.n > 0)
+        rc = cli_report_print(stdout, &rs, group_by ? group_by : e->group_by, reference ? reference : e->reference,
+                              format);
+    results_free(&rs);
     return rc;
+}
+
+/* --slurm: writes and submits the array; with --wait, follows it. */
+static int grid_slurm(const experiment *e, const grid_run *runs, int n, const char *out, bool wait, bool quiet,
+                      const char *group_by, const char *reference, const char *format)
+{
+    char script[1300];
+    if (emit_slurm(e, runs, n, out, script, sizeof script))
+        return 2;
+    char jobid[64];
+    sm_err err;
+    sm_err_clear(&err);
+    if (slurm_submit(script, jobid, sizeof jobid, &err)) {
+        fprintf(stderr, "selfmi grid: %s\n", err.msg);
+        return 2;
+    }
+    /* which run each task trains, for the dashboard and report */
+    const char **ids = calloc((size_t)n + 1, sizeof *ids);
+    int wrc = 1;
+    if (ids) {
+        for (int i = 0; i < n; i++)
+            ids[i] = runs[i].id;
+        wrc = slurm_array_record(out, jobid, ids, n, &err) != SM_OK;
+        if (wrc)
+            fprintf(stderr, "selfmi grid: %s\n", err.msg);
+        free(ids);
+    }
+    if (!quiet)
+        fprintf(stderr, "selfmi grid: submitted job %s: %d runs into %s, logs in %s/logs\n", jobid, n, out, out);
+    if (!wait) {
+        printf("%s\n", jobid);
+        return wrc ? 1 : 0;
+    }
+    struct sigaction old_int, old_term;
+    catch_signals(&old_int, &old_term);
+    int done = wait_array(jobid, runs, n, out, quiet);
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
+    if (done < 0)
+        return 130;
+    int rc = done == n && !wrc ? 0 : 1;
+    int rrc = print_table(out, runs, n, e, group_by, reference, format);
+    return rrc && !rc ? rrc : rc;
 }
 
 static void print_finished(const job_info *j, const grid_run *r, int k, int n)
@@ -213,7 +315,7 @@ int cmd_grid(int argc, char **argv)
     const char *target = NULL, *out = "results", *emit = NULL, *group_by = NULL, *reference = NULL,
                *format = NULL;
     int jobs = 0;
-    bool quiet = false, list = false;
+    bool quiet = false, list = false, slurm = false, wait = false;
     char **sets = calloc((size_t)argc + 1, sizeof *sets);
     int nsets = 0;
     if (!sets)
@@ -229,6 +331,10 @@ int cmd_grid(int argc, char **argv)
             quiet = true;
         } else if (strcmp(a, "--list") == 0) {
             list = true;
+        } else if (strcmp(a, "--slurm") == 0) {
+            slurm = true;
+        } else if (strcmp(a, "--wait") == 0) {
+            wait = true;
         } else if (strcmp(a, "--jobs") == 0 && more) {
             char *end;
             long v = strtol(argv[++i], &end, 10);
@@ -269,6 +375,12 @@ int cmd_grid(int argc, char **argv)
     }
     if (emit && strcmp(emit, "slurm") != 0) {
         fprintf(stderr, "selfmi grid: --emit %s: expected slurm\n", emit);
+        free(sets);
+        return 2;
+    }
+    if ((slurm && (emit || list)) || (wait && !slurm)) {
+        fprintf(stderr, "selfmi grid: %s\n", wait && !slurm ? "--wait goes with --slurm"
+                                                             : "--slurm submits: not with --emit or --list");
         free(sets);
         return 2;
     }
@@ -367,10 +479,19 @@ int cmd_grid(int argc, char **argv)
         return 0;
     }
     if (emit) {
-        int rc = emit_slurm(&e, runs, n, out);
+        char script[1300];
+        int rc = emit_slurm(&e, runs, n, out, script, sizeof script);
+        if (!rc)
+            printf("%s\n", script);
         free(runs);
         exp_free(&e);
         return rc ? 1 : 0;
+    }
+    if (slurm) {
+        int rc = grid_slurm(&e, runs, n, out, wait, quiet, group_by, reference, format);
+        free(runs);
+        exp_free(&e);
+        return rc;
     }
 
     queue *q;
@@ -390,12 +511,8 @@ int cmd_grid(int argc, char **argv)
             return 2;
         }
     }
-    struct sigaction sa, old_int, old_term;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, &old_int);
-    sigaction(SIGTERM, &sa, &old_term);
+    struct sigaction old_int, old_term;
+    catch_signals(&old_int, &old_term);
     double t0 = sm_now();
     size_t cap = (size_t)(n > 0 ? n : 0) + 1;
     int *job_of = calloc(cap, sizeof *job_of);
@@ -461,22 +578,9 @@ int cmd_grid(int argc, char **argv)
         fprintf(stderr, "selfmi grid: %d done, %d skipped (already done), %d failed, %d cancelled in %.1fs\n",
                 c[RUN_DONE], c[QUEUE_SKIPPED], c[RUN_FAILED], c[RUN_CANCELLED], sm_now() - t0);
     rc = c[RUN_FAILED] || c[RUN_CANCELLED] ? 1 : 0;
-    /* the final table over this grid's runs */
-    result_set rs = {0};
-    for (int i = 0; i < n; i++) {
-        char dir[1400];
-        snprintf(dir, sizeof dir, "%s/%s", out, runs[i].id);
-        struct stat sb;
-        if (stat(dir, &sb) == 0 && results_add(&rs, dir, &err) != SM_OK)
-            fprintf(stderr, "selfmi grid: %s\n", err.msg);
-    }
-    if (rs.n > 0) {
-        int rrc = cli_report_print(stdout, &rs, group_by ? group_by : e.group_by,
-                                   reference ? reference : e.reference, format);
-        if (rrc && !rc)
-            rc = rrc;
-    }
-    results_free(&rs);
+    int rrc = print_table(out, runs, n, &e, group_by, reference, format);
+    if (rrc && !rc)
+        rc = rrc;
     if (grid_interrupted)
         rc = 130;
 end:

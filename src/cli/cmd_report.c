@@ -4,6 +4,7 @@
 #include "cli/cli.h"
 #include "exp/report.h"
 #include "exp/results.h"
+#include "exp/slurm.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,6 +43,30 @@ static void report_usage(FILE *f)
             "Exit status: 0 a report was written, 2 usage or bad input.\n");
 }
 
+/* A run that did not finish and was trained by a Slurm array task: its
+ * task and log, where the reason it failed is written at length. */
+static void report_slurm_logs(const result_set *s)
+{
+    for (int i = 0; i < s->n; i++) {
+        const result_run *x = &s->runs[i];
+        if (x->state != RUN_FAILED && x->state != RUN_CANCELLED && x->state != RUN_INTERRUPTED)
+            continue;
+        char root[RUNSTORE_PATH_MAX], task[64], log[RUNSTORE_PATH_MAX + 80];
+        snprintf(root, sizeof root, "%s", x->dir);
+        char *slash = strrchr(root, '/');
+        if (slash == root)
+            root[1] = '\0';
+        else if (slash)
+            *slash = '\0';
+        else
+            snprintf(root, sizeof root, ".");
+        sm_err err;
+        if (slurm_run_task(root, x->id, task, sizeof task, log, sizeof log, &err) == SM_OK)
+            fprintf(stderr, "selfmi report: %s: %s%s%s; Slurm task %s, log %s\n", x->id, run_state_name(x->state),
+                    x->reason[0] ? ": " : "", x->reason, task, log);
+    }
+}
+
 static int report_print(FILE *f, const result_set *s, const report_opts *o, const char *format)
 {
     report_format fmt = REPORT_TABLE;
@@ -66,6 +91,7 @@ static int report_print(FILE *f, const result_set *s, const report_opts *o, cons
         fprintf(stderr, "selfmi report: %s\n", err.msg);
         return 1;
     }
+    report_slurm_logs(s);
     return 0;
 }
 

@@ -33,6 +33,11 @@ static void train_usage(FILE *f)
             "  --resume RUNDIR   continue an interrupted (or failed, or cancelled) run\n"
             "                    from its last checkpoint, with its own run.conf; it\n"
             "                    ends as the run would have ended uninterrupted\n"
+            "  --continue        when the run directory exists (an array task of grid\n"
+            "                    --slurm, run again): keep a finished run of this\n"
+            "                    configuration, resume an interrupted one from its\n"
+            "                    checkpoint, move anything else to OUT/.attic and run\n"
+            "                    again; leave a run another process holds alone\n"
             "  --quiet           no progress lines\n"
             "  --keys            list every configuration key and exit\n"
             "  --help            show this help and exit\n"
@@ -234,6 +239,7 @@ int cmd_train(int argc, char **argv)
 {
     const char *target = NULL, *preset = NULL, *seed = NULL, *out = "results", *run_id = NULL;
     const char *resume_dir = NULL;
+    bool cont = false;
     char **sets = calloc((size_t)argc + 1, sizeof *sets);
     int nsets = 0;
     progress prog = {0};
@@ -252,6 +258,8 @@ int cmd_train(int argc, char **argv)
             return 0;
         } else if (strcmp(a, "--quiet") == 0) {
             prog.quiet = true;
+        } else if (strcmp(a, "--continue") == 0) {
+            cont = true;
         } else if (strcmp(a, "--preset") == 0 && i + 1 < argc) {
             preset = ARG("--preset");
         } else if (strcmp(a, "--seed") == 0 && i + 1 < argc) {
@@ -281,9 +289,9 @@ int cmd_train(int argc, char **argv)
     prog.kill_epoch = kill ? atoi(kill) : 0;
     if (resume_dir) {
         free(sets);
-        if (target || nsets || preset || seed || run_id) {
+        if (target || nsets || preset || seed || run_id || cont) {
             fprintf(stderr, "selfmi train: --resume takes the run's own configuration: no EXPERIMENT, DATASET, "
-                            "--set, --preset, --seed or --run-id with it\n");
+                            "--set, --preset, --seed, --run-id or --continue with it\n");
             return 2;
         }
         return resume(resume_dir, &prog);
@@ -316,12 +324,22 @@ int cmd_train(int argc, char **argv)
     if (!prog.quiet && c.batch_size > counts[SPLIT_TRAIN] && counts[SPLIT_TRAIN] > 0)
         fprintf(stderr, "selfmi train: batch_size %d is more than the %d training samples: one batch of %d per epoch\n",
                 c.batch_size, counts[SPLIT_TRAIN], counts[SPLIT_TRAIN]);
-    sm_status st = run_execute(&c, &ds, out, run_id, &hooks, &sum, &err);
+    sm_status st = run_start(&c, &ds, out, run_id, cont ? RUN_CONTINUE : RUN_NEW, &hooks, &sum, &err);
     dataset_free(&ds);
     if (st) {
         fprintf(stderr, "selfmi train: %s\n", err.msg);
         return sum.dir[0] ? 1 : 2;
     }
+    if (sum.already_done) {
+        fprintf(stderr, "%s: already done\n", sum.dir);
+        return 0;
+    }
+    if (sum.elsewhere) {
+        fprintf(stderr, "%s: running elsewhere (%s): left alone\n", sum.dir, sum.holder);
+        return 0;
+    }
+    if (sum.resumed && !prog.quiet)
+        fprintf(stderr, "resumed from the checkpoint of epoch %d\n", sum.resumed_epoch);
     cli_print_test(stdout, &sum);
     if (!prog.quiet)
         fprintf(stderr, "results in %s\n", sum.dir);

@@ -13,9 +13,9 @@
 #include <strings.h>
 #include <unistd.h>
 
-typedef enum { SEC_NONE, SEC_EXPERIMENT, SEC_CONFIG, SEC_GRID, SEC_REPORT } section;
+typedef enum { SEC_NONE, SEC_EXPERIMENT, SEC_CONFIG, SEC_GRID, SEC_REPORT, SEC_SLURM } section;
 
-static const char *const section_names[] = {"", "experiment", "config", "grid", "report"};
+static const char *const section_names[] = {"", "experiment", "config", "grid", "report", "slurm"};
 
 static int key_index(const char *key)
 {
@@ -286,12 +286,12 @@ sm_status exp_parse(experiment *e, const char *text, size_t len, const char *pat
             *close = '\0';
             char *name = trim(s + 1);
             sec = SEC_NONE;
-            for (int i = 1; i <= SEC_REPORT; i++)
+            for (int i = 1; i <= SEC_SLURM; i++)
                 if (strcasecmp(name, section_names[i]) == 0)
                     sec = (section)i;
             if (sec == SEC_NONE)
                 st = sm_err_set(err, SM_EFORMAT,
-                                "%s:%d: unknown section '[%.40s]': expected [experiment], [config], [grid] or [report]",
+                                "%s:%d: unknown section '[%.40s]': expected [experiment], [config], [grid], [report] or [slurm]",
                                 where, lineno, name);
             continue;
         }
@@ -333,6 +333,10 @@ sm_status exp_parse(experiment *e, const char *text, size_t len, const char *pat
                 st = sm_err_set(err, SM_EINVAL, "%s:%d: unknown key '%s' in [report]: expected group_by or reference",
                                 where, lineno, key);
             }
+            break;
+        case SEC_SLURM:
+            if ((st = slurm_option_set(&e->slurm, key, value, err)))
+                sm_err_prefix(err, "%s:%d", where, lineno);
             break;
         case SEC_GRID: {
             if (key_index(key) < 0) {

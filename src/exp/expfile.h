@@ -13,6 +13,9 @@
  *   [report]
  *   group_by = tasks
  *   reference = M,T,A,V
+ *   [slurm]                         (the job array of grid --slurm, slurm.h)
+ *   partition = cpu
+ *   time = 2:00:00
  *
  * A file without any section header (a run.conf) is one run whose dataset
  * path is taken as written (from the current directory).
@@ -25,6 +28,7 @@
 
 #include "base/base.h"
 #include "conf/runconf.h"
+#include "exp/slurm.h"
 
 typedef struct {
     char key[64];
@@ -51,6 +55,7 @@ typedef struct {
     exp_entry *entries;      /* [experiment] dataset/preset and [config] keys, then overrides */
     int naxes;
     exp_axis *axes;
+    slurm_options slurm;     /* [slurm]: the job array of grid --emit slurm / --slurm */
 } experiment;
 
 /* Reads and checks an experiment file: every key and value is validated

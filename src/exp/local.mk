@@ -4,10 +4,11 @@ libselfmi_a_SOURCES += \
 	src/exp/expfile.h src/exp/expfile.c \
 	src/exp/results.h src/exp/results.c \
 	src/exp/report.h src/exp/report.c \
-	src/exp/queue.h src/exp/queue.c
+	src/exp/queue.h src/exp/queue.c \
+	src/exp/slurm.h src/exp/slurm.c
 
-TESTS += tests/unit/test_stats tests/unit/test_exp tests/unit/test_exp_report tests/unit/test_queue
-check_PROGRAMS += tests/unit/test_stats tests/unit/test_exp tests/unit/test_exp_report tests/unit/test_queue
+TESTS += tests/unit/test_stats tests/unit/test_exp tests/unit/test_exp_report tests/unit/test_queue tests/unit/test_slurm
+check_PROGRAMS += tests/unit/test_stats tests/unit/test_exp tests/unit/test_exp_report tests/unit/test_queue tests/unit/test_slurm
 tests_unit_test_stats_SOURCES = tests/unit/test_stats.c
 tests_unit_test_stats_LDADD = $(ENGINE_LIBS)
 tests_unit_test_exp_SOURCES = tests/unit/test_exp.c
@@ -16,6 +17,8 @@ tests_unit_test_exp_report_SOURCES = tests/unit/test_exp_report.c
 tests_unit_test_exp_report_LDADD = $(ENGINE_LIBS)
 tests_unit_test_queue_SOURCES = tests/unit/test_queue.c
 tests_unit_test_queue_LDADD = $(ENGINE_LIBS)
+tests_unit_test_slurm_SOURCES = tests/unit/test_slurm.c
+tests_unit_test_slurm_LDADD = $(ENGINE_LIBS)
 
 ## command-line tests of grid and report
 EXP_CLI_TESTS = \
@@ -23,6 +26,7 @@ EXP_CLI_TESTS = \
 	tests/cli/grid_errors.sh \
 	tests/cli/grid_readonly.sh \
 	tests/cli/grid_slurm.sh \
+	tests/cli/slurm_cluster.sh \
 	tests/cli/report_formats.sh \
 	tests/cli/report_grid.sh \
 	tests/cli/report_man_keys.sh

@@ -82,8 +82,9 @@ rm "$work/dash/label.csv" && mkfifo "$work/dash/label.csv"
 printf '3\n:update\n:dump %s\n' "$work/labels.txt" > "$work/s1"
 run "$SELFMI" --results "$work/dres" --script "$work/s1" --screen "$work/screen.txt"
 [ $rc -eq 0 ] && grep -q "r1  240 samples" "$work/labels.txt" || fail "dashboard Labels view: exit $rc"
+# (l: run here, where sbatch is on PATH and the dashboard asks; else a harmless move)
 printf '[experiment]\ndataset = %s\n[config]\nmax_epochs = 1\n' "$work/dash" > "$work/dash.conf"
-printf '4\nn\n:wait-jobs\n:update\n:dump %s\n' "$work/grid.txt" > "$work/s2"
+printf '4\nn\nl\n:wait-jobs\n:update\n:dump %s\n' "$work/grid.txt" > "$work/s2"
 run "$SELFMI" "$work/dash.conf" --results "$work/dres2" --script "$work/s2" --screen "$work/screen.txt" \
     --size 400x40
 [ $rc -eq 0 ] && grep -qF "dash/label.csv: is a FIFO; expected a regular file" "$work/grid.txt" ||

@@ -24,4 +24,17 @@ cmp -s "$out/s/$id/test.csv" "$out/g/$id/test.csv" || fail "array task and grid 
 cmp -s "$out/s/$id/predictions.csv" "$out/g/$id/predictions.csv" || fail "predictions differ"
 "$SELFMI" report "$out/s" > "$out/report.txt" 2>&1 || fail "report exit $?"
 grep -q "1 runs (1 finished)" "$out/report.txt" || fail "report of the array results"
+# the emitted script runs as Slurm runs it: logs/ exists before any task
+[ -d "$out/s/logs" ] || fail "OUT/logs is not made when the script is written"
+# usage and bad [slurm] values
+"$SELFMI" grid "$out/e.conf" --wait --out "$out/w" > "$out/u1.txt" 2>&1
+[ $? -eq 2 ] && grep -q -- "--wait goes with --slurm" "$out/u1.txt" || fail "--wait without --slurm"
+"$SELFMI" grid "$out/e.conf" --slurm --emit slurm --out "$out/w" > "$out/u2.txt" 2>&1
+[ $? -eq 2 ] || fail "--slurm with --emit"
+printf '[experiment]\ndataset = synth:small\n[slurm]\ntime = 10\nmem = lots\n' > "$out/bad.conf"
+"$SELFMI" grid "$out/bad.conf" --emit slurm --out "$out/w" > "$out/u3.txt" 2>&1
+[ $? -eq 2 ] && grep -q "bad.conf:5: key 'mem'" "$out/u3.txt" || fail "a bad [slurm] value: $(cat "$out/u3.txt")"
+# no sbatch on PATH: a clear error, nothing submitted
+PATH=/nonexistent "$SELFMI" grid "$out/e.conf" --slurm --out "$out/w" > "$out/u4.txt" 2>&1
+[ $? -eq 2 ] && grep -q "sbatch: cannot start" "$out/u4.txt" || fail "no sbatch: $(cat "$out/u4.txt")"
 exit 0

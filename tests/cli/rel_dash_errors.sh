@@ -17,8 +17,9 @@ max_epochs = 3
 seed = 1..2
 inject_nan_epoch = 0 | 2
 CONF
-# 4: the Grid view; n: start the grid; then back to the Runs view
-printf '4\nn\n:wait-jobs\n:update\n:dump %s\n1\n:update\n' "$work/after.txt" > "$work/script"
+# 4: the Grid view; n: start the grid (l: here, where sbatch is on PATH and
+# the dashboard asks; else a harmless move); then back to the Runs view
+printf '4\nn\nl\n:wait-jobs\n:update\n:dump %s\n1\n:update\n' "$work/after.txt" > "$work/script"
 "$SELFMI" "$work/g.conf" --results "$work/res" --jobs 2 --script "$work/script" --screen "$work/final.txt" \
     > "$work/out.txt" 2>&1 || fail "the dashboard exited $?"
 grep -q "failed: non-finite loss at epoch 2 batch 1" "$work/after.txt" || fail "no divergence in the status line"
@@ -26,7 +27,7 @@ grep -q "failed: non-finite loss at epoch 2 batch 1" "$work/after.txt" || fail "
 grep -q "Runs" "$work/final.txt" || fail "no Runs view after the failure"
 
 # results that cannot be written (the file size limit)
-printf '4\nn\n:wait-jobs\n:update\n:dump %s\n' "$work/fsize.txt" > "$work/script2"
+printf '4\nn\nl\n:wait-jobs\n:update\n:dump %s\n' "$work/fsize.txt" > "$work/script2"
 ( ulimit -f 30 && "$SELFMI" "$work/g.conf" --results "$work/res2" --jobs 1 --script "$work/script2" \
     > "$work/out2.txt" 2>&1 ) || fail "the dashboard exited under the file size limit"
 grep -q "failed: .*\(write\|append\) failed" "$work/fsize.txt" || fail "no write failure in the status line"

@@ -18,6 +18,11 @@ start_dash 160 30 exp.conf --results res --jobs 1
 wait_for "No runs yet" 30
 keys 4
 keys n
+# where sbatch is on the path the dashboard asks where to run the grid
+if command -v sbatch >/dev/null 2>&1; then
+    wait_for "start the grid: l here" 30
+    keys l
+fi
 wait_for "nothing queued; make it with \`selfmi import csv FEATURES.csv" 30
 screen | grep -q "0 queued" || fail "the header does not say 0 queued"
 [ -z "$(ls res 2>/dev/null | grep -v '^\.')" ] || fail "run directories were made: $(ls res)"

@@ -1,0 +1,192 @@
+/* slurmwatch.c: the Slurm state of a results root's runs (slurmwatch.h). */
+#include "config.h"
+#include "ui/slurmwatch.h"
+#include "exp/slurm.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void ui_slurm_init(ui_slurm *s, const char *root)
+{
+    memset(s, 0, sizeof *s);
+    snprintf(s->root, sizeof s->root, "%s", root);
+}
+
+void ui_slurm_free(ui_slurm *s)
+{
+    free(s->runs);
+    free(s->jobs);
+    free(s->active);
+    memset(s, 0, sizeof *s);
+}
+
+static ui_slurm_run *find(ui_slurm *s, const char *run_id)
+{
+    for (int i = 0; i < s->n; i++)
+        if (strcmp(s->runs[i].run_id, run_id) == 0)
+            return &s->runs[i];
+    return NULL;
+}
+
+const ui_slurm_run *ui_slurm_find(const ui_slurm *s, const char *run_id)
+{
+    return find((ui_slurm *)s, run_id);
+}
+
+/* Job ids compare as numbers: the later submission has the larger one. */
+static bool job_later(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    return la != lb ? la > lb : strcmp(a, b) > 0;
+}
+
+/* Reads ROOT/logs/<job>.runs: "<index>\t<run-id>" lines. */
+static void read_runs(ui_slurm *s, const char *job)
+{
+    char path[1400];
+    snprintf(path, sizeof path, "%s/logs/%s.runs", s->root, job);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return;
+    char line[512];
+    while (fgets(line, sizeof line, f)) {
+        char *tab = strchr(line, '\t');
+        if (!tab)
+            continue;
+        *tab = '\0';
+        char *id = tab + 1;
+        id[strcspn(id, "\r\n")] = '\0';
+        if (!*id || strlen(line) > 9)
+            continue;
+        ui_slurm_run *r = find(s, id);
+        if (r) {
+            char old[32];
+            snprintf(old, sizeof old, "%.*s", (int)strcspn(r->task, "_"), r->task);
+            if (!job_later(job, old))
+                continue;
+        } else {
+            if (s->n == s->cap) {
+                int nc = s->cap ? s->cap * 2 : 64;
+                ui_slurm_run *nr = realloc(s->runs, (size_t)nc * sizeof *nr);
+                if (!nr)
+                    break;
+                s->runs = nr;
+                s->cap = nc;
+            }
+            r = &s->runs[s->n++];
+            memset(r, 0, sizeof *r);
+            snprintf(r->run_id, sizeof r->run_id, "%s", id);
+        }
+        snprintf(r->task, sizeof r->task, "%s_%s", job, line);
+        snprintf(r->log, sizeof r->log, "%s/logs/%s.out", s->root, r->task);
+        r->state[0] = r->reason[0] = '\0';
+    }
+    fclose(f);
+}
+
+/* New .runs files since the last look; their jobs start out active. */
+static bool scan(ui_slurm *s)
+{
+    char dir[1100];
+    snprintf(dir, sizeof dir, "%s/logs", s->root);
+    DIR *d = opendir(dir);
+    if (!d)
+        return false;
+    bool added = false;
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        size_t k = strspn(de->d_name, "0123456789");
+        if (k == 0 || k >= 32 || strcmp(de->d_name + k, ".runs") != 0)
+            continue;
+        char job[32];
+        snprintf(job, sizeof job, "%.*s", (int)k, de->d_name);
+        bool known = false;
+        for (int j = 0; j < s->njobs && !known; j++)
+            known = strcmp(s->jobs[j], job) == 0;
+        if (known)
+            continue;
+        char(*nj)[32] = realloc(s->jobs, (size_t)(s->njobs + 1) * sizeof *nj);
+        if (!nj)
+            break;
+        s->jobs = nj;
+        bool *na = realloc(s->active, (size_t)(s->njobs + 1) * sizeof *na);
+        if (!na)
+            break;
+        s->active = na;
+        snprintf(s->jobs[s->njobs], sizeof s->jobs[0], "%s", job);
+        s->active[s->njobs++] = true;
+        read_runs(s, job);
+        added = true;
+    }
+    closedir(d);
+    return added;
+}
+
+bool ui_slurm_refresh(ui_slurm *s, double period)
+{
+    bool changed = scan(s);
+    double now = sm_now();
+    if (now < s->next_poll)
+        return changed;
+    s->next_poll = now + period;
+    int pending = 0, running = 0;
+    for (int j = 0; j < s->njobs; j++) {
+        if (!s->active[j])
+            continue;
+        slurm_task t[512];
+        int nt = 0;
+        sm_err err;
+        if (slurm_job_tasks(s->jobs[j], t, 512, &nt, &err) != SM_OK)
+            continue; /* squeue is not there or not answering: keep what we had */
+        size_t jl = strlen(s->jobs[j]);
+        for (int i = 0; i < s->n; i++) {
+            ui_slurm_run *r = &s->runs[i];
+            if (strncmp(r->task, s->jobs[j], jl) != 0 || r->task[jl] != '_')
+                continue;
+            int index = atoi(r->task + jl + 1);
+            char state[24] = "", reason[64] = "";
+            for (int k = 0; k < nt; k++)
+                if (t[k].task == index) {
+                    snprintf(state, sizeof state, "%s", t[k].state);
+                    if (strcmp(state, "PENDING") == 0)
+                        snprintf(reason, sizeof reason, "%s", t[k].reason);
+                }
+            changed |= strcmp(state, r->state) != 0 || strcmp(reason, r->reason) != 0;
+            snprintf(r->state, sizeof r->state, "%s", state);
+            snprintf(r->reason, sizeof r->reason, "%s", reason);
+        }
+        for (int k = 0; k < nt; k++) {
+            pending += strcmp(t[k].state, "PENDING") == 0;
+            running += strcmp(t[k].state, "RUNNING") == 0;
+        }
+        s->active[j] = nt > 0;
+    }
+    changed |= pending != s->npending || running != s->nrunning;
+    s->npending = pending;
+    s->nrunning = running;
+    return changed;
+}
+
+void ui_slurm_describe(const ui_slurm_run *r, char *buf, size_t n)
+{
+    if (!r || !r->state[0])
+        snprintf(buf, n, "%s", "");
+    else if (r->reason[0] && strcmp(r->reason, "None") != 0)
+        snprintf(buf, n, "%s (%s)", r->state, r->reason);
+    else
+        snprintf(buf, n, "%s", r->state);
+}
+
+sm_status ui_slurm_cancel(const ui_slurm_run *r, char *msg, size_t n)
+{
+    sm_err err;
+    sm_err_clear(&err);
+    sm_status st = slurm_cancel(r->task, &err);
+    if (st)
+        snprintf(msg, n, "%s", err.msg);
+    else
+        snprintf(msg, n, "scancel %s: Slurm task of %s cancelled", r->task, r->run_id);
+    return st;
+}
