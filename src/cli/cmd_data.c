@@ -1,6 +1,7 @@
 /* cmd_data.c: `selfmi info`, `selfmi import csv`, `selfmi synth`. */
 #include "config.h"
 #include "cli/cmd_data.h"
+#include "cli/machine.h"
 #include "data/dataset.h"
 #include "data/featcsv.h"
 #include "data/synth.h"
@@ -56,11 +57,15 @@ static void info_usage(FILE *f)
 {
     fprintf(f, "Usage: selfmi info DIR\n"
                "       selfmi info synth:PRESET[:SEED]\n"
+               "       selfmi info --machine\n"
                "Checks and describes a dataset directory (or a synthetic dataset): samples\n"
                "per split, per modality the padded length L, the width D and the true\n"
                "lengths, labels per split.\n"
                "\n"
                "Options:\n"
+               "  --machine  describe the machine instead: processor, SIMD level, BLAS build\n"
+               "             and kernel (with its reference check), single-core sgemm rate,\n"
+               "             whether denormals are flushed\n"
                "  --help     show this help and exit\n"
                "  --version  show the version and exit\n"
                "\n"
@@ -73,6 +78,8 @@ int cmd_info(int argc, char **argv)
         info_usage(stdout);
         return 0;
     }
+    if (argc == 2 && strcmp(argv[1], "--machine") == 0)
+        return machine_print(stdout);
     if (argc != 2 || argv[1][0] == '-') {
         if (argc >= 2 && argv[1][0] == '-')
             fprintf(stderr, "selfmi info: unknown option '%s'\n", argv[1]);
@@ -288,11 +295,12 @@ int cmd_import_csv(int argc, char **argv)
 static void synth_usage(FILE *f)
 {
     fprintf(f,
-            "Usage: selfmi synth [--preset small|mosi|sims] [--seed N] [--force] OUTDIR\n"
+            "Usage: selfmi synth [--preset small|mosi|sims|mosei] [--seed N] [--force] OUTDIR\n"
             "Writes a synthetic multimodal sentiment dataset whose samples carry known\n"
             "per-modality sentiments (label_T, label_A, label_V).\n"
             "\n"
-            "  --preset NAME   small (tests), mosi (MOSI's sizes), sims (SIMS-like); default small\n"
+            "  --preset NAME   small (tests), mosi (MOSI's sizes), sims (SIMS-like), mosei\n"
+            "                  (MOSEI's sizes, about 8.5 GB); default small\n"
             "  --seed N        generator seed (default 1); the same seed gives the same files\n"
             "  --force         replace OUTDIR if it is a dataset directory\n"
             "  --help          show this help and exit\n"

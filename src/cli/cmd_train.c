@@ -19,7 +19,7 @@ static void train_usage(FILE *f)
             "\n"
             "Trains one run without the dashboard and writes its results directory.\n"
             "EXPERIMENT is a configuration file (key = value lines, as run.conf);\n"
-            "DATASET is a dataset directory or synth:PRESET[:SEED] (small, mosi, sims).\n"
+            "DATASET is a dataset directory or synth:PRESET[:SEED] (small, mosi, sims, mosei).\n"
             "\n"
             "Options:\n"
             "  --preset P        mosi, mosei, sims or synth: the defaults to start from\n"

@@ -4,6 +4,7 @@
 #include "cli/cli.h"
 #include "cli/cmd_data.h"
 #include "cli/cmd_mmsa.h"
+#include "cli/machine.h"
 #include "tensor/tensor.h"
 
 #include <locale.h>
@@ -29,6 +30,7 @@ static void usage(FILE *f)
             "  grid EXPERIMENT                an experiment's grid on worker threads, no dashboard\n"
             "  report RESULTS...              tables like the paper's from results directories\n"
             "  info DIR|synth:PRESET          check and describe a dataset\n"
+            "  info --machine                 the processor, BLAS kernel and speed selfmi uses\n"
             "  import csv FILE OUTDIR [opts]  utterance-level feature CSV -> dataset directory\n"
             "  import mmsa FILE.pkl OUTDIR    MMSA feature pickle -> dataset directory\n"
             "  synth [opts] OUTDIR            write a synthetic dataset\n"
@@ -97,6 +99,7 @@ int main(int argc, char **argv)
 {
     /* only the character type comes from the environment: numbers keep a
      * decimal point whatever the locale */
+    machine_startup(argv);   /* may execute the program again (a better BLAS kernel) */
     setlocale(LC_CTYPE, "");
     blas_single_thread();
     /* a file size limit makes write() fail with EFBIG, reported like a

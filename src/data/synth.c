@@ -17,6 +17,8 @@ static const synth_preset presets[] = {
     {"small", {240, 60, 100}, {8, 20, 15}, {3, 5, 4}, {768, 5, 20}, 3, 4, 12},
     {"mosi", {1284, 229, 686}, {50, 500, 375}, {5, 60, 40}, {768, 5, 20}, 3, 10, 40},
     {"sims", {1368, 456, 457}, {39, 400, 55}, {5, 40, 8}, {768, 33, 709}, 1, 20, 50},
+    /* MOSEI's sizes and MMSA feature widths: about 8.5 GB of float32 */
+    {"mosei", {16326, 1871, 4659}, {50, 500, 500}, {5, 60, 60}, {768, 74, 35}, 3, 10, 40},
 };
 enum { NPRESETS = sizeof presets / sizeof presets[0] };
 
@@ -30,7 +32,7 @@ const synth_preset *synth_preset_find(const char *name)
 
 const char *synth_preset_list(void)
 {
-    return "small, mosi, sims";
+    return "small, mosi, sims, mosei";
 }
 
 /* ---- constants of the model (man/synth-model.txt, "Parameters") ----------- */

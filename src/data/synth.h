@@ -25,9 +25,9 @@ typedef struct {
     int clips_min, clips_max;  /* clips per video (speaker) */
 } synth_preset;
 
-/* The preset of that name ("small", "mosi", "sims"), or NULL. */
+/* The preset of that name ("small", "mosi", "sims", "mosei"), or NULL. */
 const synth_preset *synth_preset_find(const char *name);
-/* Names of the presets, "small, mosi, sims". */
+/* Names of the presets, "small, mosi, sims, mosei". */
 const char *synth_preset_list(void);
 
 /* Builds the dataset in memory; ds->dir is NULL. */

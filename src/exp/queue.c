@@ -10,6 +10,7 @@
  * shared read-only. */
 #include "config.h"
 #include "exp/queue.h"
+#include "base/cpu.h"
 #include "tensor/tensor.h"
 
 #include <errno.h>
@@ -220,6 +221,7 @@ static void *worker_main(void *arg)
 {
     queue *q = arg;
     blas_single_thread();
+    bool flushed = cpu_flush_denormals();   /* FTZ/DAZ for every run on this worker */
     pthread_mutex_lock(&q->mu);
     for (;;) {
         job *j = NULL;
@@ -228,6 +230,7 @@ static void *worker_main(void *arg)
         if (q->stop)
             break;
         j->info.state = RUN_RUNNING;
+        j->info.denormals_flushed = flushed && cpu_denormals_flushed();
         j->t0 = sm_now();
         q->running++;
         changed(q);

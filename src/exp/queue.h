@@ -29,6 +29,7 @@ typedef struct {
     metrics test;                /* when done */
     bool sims;
     char reason[512];            /* when failed */
+    bool denormals_flushed;      /* the worker ran it with FTZ/DAZ (base/cpu.h) */
 } job_info;
 
 typedef struct queue queue;

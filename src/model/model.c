@@ -390,13 +390,13 @@ static void ulg_inputs(model *m, int s)
     }
 }
 
-real model_forward(model *m, const real *ym, const real *const ys[MOD_COUNT], bool training, rng *r)
+/* The subnets and the four heads: what a prediction needs. */
+static void forward_heads(model *m, bool training, rng *r)
 {
     int B = m->B;
     const config *c = &m->cfg;
     const nn_params *P = &m->P;
     m->training = training;
-    memcpy(m->ym, ym, (size_t)B * sizeof(real));
 
     /* subnets: X^t (Eq. 2), X^a, X^v (Eq. 3-4) */
     if (c->text_encoder == TEXT_LSTM)
@@ -418,6 +418,20 @@ real model_forward(model *m, const real *ym, const real *const ys[MOD_COUNT], bo
     head_forward(m, &m->head[HEAD_M], m->Xm, training, r);
     for (int s = 0; s < MOD_COUNT; s++)
         head_forward(m, &m->head[s + 1], m->X[s], training, r);
+}
+
+void model_predict(model *m, rng *r)
+{
+    forward_heads(m, false, r);
+}
+
+real model_forward(model *m, const real *ym, const real *const ys[MOD_COUNT], bool training, rng *r)
+{
+    int B = m->B;
+    const config *c = &m->cfg;
+    const nn_params *P = &m->P;
+    memcpy(m->ym, ym, (size_t)B * sizeof(real));
+    forward_heads(m, training, r);
 
     /* CPC (Eq. 11-15): g = G_s(Z^m), L_N^{ms} = InfoNCE(Z^s, g) */
     const model_head *hm = &m->head[HEAD_M];

@@ -109,6 +109,9 @@ void model_gather(model *m, const dataset *ds, const int *idx, int B);
  * loss L17 + lambda_cpc * sum of the enabled L_N terms (without L_task,
  * which trains R only). */
 real model_forward(model *m, const real *ym, const real *const ys[MOD_COUNT], bool training, rng *r);
+/* Evaluation: the subnets and the four heads only (dropout off), no CPC,
+ * ULG_MI or losses; model_pred reads the predictions. */
+void model_predict(model *m, rng *r);
 /* Accumulates the gradients of the last forward's loss into m->P.grad, and of
  * L_task into m->R.grad (SPEC section 5: detached CPC terms train G_s only). */
 void model_backward(model *m);

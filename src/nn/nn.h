@@ -54,27 +54,41 @@ void nn_dropout_backward(real *dx, const real *dy, const real *mask, int n);
  * Input x (B,T,F), padded; len (B) true lengths, 1 <= len[b] <= T. The
  * output is each sample's hidden state at step len[b]-1: h (B,H). (A length
  * of 0 is accepted: h = 0 and no gradient.) Padding is never read.
- * Batched over samples with one gemm per step.
+ * Batched over samples with one fused kernel per step.
  *
  * The cache is the LSTM's private scratch. Internally the samples are sorted
  * by decreasing length (stable), position p holding sample perm[p], and the
- * step buffers are time-major, so the samples still running at step t are
- * the first nb[t] rows of that step and no work is spent past a sample's
- * length (as PyTorch's packed sequences). */
+ * step buffers hold the rows still running, step after step: step t's rows
+ * are off[t] .. off[t] + nb[t] - 1, row off[t] + p being sample perm[p]. No
+ * work is spent past a sample's length (as PyTorch's packed sequences), and
+ * a batch of length-1 sequences is a single step. The weights are packed
+ * once per forward for the step kernels of the processor's SIMD level
+ * (base/cpu.h); the backward reuses them, so it must follow its forward
+ * with the same weights. Row r's values do not depend on the other rows. */
+struct lstm_kern;
 typedef struct {
     int maxB, T, F, H;   /* capacity */
     int B, Tmax;         /* shape of the last forward (Tmax = max len) */
-    real *gates;   /* (T,B,4H) post-activation i, f, g, o per step, sorted rows */
-    real *c;       /* (T,B,H) cell states, sorted rows */
-    real *tc;      /* (T,B,H) tanh(c) */
-    real *h;       /* (T,B,H) hidden states */
-    real *work;    /* backward scratch: dh (B,H), dc (B,H), dbias (4H),
-                      then da (T,B,4H) for all steps */
+    real *gates;   /* (S,4H) post-activation i, f, g, o, step rows (S <= B T) */
+    real *c;       /* (S,H) cell states */
+    real *tc;      /* (S,H) tanh(c) */
+    real *h;       /* (S,H) hidden states */
+    real *xh;      /* (S,F+H) [x_t, h_{t-1}] (h_{-1} = 0) */
+    real *wp;      /* packed [W_ih W_hh] and biases for the kernels */
+    real *whp;     /* (4H,Hp) W_hh, rows padded to the vector width */
+    real *dxc;     /* (S,F) backward scratch for dx */
+    real *wsrc;    /* W_ih, W_hh, b_ih, b_hh as last packed */
+    int packed_v, packed_nobias;   /* vector width of that packing (0: none), missing biases */
+    real *work;    /* backward scratch: dc (B,H), spare (B,H), dW (4H,F+H),
+                      then da (S,4H) for all steps */
     size_t work_n;
+    int Hp;        /* H padded to the kernels' vector width */
     int *perm;     /* (B) sorted position -> sample index */
     int *slen;     /* (B) lengths in sorted order (decreasing) */
     int *nb;       /* (T) samples still running at step t */
-    real *bsum;    /* (4H) b_ih + b_hh of the last forward */
+    size_t *off;   /* (T+1) first row of step t; off[Tmax] = S */
+    const struct lstm_kern *kern;   /* the kernels of the last forward */
+    const real *w_hh;               /* the W_hh packed by it */
 } nn_lstm_cache;
 
 sm_status nn_lstm_cache_init(nn_lstm_cache *c, int maxB, int T, int F, int H, sm_err *err);
@@ -89,6 +103,9 @@ void nn_lstm_backward(real *dx, real *dw_ih, real *dw_hh, real *db_ih, real *db_
                       const real *dhout, const nn_lstm_cache *cache, const real *x,
                       const int *len, const real *w_ih, const real *w_hh,
                       int B, int T, int F, int H);
+/* The SIMD level of the LSTM kernels in use: "sse2" (or "generic"),
+ * "avx2", "avx512". */
+const char *nn_lstm_kernel_name(void);
 
 /* ---------------------------------------------------------------- losses */
 

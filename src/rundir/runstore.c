@@ -6,6 +6,7 @@
 #include "rundir/runstore.h"
 #include "base/clocale.h"
 #include "base/fsutil.h"
+#include "base/crc32.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -824,32 +825,7 @@ void runstore_log_close(runstore_log *lg)
 
 uint32_t runstore_crc32(uint32_t crc, const void *data, size_t n)
 {
-    /* reflected CRC-32, polynomial 0xEDB88320, slicing by 8 bytes; the
-     * tables are built per call (2048 entries, negligible beside the
-     * megabytes of a checkpoint) to keep no global state */
-    uint32_t t[8][256];
-    for (uint32_t i = 0; i < 256; i++) {
-        uint32_t c = i;
-        for (int k = 0; k < 8; k++)
-            c = c & 1 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-        t[0][i] = c;
-    }
-    for (uint32_t i = 0; i < 256; i++)
-        for (int k = 1; k < 8; k++)
-            t[k][i] = (t[k - 1][i] >> 8) ^ t[0][t[k - 1][i] & 0xFF];
-    const unsigned char *p = data;
-    crc = ~crc;
-    while (n >= 8) {
-        uint32_t lo = crc ^ ((uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24);
-        uint32_t hi = (uint32_t)p[4] | (uint32_t)p[5] << 8 | (uint32_t)p[6] << 16 | (uint32_t)p[7] << 24;
-        crc = t[7][lo & 0xFF] ^ t[6][(lo >> 8) & 0xFF] ^ t[5][(lo >> 16) & 0xFF] ^ t[4][lo >> 24] ^
-              t[3][hi & 0xFF] ^ t[2][(hi >> 8) & 0xFF] ^ t[1][(hi >> 16) & 0xFF] ^ t[0][hi >> 24];
-        p += 8;
-        n -= 8;
-    }
-    while (n--)
-        crc = t[0][(crc ^ *p++) & 0xFF] ^ (crc >> 8);
-    return ~crc;
+    return sm_crc32(crc, data, n);
 }
 
 #define CKPT_MAGIC "SELFMICK"

@@ -49,4 +49,31 @@ void blas_single_thread(void);
 /* The BLAS library's own description (OpenBLAS config string), or "cblas". */
 const char *blas_describe(void);
 
+/* The compute kernel ("core") OpenBLAS chose at load time, e.g. "Haswell",
+ * "Zen", "Prescott"; "" for another BLAS. */
+const char *blas_core_name(void);
+
+/* A better OpenBLAS core for this processor than `core`, or NULL. OpenBLAS
+ * 0.3.21 does not know recent processors (an Intel Xeon family 6 model 207
+ * with AVX-512 gets its generic SSE3 "Prescott" kernel, about a quarter of
+ * the speed); later versions choose by features. When `core` is not one of
+ * the AVX2 or AVX-512 kernels and the processor has AVX2 + FMA, this names
+ * "SkylakeX" (AVX-512 F, BW, DQ, VL, CD present) or "Haswell". Pure, except
+ * for reading the processor's features. */
+const char *blas_core_better(const char *core);
+
+/* Whether this processor has the instructions OpenBLAS's kernel `core`
+ * needs (AVX-512 for SkylakeX, Cooperlake, SapphireRapids; AVX2 + FMA for
+ * Haswell and Zen; AVX for Sandybridge; any other name is taken as
+ * runnable). OpenBLAS itself accepts any OPENBLAS_CORETYPE it knows, and a
+ * kernel the processor lacks stops the program with SIGILL. */
+bool blas_core_runs(const char *core);
+
+/* Checks the BLAS against a reference: several float gemm shapes and
+ * transposes (edge tiles included) against the same products summed in
+ * double. Returns the largest error as a fraction of the bound a correct
+ * float product stays within (K * 2^-23 * sum |a||b|, times 4): a correct
+ * kernel gives well under 1, a broken one far over. */
+double blas_verify(void);
+
 #endif

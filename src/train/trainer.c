@@ -231,10 +231,8 @@ int trainer_eval(trainer *t, int split)
     const int *idx = t->idx[split];
     for (int i0 = 0; i0 < n; i0 += B) {
         int nb = SM_MIN(B, n - i0);
-        for (int b = 0; b < nb; b++)
-            t->bym[b] = t->ds->label[idx[i0 + b]];
         model_gather(&t->m, t->ds, idx + i0, nb);
-        model_forward(&t->m, t->bym, NULL, false, &t->r);
+        model_predict(&t->m, &t->r);
         for (int b = 0; b < nb; b++) {
             for (int h = 0; h < HEAD_COUNT; h++)
                 t->pred[h][i0 + b] = (float)model_pred(&t->m, h, b);

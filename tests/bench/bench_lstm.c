@@ -135,8 +135,10 @@ int main(int argc, char **argv)
     printf("command: %s", argv[0]);
     for (int i = 1; i < argc; i++)
         printf(" %s", argv[i]);
-    printf("\nmachine: nproc %ld, cpu %s\nblas: %s (one thread)\nreal: %s, best of repeats over %.2f s per shape\n",
-           sysconf(_SC_NPROCESSORS_ONLN), cpu, blas_describe(), REAL_NAME, secs);
+    printf("\nmachine: nproc %ld, cpu %s\nblas: %s (one thread), core %s\nlstm kernels: %s (SELFMI_ISA caps)\n"
+           "real: %s, best of repeats over %.2f s per shape\n",
+           sysconf(_SC_NPROCESSORS_ONLN), cpu, blas_describe(), blas_core_name(), nn_lstm_kernel_name(), REAL_NAME,
+           secs);
     double peak = gemm_rate(512, secs);
     printf("sgemm 512x512x512: %.1f GFLOP/s\n\n", peak);
     printf("%4s %4s %4s %4s %6s  %9s %9s %9s  %8s %7s\n", "B", "T", "F", "H", "lens", "fwd ms", "bwd ms",
@@ -166,8 +168,8 @@ int main(int argc, char **argv)
                            Hs[hi], v ? "random" : "full", lt.fwd_ms, lt.bwd_ms, lt.fwd_ms + lt.bwd_ms,
                            lt.gflops, pct);
                     if (!v && Ts[ti] == 375 && Fs[fi] == 20 && Hs[hi] == 64)
-                        target_ok = pct >= 25;
+                        target_ok = pct >= 50;
                 }
-    printf("\ntarget (B=32 T=375 F=20 H=64 at >= 25%% of sgemm): %s\n", target_ok ? "met" : "NOT met");
+    printf("\ntarget (B=32 T=375 F=20 H=64 at >= 50%% of this core's sgemm): %s\n", target_ok ? "met" : "NOT met");
     return 0;
 }

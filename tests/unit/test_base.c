@@ -4,11 +4,14 @@
 #include "base/base.h"
 #include "base/fsutil.h"
 #include "base/rng.h"
+#include "base/cpu.h"
+#include "base/crc32.h"
 #include "../tap.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <pthread.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -80,6 +83,19 @@ static void test_open_regular(void)
     unlink(reg);
     unlink(fifo);
     rmdir(dir);
+}
+
+/* A fresh thread: flush denormals, then multiply a subnormal (DAZ reads it
+ * as 0) and underflow a normal product (FTZ writes 0). */
+static volatile float sub_in = 1e-40f, tiny = 1e-30f;
+static void *flush_thread(void *arg)
+{
+    int *out = arg;
+    out[0] = cpu_flush_denormals();
+    out[1] = sub_in * 1.0f == 0.0f;
+    out[2] = tiny * 1e-10f == 0.0f;
+    out[3] = cpu_denormals_flushed();
+    return NULL;
 }
 
 int main(void)
@@ -169,5 +185,53 @@ int main(void)
 
     void *p = sm_alloc(SIZE_MAX / 2, 4, &err);
     tap_ok(p == NULL && err.status == SM_ENOMEM, "overflowing allocation is refused: %s", err.msg);
+    /* ---- CRC-32: the check value, and every length and split against a
+     * bit-at-a-time reference ---- */
+    {
+        tap_ok(sm_crc32(0, "123456789", 9) == 0xCBF43926u, "CRC-32 check value");
+        unsigned char buf[300];
+        for (int i = 0; i < 300; i++)
+            buf[i] = (unsigned char)(i * 73 + 11);
+        bool all = true;
+        for (size_t len = 0; len <= sizeof buf; len++) {
+            uint32_t ref = 0xFFFFFFFFu;
+            for (size_t i = 0; i < len; i++) {
+                ref ^= buf[i];
+                for (int k = 0; k < 8; k++)
+                    ref = ref & 1 ? 0xEDB88320u ^ (ref >> 1) : ref >> 1;
+            }
+            ref = ~ref;
+            for (size_t cut = 0; cut <= len; cut += 7)
+                all = all && sm_crc32(sm_crc32(0, buf, cut), buf + cut, len - cut) == ref;
+        }
+        tap_ok(all, "CRC-32 of 0..300 bytes (tables and carry-less folding), split anywhere, equals the bitwise reference");
+    }
+
+    /* ---- cpu: denormals and SIMD levels ---- */
+    {
+        bool before = cpu_denormals_flushed();
+        tap_ok(!before && sub_in * 1.0f != 0.0f, "the main thread keeps IEEE subnormals (%g)", (double)(sub_in * 1.0f));
+        int res[4] = {0};
+        pthread_t th;
+        tap_ok(pthread_create(&th, NULL, flush_thread, res) == 0 && pthread_join(th, NULL) == 0, "thread ran");
+#if defined(__x86_64__) || defined(__aarch64__)
+        tap_ok(res[0] && res[3], "cpu_flush_denormals sets FTZ/DAZ on its thread");
+        tap_ok(res[1], "DAZ: a subnormal input reads as 0");
+        tap_ok(res[2], "FTZ: an underflowing product is 0");
+#endif
+        tap_ok(cpu_denormals_flushed() == before, "other threads are not changed");
+        cpu_isa l;
+        tap_ok(cpu_isa_parse("sse2", &l) && l == CPU_ISA_GENERIC && cpu_isa_parse("avx512", &l) &&
+               l == CPU_ISA_AVX512 && !cpu_isa_parse("avx3", &l), "ISA names parse");
+        cpu_isa det = cpu_isa_detected();
+        tap_ok(cpu_isa_active() <= det, "active level %s within detected %s", cpu_isa_name(cpu_isa_active()),
+               cpu_isa_name(det));
+        tap_ok(cpu_isa_force(CPU_ISA_AVX512) == det, "forcing above the processor gives what it has");
+        tap_ok(cpu_isa_force(CPU_ISA_GENERIC) == CPU_ISA_GENERIC && cpu_isa_active() == CPU_ISA_GENERIC,
+               "forcing down works");
+        char d[400];
+        cpu_describe(d, sizeof d);
+        tap_ok(strstr(d, "family") != NULL, "cpu: %s", d);
+    }
     return tap_done();
 }

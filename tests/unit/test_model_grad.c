@@ -8,6 +8,7 @@
  *   R_s:        L_task^s                  (Eq. 16)
  *   the rest:   L17 + lambda_cpc * sum of the enabled, undetached L_N terms */
 #include "config.h"
+#include "base/cpu.h"
 #include "model/model.h"
 #include "../tap.h"
 
@@ -197,7 +198,14 @@ int main(void)
         {"labels none (unit weights)", TEXT_LSTM, 3, false, false, {0, 1, 0}, {1, 1, 1}, UWEIGHT_AUTO, LABELS_NONE, ULG_PRODUCT, 2},
         {"uweight one", TEXT_MEAN, 3, false, true, {1, 1, 0}, {0, 1, 1}, UWEIGHT_ONE, LABELS_MM, ULG_CONCAT, 2},
     };
-    for (size_t i = 0; i < sizeof vs / sizeof vs[0]; i++)
-        check(&vs[i], &ds);
+    /* every SIMD level this processor runs (the LSTM kernels, base/cpu.h) */
+    for (int l = 0; l <= (int)cpu_isa_detected(); l++) {
+        cpu_isa_force((cpu_isa)l);
+        tap_diag("SIMD level %s, LSTM kernels %s", cpu_isa_name((cpu_isa)l), nn_lstm_kernel_name());
+        tap_ok(strcmp(nn_lstm_kernel_name(), cpu_isa_name((cpu_isa)l)) == 0, "LSTM kernels of level %s in use",
+               cpu_isa_name((cpu_isa)l));
+        for (size_t i = 0; i < sizeof vs / sizeof vs[0]; i++)
+            check(&vs[i], &ds);
+    }
     return tap_done();
 }

@@ -2,6 +2,7 @@
  * cases and naive reference loops written independently here: L1, InfoNCE,
  * Adam, Linear, dropout, the LSTM; reproducibility from the seed. */
 #include "config.h"
+#include "base/cpu.h"
 #include "nn/nn.h"
 #include "nn/nn_math.h"
 #include "../tap.h"
@@ -322,10 +323,58 @@ static void test_lstm(void)
     int zero[2] = { 0, 2 };
     nn_lstm_forward(h2, &c, x, zero, wih, whh, bih, bhh, 2, T, F, H);
     tap_ok(h2[0] == 0 && h2[H - 1] == 0, "LSTM length 0 gives h = 0");
+
+    /* weights changed in place (an optimiser step) are packed again */
+    nn_lstm_forward(h, &c, x, len, wih, whh, bih, bhh, B, T, F, H);
+    whh[5] += 0.25f;
+    bhh[2] -= 0.125f;
+    nn_lstm_forward(h2, &c, x, len, wih, whh, bih, bhh, B, T, F, H);
+    nn_lstm_cache fresh;
+    real h3[B * H];
+    SM_ASSERT(nn_lstm_cache_init(&fresh, B, T, F, H, &err) == SM_OK);
+    nn_lstm_forward(h3, &fresh, x, len, wih, whh, bih, bhh, B, T, F, H);
+    tap_ok(memcmp(h2, h3, sizeof h2) == 0 && memcmp(h, h2, sizeof h) != 0,
+           "LSTM weights changed in place give what a fresh cache gives");
+    nn_lstm_cache_free(&fresh);
+    whh[5] -= 0.25f;
+    bhh[2] += 0.125f;
     nn_lstm_cache_free(&c);
     nn_lstm_cache_free(NULL);
     tap_ok(nn_lstm_cache_init(&c, 0, T, F, H, &err) == SM_EINVAL && strstr(err.msg, "B=0"),
            "lstm cache rejects B = 0: %s", err.msg);
+}
+
+/* Wider shapes than test_lstm: hidden sizes that are not a multiple of any
+ * vector width and more rows than a tile, against the scalar loop. */
+static void test_lstm_wide(void)
+{
+    enum { B = 11, T = 9, F = 7 };
+    static const int Hs[] = { 1, 13, 37 };
+    for (size_t q = 0; q < sizeof Hs / sizeof Hs[0]; q++) {
+        const int H = Hs[q], G = 4 * H;
+        sm_err err;
+        rng r;
+        rng_seed(&r, 40 + (uint64_t)H);
+        static real wih[4 * 37 * F], whh[4 * 37 * 37], bih[4 * 37], bhh[4 * 37], x[B * T * F], h[B * 37];
+        fill(wih, (size_t)G * F, &r, -0.6, 0.6);
+        fill(whh, (size_t)G * H, &r, -0.6, 0.6);
+        fill(bih, (size_t)G, &r, -0.5, 0.5);
+        fill(bhh, (size_t)G, &r, -0.5, 0.5);
+        fill(x, B * T * F, &r, -2, 2);
+        int len[B] = { 9, 1, 4, 9, 7, 2, 9, 3, 1, 8, 5 };
+        nn_lstm_cache c;
+        SM_ASSERT(nn_lstm_cache_init(&c, B, T, F, H, &err) == SM_OK);
+        nn_lstm_forward(h, &c, x, len, wih, whh, bih, bhh, B, T, F, H);
+        double worst = 0;
+        for (int b = 0; b < B; b++) {
+            double ref[37];
+            ref_lstm(ref, x + b * T * F, len[b], F, H, wih, whh, bih, bhh);
+            for (int j = 0; j < H; j++)
+                worst = fmax(worst, fabs(ref[j] - h[b * H + j]));
+        }
+        tap_ok(worst < 3e-6, "LSTM forward B=%d H=%d against the scalar loop (max err %.2g)", B, H, worst);
+        nn_lstm_cache_free(&c);
+    }
 }
 
 /* The float backward (vectorised path and its tail) along one random
@@ -333,9 +382,8 @@ static void test_lstm(void)
 static double lstm_dir_loss(nn_lstm_cache *c, const real *th, const real *v, double e, const int *len,
                             const real *r, int B, int T, int F, int H, size_t n)
 {
-    static real t[4096];
-    real h[64];
-    SM_ASSERT(n <= 4096 && B * H <= 64);
+    static real t[32768], h[1024];
+    SM_ASSERT(n <= 32768 && B * H <= 1024);
     for (size_t i = 0; i < n; i++)
         t[i] = (real)(th[i] + e * v[i]);
     const real *x = t, *wih = x + B * T * F, *whh = wih + 4 * H * F, *bih = whh + 4 * H * H, *bhh = bih + 4 * H;
@@ -346,18 +394,20 @@ static double lstm_dir_loss(nn_lstm_cache *c, const real *th, const real *v, dou
     return s;
 }
 
-static void test_lstm_backward_float(int H)
+static void test_lstm_backward_float(int H, int B)
 {
-    enum { B = 3, T = 5, F = 3 };
+    enum { T = 5, F = 3 };
     sm_err err;
     rng r;
     rng_seed(&r, 17 + (uint64_t)H);
     size_t n = (size_t)B * T * F + 4 * H * F + 4 * H * H + 8 * H;
-    real th[4096], v[4096], g[4096] = { 0 }, rr[64], h[64];
+    static real th[32768], v[32768], g[32768], rr[1024], h[1024];
+    SM_ASSERT(n <= 32768 && B * H <= 1024 && B <= 9);
+    memset(g, 0, sizeof g);
     fill(th, n, &r, -0.8, 0.8);
     fill(v, n, &r, -1, 1);
     fill(rr, (size_t)B * H, &r, -1, 1);
-    const int len[B] = { 5, 1, 4 };
+    const int len[9] = { 5, 1, 4, 5, 2, 3, 1, 5, 4 };
     nn_lstm_cache c;
     SM_ASSERT(nn_lstm_cache_init(&c, B, T, F, H, &err) == SM_OK);
     const real *x = th, *wih = x + B * T * F, *whh = wih + 4 * H * F, *bih = whh + 4 * H * H, *bhh = bih + 4 * H;
@@ -407,8 +457,18 @@ int main(void)
     test_dropout();
     test_seed();
     test_fast_act();
-    test_lstm();
-    test_lstm_backward_float(6);
-    test_lstm_backward_float(8);
+    /* the LSTM at every SIMD level this processor runs (base/cpu.h) */
+    for (int l = 0; l <= (int)cpu_isa_detected(); l++) {
+        cpu_isa_force((cpu_isa)l);
+        tap_diag("SIMD level %s", cpu_isa_name((cpu_isa)l));
+        tap_ok(strcmp(nn_lstm_kernel_name(), cpu_isa_name((cpu_isa)l)) == 0, "LSTM kernels %s in use",
+               nn_lstm_kernel_name());
+        test_lstm();
+        test_lstm_wide();
+        test_lstm_backward_float(6, 3);
+        test_lstm_backward_float(8, 3);
+        test_lstm_backward_float(21, 9);   /* partial vectors, several row tiles */
+        test_lstm_backward_float(64, 5);   /* the video LSTM's width */
+    }
     return tap_done();
 }

@@ -6,6 +6,7 @@
  *   max over elements of |a - n| / max(|a|, |n|, 1e-2) < 1e-6.
  * Ops with a vector output use L = sum_k r_k y_k with a fixed random r. */
 #include "config.h"
+#include "base/cpu.h"
 #include "nn/nn.h"
 #include "../tap.h"
 
@@ -158,6 +159,10 @@ static void test_lstm(rng *r)
     const int len[SB] = { 4, 6, 1, 6 };   /* a length 1, two full lengths */
     memcpy(c.len, len, sizeof len);
     static real dx[SB * ST * SF], dwih[SG * SF], dwhh[SG * SH], dbih[SG], dbhh[SG];
+    memset(dx, 0, sizeof dx);
+    memset(dwih, 0, sizeof dwih);
+    memset(dwhh, 0, sizeof dwhh);
+    memset(dbhh, 0, sizeof dbhh);
     /* accumulate onto a non-zero start to check "+=" */
     for (int i = 0; i < SG; i++)
         dbih[i] = 1;
@@ -345,9 +350,17 @@ int main(void)
     tap_diag("central differences, step %g, tolerance %g on |a-n|/max(|a|,|n|,1e-2)", STEP, TOL);
     test_linear(&r);
     test_pointwise(&r);
-    test_lstm(&r);
     test_l1(&r);
     test_infonce(&r);
-    test_network(&r);
+    /* the LSTM and the network that holds it at every SIMD level this
+     * processor runs (its kernels are chosen per level, base/cpu.h) */
+    for (int l = 0; l <= (int)cpu_isa_detected(); l++) {
+        cpu_isa_force((cpu_isa)l);
+        tap_diag("SIMD level %s, LSTM kernels %s", cpu_isa_name((cpu_isa)l), nn_lstm_kernel_name());
+        tap_ok(strcmp(nn_lstm_kernel_name(), cpu_isa_name((cpu_isa)l)) == 0, "LSTM kernels of level %s in use",
+               cpu_isa_name((cpu_isa)l));
+        test_lstm(&r);
+        test_network(&r);
+    }
     return tap_done();
 }

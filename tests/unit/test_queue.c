@@ -3,6 +3,7 @@
  * are skipped, failed ones run again, cancel works for queued and running
  * jobs, failures carry their reason, and the version and wake-up pipe move. */
 #include "config.h"
+#include "base/cpu.h"
 #include "exp/queue.h"
 #include "exp/results.h"
 #include "../tap.h"
@@ -118,6 +119,12 @@ int main(void)
            j0.test.mae, j0.dir);
     if (j0.state == RUN_FAILED)
         tap_diag("reason: %s", j0.reason);
+    /* the main thread here never set FTZ/DAZ: only the worker did */
+    tap_ok(!cpu_denormals_flushed(), "the test's own thread keeps IEEE denormals");
+    bool all_flushed = true;
+    for (int i = 0; i < 4; i++)
+        all_flushed = all_flushed && info_of(q, i).denormals_flushed;
+    tap_ok(all_flushed, "every run ran on a worker thread with FTZ/DAZ set");
     tap_ok(queue_wait_for(q, 0.01), "wait_for: all finished");
     queue_destroy(q, false);
 
