@@ -380,6 +380,7 @@ static bool prompt_key(ui_app *a, uint32_t key)
 {
     if (a->prompt == PROMPT_QUIT) {
         if (key == 'c' || key == 'y' || key == 'q') {
+            a->cancelled_on_quit = ui_app_active_jobs(a);
             cancel_jobs(a, false);
             a->keep_running = false;
             a->quit = true;
@@ -574,9 +575,10 @@ static bool request(ui_app *a, ui_request req)
     case REQ_LEFT:
     case REQ_RIGHT: {
         int d = req == REQ_LEFT ? -1 : 1;
-        if (a->view == VIEW_LIVE)
-            a->live_focus = (a->live_focus + d + 4) % 4;
-        else if (a->view == VIEW_LABELS && a->labels.nep > 0) {
+        if (a->view == VIEW_LIVE) {
+            int np = ui_live_npanels(ui_app_current_run(a));
+            a->live_focus = (a->live_focus + d + np) % np;
+        } else if (a->view == VIEW_LABELS && a->labels.nep > 0) {
             int e = a->lab_epoch < 0 ? a->labels.nep - 1 : a->lab_epoch;
             e += d;
             e = e < 0 ? 0 : e >= a->labels.nep ? a->labels.nep - 1 : e;
@@ -586,8 +588,13 @@ static bool request(ui_app *a, ui_request req)
         break;
     }
     case REQ_SEARCH:
+        /* a new search replaces the old one (the Runs filter is shown while it holds) */
         a->prompt = PROMPT_SEARCH;
-        snprintf(a->input, sizeof a->input, "%s", a->view == VIEW_RUNS ? a->filter : "");
+        a->input[0] = '\0';
+        if (a->view == VIEW_RUNS && a->filter[0]) {
+            a->filter[0] = '\0';
+            ui_app_rebuild_rows(a);
+        }
         break;
     case REQ_SEARCH_NEXT:
     case REQ_SEARCH_PREV:
@@ -717,6 +724,15 @@ static bool request(ui_app *a, ui_request req)
     return true;
 }
 
+void ui_app_interrupt(ui_app *a)
+{
+    a->cancelled_on_quit = ui_app_active_jobs(a);
+    cancel_jobs(a, false);
+    a->keep_running = false;
+    a->interrupted = true;
+    a->quit = true;
+}
+
 bool ui_app_key(ui_app *a, uint32_t key)
 {
     if (key == UI_KEY_RESIZE) {
@@ -724,8 +740,13 @@ bool ui_app_key(ui_app *a, uint32_t key)
         return true;
     }
     if (key == UI_KEY_CTRL_C) {
-        cancel_jobs(a, false);
-        a->quit = true;
+        /* runs in progress: ask, as q does; a second Ctrl-C cancels them */
+        if (a->prompt == PROMPT_QUIT || ui_app_active_jobs(a) == 0)
+            ui_app_interrupt(a);
+        else {
+            a->prompt = PROMPT_QUIT;
+            a->dirty = true;
+        }
         return true;
     }
     if (a->prompt != PROMPT_NONE) {
@@ -742,6 +763,10 @@ bool ui_app_key(ui_app *a, uint32_t key)
             a->help_top += page_rows(a);
         else if (key == UI_KEY_PGUP)
             a->help_top = a->help_top > page_rows(a) ? a->help_top - page_rows(a) : 0;
+        else if (key == 'g' || key == UI_KEY_HOME)
+            a->help_top = 0;
+        else if (key == 'G' || key == UI_KEY_END)
+            a->help_top = 1 << 20;   /* the frame clamps it to the last page */
         else if (key == 'q' || key == UI_KEY_ESC || key == '?' || key == UI_KEY_F1)
             a->help = false;
         else {
@@ -832,6 +857,16 @@ static void draw_tabs(ui_app *a, cellbuf *b)
     snprintf(sum, sizeof sum, " %d running  %d queued  %d done%s%.0d%s ", running, queued, done,
              failed ? "  " : "", failed, failed ? " failed" : "");
     int sw = ui_text_width(sum);
+    if (x + sw >= r.x + r.w) {
+        /* narrow: the state glyphs of the Runs view stand for the words */
+        if (a->ascii)
+            snprintf(sum, sizeof sum, " %d> %d. %d+%s%.0d%s ", running, queued, done, failed ? " " : "", failed,
+                     failed ? "x" : "");
+        else
+            snprintf(sum, sizeof sum, " %d\xe2\x97\x8f %d\xe2\x80\xa6 %d\xe2\x9c\x93%s%.0d%s ", running, queued, done,
+                     failed ? " " : "", failed, failed ? "\xe2\x9c\x97" : "");
+        sw = ui_text_width(sum);
+    }
     if (x + sw < r.x + r.w)
         cellbuf_text(b, r.x + r.w - sw, r.y, sw, ui_sty(UI_DEFAULT, UI_DEFAULT, UI_REVERSE), sum);
 }
@@ -868,10 +903,14 @@ static void draw_status(ui_app *a, cellbuf *b)
         return;
     }
     case PROMPT_QUIT: {
-        int n = ui_app_active_jobs(a);
+        int running = 0, queued = 0;
+        for (int i = 0; i < a->njobs; i++) {
+            running += job_active(&a->jobs[i]) && a->jobs[i].state == RUN_RUNNING;
+            queued += job_active(&a->jobs[i]) && a->jobs[i].state == RUN_QUEUED;
+        }
         cellbuf_printf(b, r.x, r.y, r.w, ui_sty(UI_YELLOW, UI_DEFAULT, UI_BOLD),
-                       "%d run%s in progress: c cancel them and quit, k keep them running and quit, Esc stay", n,
-                       n == 1 ? "" : "s");
+                       "%d running, %d queued: c cancel them and quit, k keep them running and quit, Esc stay",
+                       running, queued);
         return;
     }
     case PROMPT_RERUN:
@@ -893,8 +932,12 @@ static void draw_status(ui_app *a, cellbuf *b)
     }
     default: break;
     }
-    if (a->msg[0])
-        cellbuf_text(b, r.x, r.y, r.w, ui_sty(a->msg_error ? UI_RED : UI_DEFAULT, UI_DEFAULT, 0), a->msg);
+    if (a->msg[0]) {
+        /* a long message (an exported file's path) loses its middle, not its end */
+        char m[sizeof a->msg + 8];
+        fmt_elide(m, sizeof m, a->msg, r.w, a->ascii);
+        cellbuf_text(b, r.x, r.y, r.w, ui_sty(a->msg_error ? UI_RED : UI_DEFAULT, UI_DEFAULT, 0), m);
+    }
     else {
         char t[2100];
         snprintf(t, sizeof t, "%s  results: %s", a->experiment[0] ? a->experiment : "(no experiment)",
@@ -903,51 +946,132 @@ static void draw_status(ui_app *a, cellbuf *b)
     }
 }
 
-static void draw_help(ui_app *a, cellbuf *b)
+/* Symbols the views draw, for the help's legend: glyph (UTF-8, ASCII), meaning. */
+static const struct {
+    const char *glyph, *ascii, *meaning;
+} help_symbols[] = {
+    {"\xe2\x97\x86", "*", "Runs: the run is selected (Space) for Compare"},
+    {"\xe2\x80\xa6 \xe2\x97\x8f \xe2\x9c\x93", ". > +", "Runs: queued, running, done"},
+    {"\xe2\x9c\x97 \xe2\x8a\x98 \xe2\x80\x96", "x - |", "Runs: failed (its reason on the line below), cancelled, interrupted"},
+    {"val", "val", "Runs: the numbers are the last epoch's validation metrics (the run has no test.csv yet)"},
+    {"*", "*", "Grid: the best mean of the column"},
+    {"\xe2\x80\xa0", "!", "Grid: differs from the reference row, paired t-test over seeds, p < 0.05"},
+    {"\xe2\x96\xb2", "^", "Live, Labels: the best epoch (Live) or the epoch shown (Labels) on the x axis"},
+    {"\xe2\x94\x86", "|", "Live: the best-epoch marker line"},
+    {"\xe2\xa0\xa8", ".", "plots: braille dots, 2 x 4 points per cell; a faint line is the raw series under a smoothed one"},
+    {"\xe2\x97\x8f \xe2\x96\xa0 \xe2\x96\xbc", "* + o", "plots without colour: each series' shape, in the legend and on its line"},
+    {"L17", "L17", "the prediction loss of Eq. 17: the multimodal task L_M plus the weighted unimodal tasks L_task"},
+    {"L_N mt", "L_N mt", "Live: a CPC (NCE) term, the fused vector against text (ma audio, mv video)"},
+    {"has0", "has0", "Acc_2/F1 with zero labels counted as negative"},
+    {"non0", "non0", "Acc_2/F1 over the non-zero labels only"},
+};
+
+/* One help entry: keys, request name and text wrapped in the box; returns
+ * the lines it took (drawn only from a->help_top on). */
+static int help_entry(ui_app *a, cellbuf *b, ui_rect r, int *line, int *y, const char *keys, const char *name,
+                      const char *prefix, const char *text, ui_style kstyle)
+{
+    int x = r.x + 2, kw = 14, nw = r.w >= 70 ? 14 : 0;
+    int tx = x + kw + nw, tw = r.x + r.w - 1 - tx;
+    char full[512];
+    snprintf(full, sizeof full, "%s%s", prefix, text);
+    const char *p = full;
+    int n = 0;
+    do {
+        const char *next;
+        size_t len = fmt_wrap(p, tw > 8 ? tw : 8, &next);
+        if ((*line)++ >= a->help_top && *y < r.y + r.h - 1) {
+            if (n == 0) {
+                cellbuf_text(b, x, *y, kw - 1, kstyle, keys);
+                if (nw)
+                    cellbuf_text(b, x + kw, *y, nw - 1, ui_sty(UI_GREY, UI_DEFAULT, 0), name);
+            }
+            char seg[512];
+            snprintf(seg, sizeof seg, "%.*s", (int)len, p);
+            cellbuf_text(b, tx, *y, tw, UI_PLAIN, seg);
+            (*y)++;
+        }
+        p = next;
+        n++;
+    } while (*p);
+    return n;
+}
+
+static void help_heading(ui_app *a, cellbuf *b, ui_rect r, int *line, int *y, const char *title)
+{
+    if ((*line)++ >= a->help_top && *y < r.y + r.h - 1)
+        cellbuf_text(b, r.x + 2, (*y)++, r.w - 4, ui_sty(UI_YELLOW, UI_DEFAULT, UI_BOLD), title);
+}
+
+/* The help: the current view's keys first, then the keys of every view,
+ * then the other views' keys, then the symbols; descriptions wrapped. */
+static int draw_help_lines(ui_app *a, cellbuf *b)
 {
     ui_rect body = a->lay.body;
-    int w = body.w - 4 < 96 ? body.w - 4 : 96;
+    int w = body.w - 2 < 120 ? body.w - 2 : 120;
     ui_rect r = {body.x + (body.w - w) / 2, body.y, w, body.h};
-    cellbuf_fill(b, r, ' ', UI_PLAIN);
+    cellbuf_fill(b, body, ' ', UI_PLAIN);
     cellbuf_box(b, r, ui_sty(UI_CYAN, UI_DEFAULT, 0), "keys (? or Esc closes, j/k scroll)");
-    /* one line per request: its keys, where it applies, what it does */
-    int line = 0, y = r.y + 1, rows = r.h - 2;
-    for (int q = 1; q < REQ_COUNT; q++) {
-        char keys[64] = "";
-        unsigned views = 0;
-        for (int i = 0; i < ui_nbindings; i++)
-            if ((int)ui_bindings[i].req == q) {
-                char kn[16];
-                ui_key_name(ui_bindings[i].key, kn, sizeof kn);
-                size_t l = strlen(keys);
-                snprintf(keys + l, sizeof keys - l, "%s%s", l ? " " : "", kn);
-                views |= ui_bindings[i].views;
-            }
-        if (!keys[0])
-            continue;
-        char where[64] = "";
-        if (views != VIEWS_ALL)
-            for (int v = 0; v < VIEW_COUNT; v++)
-                if (views & VIEW_BIT(v)) {
-                    size_t l = strlen(where);
-                    snprintf(where + l, sizeof where - l, "%s%s", l ? "," : "", ui_view_name((ui_view)v));
+    int line = 0, y = r.y + 1;
+    unsigned cur = VIEW_BIT(a->view);
+    for (int section = 0; section < 3; section++) {
+        bool any = false;
+        for (int q = 1; q < REQ_COUNT; q++) {
+            char keys[64] = "";
+            unsigned views = 0;
+            for (int i = 0; i < ui_nbindings; i++)
+                if ((int)ui_bindings[i].req == q) {
+                    char kn[16];
+                    ui_key_name(ui_bindings[i].key, kn, sizeof kn);
+                    size_t l = strlen(keys);
+                    snprintf(keys + l, sizeof keys - l, "%s%s", l ? " " : "", kn);
+                    views |= ui_bindings[i].views;
                 }
-        if (line++ < a->help_top)
-            continue;
-        if (y >= r.y + 1 + rows)
-            break;
-        int x = r.x + 2;
-        cellbuf_text(b, x, y, 12, ui_sty(UI_CYAN, UI_DEFAULT, UI_BOLD), keys);
-        char name[32];
-        ui_request_name((ui_request)q, name, sizeof name);
-        cellbuf_text(b, x + 13, y, 13, ui_sty(UI_GREY, UI_DEFAULT, 0), name);
-        cellbuf_text(b, x + 27, y, 14, ui_sty(UI_YELLOW, UI_DEFAULT, 0), where[0] ? where : "all views");
-        int hx = x + 42;
-        cellbuf_text(b, hx, y, r.x + r.w - 1 - hx, UI_PLAIN, ui_request_help((ui_request)q));
-        y++;
+            if (!keys[0])
+                continue;
+            int sec = views == VIEWS_ALL ? 1 : (views & cur) ? 0 : 2;
+            if (sec != section)
+                continue;
+            if (!any) {
+                char t[64];
+                if (section == 0)
+                    snprintf(t, sizeof t, "%s view", ui_view_name(a->view));
+                else
+                    snprintf(t, sizeof t, "%s", section == 1 ? "Every view" : "Other views");
+                help_heading(a, b, r, &line, &y, t);
+                any = true;
+            }
+            char where[80] = "";
+            if (section == 2) {
+                for (int v = 0; v < VIEW_COUNT; v++)
+                    if (views & VIEW_BIT(v)) {
+                        size_t l = strlen(where);
+                        snprintf(where + l, sizeof where - l, "%s%s", l ? ", " : "(", ui_view_name((ui_view)v));
+                    }
+                size_t l = strlen(where);
+                snprintf(where + l, sizeof where - l, ") ");
+            }
+            char name[32];
+            ui_request_name((ui_request)q, name, sizeof name);
+            help_entry(a, b, r, &line, &y, keys, name, where, ui_request_help((ui_request)q),
+                       ui_sty(UI_CYAN, UI_DEFAULT, UI_BOLD));
+        }
     }
-    if (a->help_top >= line)
-        a->help_top = line > 0 ? line - 1 : 0;
+    help_heading(a, b, r, &line, &y, "Symbols");
+    for (size_t i = 0; i < sizeof help_symbols / sizeof help_symbols[0]; i++)
+        help_entry(a, b, r, &line, &y, a->ascii ? help_symbols[i].ascii : help_symbols[i].glyph, "", "",
+                   help_symbols[i].meaning, ui_sty(UI_YELLOW, UI_DEFAULT, UI_BOLD));
+    return line;
+}
+
+static void draw_help(ui_app *a, cellbuf *b)
+{
+    int n = draw_help_lines(a, b), rows = a->lay.body.h - 2;
+    int last = n - rows > 0 ? n - rows : 0;
+    if (a->help_top > last) {
+        a->help_top = last;
+        draw_help_lines(a, b);
+    }
 }
 
 void ui_app_render(ui_app *a, cellbuf *b)
@@ -955,6 +1079,7 @@ void ui_app_render(ui_app *a, cellbuf *b)
     if (b->w != a->w || b->h != a->h)
         cellbuf_resize(b, a->w, a->h);
     b->ascii = a->ascii;
+    b->mono = !a->color;
     cellbuf_clear(b);
     a->list_hit = (ui_rect){0, 0, 0, 0};
     for (int v = 0; v < VIEW_COUNT; v++)

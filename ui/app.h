@@ -156,6 +156,8 @@ typedef struct {
     bool msg_error;
     bool quit;             /* the loop should end */
     bool keep_running;     /* quit leaving the runs going */
+    bool interrupted;      /* ended by Ctrl-C or a signal, runs cancelled */
+    int cancelled_on_quit; /* runs queued or running that quitting cancelled */
 
     /* mouse targets of the last frame */
     ui_rect tab_hit[VIEW_COUNT];
@@ -184,6 +186,9 @@ bool ui_app_key(ui_app *a, uint32_t key);
 bool ui_app_click(ui_app *a, int x, int y);
 /* Renders the whole screen into b (resized to the app's size). */
 void ui_app_render(ui_app *a, cellbuf *b);
+/* Ctrl-C pressed twice or a signal (SIGINT, SIGTERM, SIGHUP): cancels what
+ * runs and ends the loop; the program exits 130. */
+void ui_app_interrupt(ui_app *a);
 /* Number of jobs queued or running. */
 int ui_app_active_jobs(const ui_app *a);
 
@@ -233,10 +238,17 @@ typedef struct {
     const double *csv_x;
     const double *csv_y[UI_PLOT_MAX_SERIES];
     const char *csv_name[UI_PLOT_MAX_SERIES];
+    const char *csv_id_name;           /* a first column repeating csv_id (NULL: none) */
+    char csv_id[128];
 } ui_plotdata;
 
 void ui_plotdata_free(ui_plotdata *d);
-/* Panel k (0-3) of the Live view for a run. */
+/* The Live view's panels: four of training, two of the Self-MI diagnostics. */
+#define UI_LIVE_PANELS 6
+/* Panels the Live view shows for run: 4, or 6 when its epochs.csv has the
+ * u-labels' agreement with human labels (ul_corr_*). */
+int ui_live_npanels(const rs_run *run);
+/* Panel k (0 to UI_LIVE_PANELS - 1) of the Live view for a run. */
 bool ui_live_plot(const ui_app *a, const rs_run *run, int k, ui_plotdata *d);
 /* Writes d as <dir>/<slug>.csv and .svg (temp + rename); the paths into msg. */
 bool ui_plot_export(const ui_plotdata *d, const char *dir, char *msg, size_t n);

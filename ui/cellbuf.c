@@ -1,6 +1,7 @@
 /* cellbuf.c: the off-screen cell grid. */
 #include "config.h"
 #include "ui/cellbuf.h"
+#include "ui/fmt.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
@@ -302,4 +303,22 @@ bool cellbuf_write_text(const cellbuf *b, FILE *f)
     bool ok = fputs(t, f) >= 0;
     free(t);
     return ok;
+}
+
+int cellbuf_text_wrap(cellbuf *b, int x, int y, int w, int maxlines, ui_style s, const char *utf8)
+{
+    int n = 0;
+    const char *p = utf8;
+    while (*p && n < maxlines && w > 0) {
+        const char *next;
+        size_t len = fmt_wrap(p, w, &next);
+        if (b) {
+            char seg[1024];
+            snprintf(seg, sizeof seg, "%.*s", (int)(len < sizeof seg ? len : sizeof seg - 1), p);
+            cellbuf_text(b, x, y + n, w, s, seg);
+        }
+        n++;
+        p = next;
+    }
+    return n;
 }

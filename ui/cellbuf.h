@@ -44,6 +44,7 @@ typedef struct {
     int w, h;
     ui_cell *cells;     /* (h, w) */
     bool ascii;         /* draw with ASCII glyphs only (no UTF-8 locale) */
+    bool mono;          /* no colours on screen (NO_COLOR): shapes must tell things apart */
     ui_rect clip;       /* drawing outside is dropped */
 } cellbuf;
 
@@ -68,6 +69,9 @@ void cellbuf_put(cellbuf *b, int x, int y, uint32_t ch, ui_style s);
 int cellbuf_text(cellbuf *b, int x, int y, int maxw, ui_style s, const char *utf8);
 int cellbuf_printf(cellbuf *b, int x, int y, int maxw, ui_style s, const char *fmt, ...)
     __attribute__((format(printf, 6, 7)));
+/* Text wrapped at w columns from (x, y), at most maxlines lines; returns
+ * the lines it takes (b = NULL: only counts them). */
+int cellbuf_text_wrap(cellbuf *b, int x, int y, int w, int maxlines, ui_style s, const char *utf8);
 void cellbuf_fill(cellbuf *b, ui_rect r, uint32_t ch, ui_style s);
 /* Changes the style of the cells of r, keeping their characters. */
 void cellbuf_restyle(cellbuf *b, ui_rect r, ui_style s);

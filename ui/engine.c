@@ -258,6 +258,27 @@ static int start_rerun(ui_engine *e, const char *dir, char *msg, size_t n)
     return 1;
 }
 
+/* A dataset directory that is not there fails every run of a grid at once:
+ * found before anything is queued, with the command that makes it. */
+static bool dataset_missing(const ui_engine *e, char *msg, size_t n)
+{
+    config c;
+    sm_err err;
+    if (exp_grid_point(&e->exp, 0, &c, &err) || strncmp(c.dataset, "synth:", 6) == 0)
+        return false;
+    char p[1100];
+    snprintf(p, sizeof p, "%s/label.csv", c.dataset);
+    if (access(p, R_OK) == 0)
+        return false;
+    const char *base = strrchr(c.dataset, '/') ? strrchr(c.dataset, '/') + 1 : c.dataset;
+    if (strncmp(base, "synth", 5) == 0)
+        snprintf(msg, n, "no dataset %s: nothing queued; make it with `selfmi synth %s`", c.dataset, c.dataset);
+    else
+        snprintf(msg, n, "no dataset %s: nothing queued; make it with `selfmi import csv FEATURES.csv %s` "
+                         "(or import mmsa FILE.pkl)", c.dataset, c.dataset);
+    return true;
+}
+
 static int be_start(void *ud, ui_start_kind kind, const char *dir, char *msg, size_t n)
 {
     ui_engine *e = ud;
@@ -267,6 +288,8 @@ static int be_start(void *ud, ui_start_kind kind, const char *dir, char *msg, si
         snprintf(msg, n, "no experiment: start the dashboard as `selfmi EXPERIMENT`");
         return -1;
     }
+    if (dataset_missing(e, msg, n))
+        return -1;
     if (kind == START_GRID_SLURM)
         return start_grid_slurm(e, msg, n);
     return kind == START_GRID ? start_grid(e, msg, n) : start_run(e, msg, n);

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 typedef bool (*write_fn)(FILE *f, const void *ud);
@@ -35,11 +36,15 @@ static bool plot_csv(FILE *f, const void *ud)
     const ui_plotdata *d = ud;
     csv_writer w;
     csvw_init(&w, f);
+    if (d->csv_id_name)
+        csvw_str(&w, d->csv_id_name);
     csvw_str(&w, "epoch");
     for (int s = 0; s < d->ncsv; s++)
         csvw_str(&w, d->csv_name[s]);
     csvw_end(&w);
     for (int i = 0; i < d->n; i++) {
+        if (d->csv_id_name)
+            csvw_str(&w, d->csv_id);
         csvw_num(&w, d->csv_x[i]);
         for (int s = 0; s < d->ncsv; s++)
             csvw_num(&w, d->csv_y[s][i]);

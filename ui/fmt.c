@@ -1,8 +1,10 @@
 /* fmt.c: number formatting and table fitting. */
 #include "config.h"
 #include "ui/fmt.h"
+#include "ui/cellbuf.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -157,4 +159,66 @@ int ui_table_fit(const ui_col *cols, int n, int width, int gap, int *out_w)
             nflex--;
         }
     return nvis;
+}
+
+size_t fmt_wrap(const char *s, int width, const char **next)
+{
+    size_t i = 0, brk = 0;
+    int w = 0;
+    bool have_brk = false;
+    while (s[i]) {
+        uint32_t cp;
+        int k = ui_utf8_decode(s + i, &cp);
+        int cw = ui_char_width(cp);
+        if (w + cw > width)
+            break;
+        if (cp == ' ') {
+            brk = i;
+            have_brk = true;
+        }
+        w += cw;
+        i += (size_t)k;
+    }
+    size_t end = s[i] && have_brk ? brk : i;
+    if (end == 0 && s[0])   /* never an empty line: at least one character */
+        end = (size_t)ui_utf8_decode(s, &(uint32_t){0});
+    const char *n = s + end;
+    while (*n == ' ')
+        n++;
+    *next = n;
+    return end;
+}
+
+void fmt_elide(char *buf, size_t n, const char *s, int width, bool ascii)
+{
+    if (!n)
+        return;
+    int tw = ui_text_width(s);
+    if (tw <= width || width < 3) {
+        snprintf(buf, n, "%s", s);
+        return;
+    }
+    const char *dots = ascii ? "~" : "\xe2\x80\xa6";
+    int keep = width - 1, head = keep / 2, tail = keep - head;
+    /* the head: whole characters from the start within head columns */
+    size_t h = 0;
+    for (int w = 0;;) {
+        uint32_t cp;
+        int k = ui_utf8_decode(s + h, &cp);
+        if (!k || w + ui_char_width(cp) > head)
+            break;
+        w += ui_char_width(cp);
+        h += (size_t)k;
+    }
+    /* the tail: the shortest suffix (on a character boundary) within tail columns */
+    size_t len = strlen(s), t = len;
+    while (t > h) {
+        size_t p = t - 1;
+        while (p > h && ((unsigned char)s[p] & 0xC0) == 0x80)
+            p--;
+        if (ui_text_width(s + p) > tail)
+            break;
+        t = p;
+    }
+    snprintf(buf, n, "%.*s%s%s", (int)h, s, dots, s + t);
 }

@@ -15,6 +15,17 @@ int fmt_duration(char *buf, size_t n, double seconds);
 /* A tick label: the fewest decimals that tell ticks step apart. */
 int fmt_tick(char *buf, size_t n, double v, double step);
 
+/* The first line of UTF-8 text wrapped at width columns (width >= 1): the
+ * bytes it takes, broken after the last space that fits (or, in a word
+ * longer than the width, at the width). *next is where the following line
+ * starts (the spaces at the break skipped). */
+size_t fmt_wrap(const char *s, int width, const char **next);
+
+/* s fitted to width columns by replacing its middle with an ellipsis
+ * (ASCII: "~"), so both ends stay: a run's seed, an exported file's name.
+ * Text that fits is copied whole. */
+void fmt_elide(char *buf, size_t n, const char *s, int width, bool ascii);
+
 /* A table column to fit: it takes at least min columns and at most want
  * (or every spare column when flex); when the table is too narrow the
  * columns of lowest priority are hidden first (ties: the rightmost). */

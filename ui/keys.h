@@ -38,12 +38,12 @@ typedef enum { VIEW_RUNS, VIEW_LIVE, VIEW_LABELS, VIEW_GRID, VIEW_COMPARE, VIEW_
     X(REQ_BOTTOM, "go to the last line")                                       \
     X(REQ_PGUP, "page up")                                                     \
     X(REQ_PGDN, "page down")                                                   \
-    X(REQ_SEARCH, "search (Labels: sample id or transcript; Runs: filter)")    \
+    X(REQ_SEARCH, "Runs: filter the list by id, name, dataset, tasks or CPC setting (a new / starts empty, Esc clears it); Labels: find a sample by id or transcript")    \
     X(REQ_SEARCH_NEXT, "next match")                                           \
     X(REQ_SEARCH_PREV, "previous match")                                       \
     X(REQ_SORT, "sort by the next column")                                     \
     X(REQ_SORT_REVERSE, "reverse the sort order")                              \
-    X(REQ_SELECT, "select or unselect the line (for Compare)")                 \
+    X(REQ_SELECT, "select or unselect the line for Compare, then move down (Grid: all the row's runs)")                 \
     X(REQ_OPEN, "open: the run's curves, the grid row's runs")                 \
     X(REQ_NEW, "start a new run of the experiment")                            \
     X(REQ_NEW_GRID, "start the experiment's grid (every cell and seed)")       \
@@ -53,13 +53,13 @@ typedef enum { VIEW_RUNS, VIEW_LIVE, VIEW_LABELS, VIEW_GRID, VIEW_COMPARE, VIEW_
     X(REQ_SMOOTH, "smoothing (EMA) on/off; the raw line stays faint")          \
     X(REQ_LOGY, "log / linear y axis")                                         \
     X(REQ_ZOOM, "zoom the focused plot to the whole view")                     \
-    X(REQ_CYCLE, "next modality (Labels) or metric (Grid, Compare)")           \
+    X(REQ_CYCLE, "next modality (Labels), metric (Grid) or epochs.csv column overlaid (Compare)")           \
     X(REQ_REFERENCE, "make the row the paired test's reference")              \
     X(REQ_WRITE_BEST, "a search: write best.conf from the best trial")         \
     X(REQ_EXPORT, "export the focused plot or table (CSV + SVG)")              \
     X(REQ_HELP, "this help")                                                   \
     X(REQ_REDRAW, "redraw the screen")                                         \
-    X(REQ_QUIT, "quit (asks first while runs are in progress)")
+    X(REQ_QUIT, "quit (asks first while runs are queued or running; so does C-c, twice cancels them)")
 
 #define UI_REQ_ENUM(r, h) r,
 typedef enum { REQ_NONE = 0, UI_REQUESTS(UI_REQ_ENUM) REQ_COUNT } ui_request;

@@ -27,7 +27,8 @@ tests_unit_test_ui_screens_LDADD = $(UI_LIBS)
 EXTRA_DIST += tests/golden
 
 ## tests/tui: the dashboard end to end in a real terminal (tmux)
-TUI_TESTS = tests/tui/dashboard.sh tests/tui/quit_cancel.sh tests/tui/live_external.sh
+TUI_TESTS = tests/tui/dashboard.sh tests/tui/quit_cancel.sh tests/tui/live_external.sh \
+	tests/tui/missing_dataset.sh tests/tui/keep_running.sh
 TESTS += $(TUI_TESTS)
 EXTRA_DIST += $(TUI_TESTS) tests/tui/lib.sh
 

@@ -223,6 +223,14 @@ void ui_canvas_blit(const ui_canvas *c, cellbuf *b, int x, int y)
 /* ---- line plot ----------------------------------------------------------- */
 
 static const uint32_t ascii_marks[] = {'*', '+', 'o', 'x', '#', '@', '%', '&'};
+/* Without colours (NO_COLOR) braille lines look alike: each series gets a
+ * shape, shown in the legend and stamped on its line. */
+static const uint32_t mono_marks[] = {0x25CF, 0x25A0, 0x25BC, 0x25C6, 0x25CB, 0x25A1, 0x25BD, 0x25C7};
+
+static uint32_t series_mark(const cellbuf *b, int s)
+{
+    return b->ascii ? ascii_marks[s % 8] : b->mono ? mono_marks[s % 8] : 0x2501;
+}
 
 typedef struct {
     double x0, x1, y0, y1;    /* data ranges (y in log10 when log) */
@@ -299,6 +307,34 @@ static int map_y(const plot_frame *f, double ty, int dh)
     return (int)lround((f->y1 - ty) / (f->y1 - f->y0) * (dh - 1));
 }
 
+/* Monochrome braille: each series' shape at its last point and at about
+ * every 12 columns along it, so a legend entry can be found on the plot. */
+static void stamp_marks(cellbuf *b, const ui_plot *p, const plot_frame *f, int cx, int top, int cw, int ch)
+{
+    for (int s = 0; s < p->nseries; s++) {
+        const ui_series *S = &p->series[s];
+        if (S->faint || !S->name)
+            continue;
+        int last_col = -100, lx = -1, ly = -1;
+        for (int i = 0; i < S->n; i++) {
+            double x = S->x ? S->x[i] : i + 1, ty = ytrans(p, S->y[i]);
+            if (!isfinite(x) || !isfinite(ty))
+                continue;
+            int col = map_x(f, x, cw * 2) / 2, row = map_y(f, ty, ch * 4) / 4;
+            if (col < 0 || col >= cw || row < 0 || row >= ch)
+                continue;
+            if (col - last_col >= 12) {
+                cellbuf_put(b, cx + col, top + row, series_mark(b, s), ui_sty(S->color, UI_DEFAULT, UI_BOLD));
+                last_col = col;
+            }
+            lx = col;
+            ly = row;
+        }
+        if (lx >= 0)
+            cellbuf_put(b, cx + lx, top + ly, series_mark(b, s), ui_sty(S->color, UI_DEFAULT, UI_BOLD));
+    }
+}
+
 void ui_plot_draw(cellbuf *b, ui_rect r, const ui_plot *p)
 {
     ui_style frame = ui_sty(p->focused ? UI_CYAN : UI_GREY, UI_DEFAULT, p->focused ? UI_BOLD : 0);
@@ -331,12 +367,12 @@ void ui_plot_draw(cellbuf *b, ui_rect r, const ui_plot *p)
             ly++;
         }
         ui_style ss = ui_sty(S->color, UI_DEFAULT, UI_BOLD);
-        if (b->ascii) {
-            cellbuf_put(b, lx, ly, ascii_marks[s % 8], ss);
-            cellbuf_put(b, lx + 1, ly, ascii_marks[s % 8], ss);
+        if (b->mono && !b->ascii) {
+            cellbuf_put(b, lx, ly, 0x2500, ss);
+            cellbuf_put(b, lx + 1, ly, series_mark(b, s), ss);
         } else {
-            cellbuf_put(b, lx, ly, 0x2501, ss);
-            cellbuf_put(b, lx + 1, ly, 0x2501, ss);
+            cellbuf_put(b, lx, ly, series_mark(b, s), ss);
+            cellbuf_put(b, lx + 1, ly, series_mark(b, s), ss);
         }
         lx += 3;
         lx += cellbuf_text(b, lx, ly, -1, label, S->name) + 2;
@@ -493,6 +529,8 @@ void ui_plot_draw(cellbuf *b, ui_rect r, const ui_plot *p)
             }
         }
     ui_canvas_blit(&cv, b, cx, top);
+    if (b->mono && !b->ascii)
+        stamp_marks(b, p, &f, cx, top, cw, ch);
     ui_canvas_free(&cv);
     cellbuf_clip(b, old);
 }

@@ -288,9 +288,18 @@ int ui_term_run(ui_app *a, const ui_term_opts *o, sm_err *err)
 
     while (!a->quit) {
         if (got_signal) {
-            /* Ctrl-C, SIGTERM, SIGHUP: runs are cancelled cleanly */
+            /* Ctrl-C (SIGINT from the terminal) asks like q while runs are
+             * in progress, a second one cancels; SIGTERM and SIGHUP cancel
+             * the runs cleanly at once */
+            int sig = got_signal;
             got_signal = 0;
-            ui_app_key(a, UI_KEY_CTRL_C);
+            if (sig == SIGINT) {
+                ui_app_key(a, UI_KEY_CTRL_C);
+                if (a->quit)
+                    break;
+                continue;
+            }
+            ui_app_interrupt(a);
             break;
         }
         /* the queue's changes are taken at most 10 times a second (a

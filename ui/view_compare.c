@@ -10,10 +10,28 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CMP_MAX 8
-static const char *const cmp_metrics[] = {RD_VAL(mae), RD_VAL(corr), "loss", "l17", "cpc_mt", "drift_t", "drift_a",
-                                          "drift_v"};
-#define NCMP_METRICS ((int)(sizeof cmp_metrics / sizeof cmp_metrics[0]))
+#define CMP_MAX UI_PLOT_MAX_SERIES
+
+/* The quantity overlaid: any column of the first run's epochs.csv (but the
+ * epoch), from val_mae on; x steps through them. */
+static const char *compare_quantity(const ui_app *a, const rs_run *r0)
+{
+    const rs_table *E = &r0->epochs;
+    int start = -1, n = 0;
+    for (int c = 0; c < E->ncols; c++)
+        if (strcmp(E->names[c], "epoch") != 0) {
+            if (!strcmp(E->names[c], "val_mae"))
+                start = n;
+            n++;
+        }
+    if (n == 0)
+        return "val_mae";
+    int k = (((start < 0 ? 0 : start) + a->cmp_metric) % n + n) % n;
+    for (int c = 0; c < E->ncols; c++)
+        if (strcmp(E->names[c], "epoch") != 0 && k-- == 0)
+            return E->names[c];
+    return "val_mae";
+}
 
 static int compare_items(ui_app *a, rs_run **out)
 {
@@ -34,7 +52,7 @@ static int compare_items(ui_app *a, rs_run **out)
 static bool compare_plot(ui_app *a, rs_run **runs, int n, ui_plotdata *d)
 {
     memset(d, 0, sizeof *d);
-    const char *metric = cmp_metrics[((a->cmp_metric % NCMP_METRICS) + NCMP_METRICS) % NCMP_METRICS];
+    const char *metric = compare_quantity(a, runs[0]);
     int len = 0;
     for (int i = 0; i < n; i++)
         len = runs[i]->epochs.nrows > len ? runs[i]->epochs.nrows : len;
@@ -58,13 +76,14 @@ static bool compare_plot(ui_app *a, rs_run **runs, int n, ui_plotdata *d)
         int16_t c = ui_series_colors[i % 8];
         if (a->smooth) {
             ui_ema(y, sm, len, 0.6);
-            d->series[d->nseries++] = (ui_series){NULL, x, y, len, c, true, false};
+            if (d->nseries + (n - i) < UI_PLOT_MAX_SERIES)   /* the raw line while there is room */
+                d->series[d->nseries++] = (ui_series){NULL, x, y, len, c, true, false};
             d->series[d->nseries++] = (ui_series){d->names[i], x, sm, len, c, false, false};
         } else
             d->series[d->nseries++] = (ui_series){d->names[i], x, y, len, c, false, false};
     }
     d->ncsv = n;
-    snprintf(d->title, sizeof d->title, "%s per epoch (x: next quantity)", metric);
+    snprintf(d->title, sizeof d->title, "%s per epoch", metric);
     snprintf(d->slug, sizeof d->slug, "compare-%s", metric);
     d->plot = (ui_plot){.title = d->title, .series = d->series, .nseries = d->nseries, .logy = a->logy,
                         .integer_x = true, .vmark = NAN, .xcursor = NAN};
@@ -153,8 +172,13 @@ void ui_view_compare(ui_app *a, cellbuf *b, ui_rect r)
     ui_rect pr = {r.x, y, r.w, r.y + r.h - y};
     if (pr.h >= 8) {
         ui_plotdata d;
-        if (compare_plot(a, runs, n, &d))
+        if (compare_plot(a, runs, n, &d)) {
+            /* on screen the title says how to change the quantity; the SVG does not */
+            char t[160];
+            snprintf(t, sizeof t, "%s (x: next quantity)", d.title);
+            d.plot.title = t;
             ui_plot_draw(b, pr, &d.plot);
+        }
         ui_plotdata_free(&d);
     }
 }

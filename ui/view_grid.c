@@ -304,6 +304,42 @@ static void column_title(const report_metric *me, char *buf, size_t n)
     snprintf(buf, n, "%s%s", me->title, me->scale == 100 ? " %" : "");
 }
 
+/* The selected metric of the cursor row against the reference: the mean
+ * difference, its bootstrap 95% interval, pairs, and the p-values of the
+ * paired t-test and the Wilcoxon signed-rank test. */
+static void grid_footer(const ui_app *a, char *out, size_t n)
+{
+    out[0] = '\0';
+    if (a->grid_cur >= a->ngrid || a->ngrid_metrics == 0)
+        return;
+    const ui_gridrow *g = &a->grid[a->grid_cur], *R = NULL;
+    for (int k = 0; k < a->ngrid; k++)
+        if (!strcmp(a->grid[k].key, a->grid_ref))
+            R = &a->grid[k];
+    int m = a->grid_metric;
+    const report_metric *me = &a->grid_mdef[m];
+    char t1[48], t2[48], pt[256] = "";
+    report_fmt_pm(t1, sizeof t1, g->mean[m], g->std[m], me->decimals, "", 0, a->ascii);
+    report_fmt_pm(t2, sizeof t2, R ? R->mean[m] : NAN, R ? R->std[m] : NAN, me->decimals, "", 0, a->ascii);
+    if (g->has_cmp && g->npairs > 0) {
+        char d[32], lo[32], hi[32], ptt[24], pw[24];
+        snprintf(d, sizeof d, "%+.*f", me->decimals + 1, g->cmp.diff[m]);
+        snprintf(lo, sizeof lo, "%+.*f", me->decimals + 1, g->cmp.lo[m]);
+        snprintf(hi, sizeof hi, "%+.*f", me->decimals + 1, g->cmp.hi[m]);
+        snprintf(ptt, sizeof ptt, isnan(g->cmp.p_t[m]) ? "-" : "%.3g", g->cmp.p_t[m]);
+        snprintf(pw, sizeof pw, isnan(g->cmp.p_w[m]) ? "-" : "%.3g", g->cmp.p_w[m]);
+        snprintf(pt, sizeof pt, ": %s [%s, %s], %d pair%s, p(t) %s, p(W) %s", d, lo, hi, g->npairs,
+                 g->npairs == 1 ? "" : "s", ptt, pw);
+    } else if (g->has_cmp)
+        snprintf(pt, sizeof pt, ": no pairs");
+    char title[40];
+    column_title(me, title, sizeof title);
+    if (R)
+        snprintf(out, n, "%s %s vs [ref] %s%s", title, t1, t2, pt);
+    else
+        snprintf(out, n, "%s %s  (no reference row: * sets one)", title, t1);
+}
+
 void ui_view_grid(ui_app *a, cellbuf *b, ui_rect r)
 {
     ui_style grey = ui_sty(UI_GREY, UI_DEFAULT, 0);
@@ -346,7 +382,15 @@ void ui_view_grid(ui_app *a, cellbuf *b, ui_rect r)
         cellbuf_text(b, x + (tw < w[2 + m] ? w[2 + m] - tw : 0), r.y, w[2 + m], hs, t);
         x += w[2 + m] + 1;
     }
-    int foot = a->grid_note[0] ? 4 : 3;
+    /* the footer, wrapped: the cursor row against the reference, the legend, a note */
+    char cmp_line[768], legend[256], note[1100];
+    grid_footer(a, cmp_line, sizeof cmp_line);
+    snprintf(legend, sizeof legend, "%d rows  * best in column  %s paired t-test p < 0.05 vs [ref]  x: metric  "
+             "*: reference  Enter: compare", a->ngrid, a->ascii ? "!" : "\xe2\x80\xa0");
+    snprintf(note, sizeof note, "%s%s", a->grid_note[0] ? "note: " : "", a->grid_note);
+    int foot = 1 + cellbuf_text_wrap(NULL, 0, 0, r.w, 3, UI_PLAIN, cmp_line) +
+               cellbuf_text_wrap(NULL, 0, 0, r.w, 2, UI_PLAIN, legend) +
+               cellbuf_text_wrap(NULL, 0, 0, r.w, 3, UI_PLAIN, note);
     ui_rect list = {r.x, r.y + 1, r.w, r.h - 1 - foot};
     if (list.h < 1)
         list.h = r.h - 1;
@@ -414,42 +458,12 @@ void ui_view_grid(ui_app *a, cellbuf *b, ui_rect r)
                     c->attr |= UI_REVERSE;
             }
     }
-    /* the selected metric of the cursor row against the reference: the
-     * mean difference, its bootstrap 95% interval, pairs, and the p-values
-     * of the paired t-test and the Wilcoxon signed-rank test */
     int fy = r.y + r.h - foot;
     if (fy <= list.y || a->grid_cur >= a->ngrid || nm == 0)
         return;
     cellbuf_hline(b, r.x, fy, r.w, grey);
-    ui_gridrow *g = &a->grid[a->grid_cur], *R = NULL;
-    for (int k = 0; k < a->ngrid; k++)
-        if (!strcmp(a->grid[k].key, a->grid_ref))
-            R = &a->grid[k];
-    int m = a->grid_metric;
-    const report_metric *me = &a->grid_mdef[m];
-    char t1[48], t2[48], pt[256] = "";
-    report_fmt_pm(t1, sizeof t1, g->mean[m], g->std[m], me->decimals, "", 0, a->ascii);
-    report_fmt_pm(t2, sizeof t2, R ? R->mean[m] : NAN, R ? R->std[m] : NAN, me->decimals, "", 0, a->ascii);
-    if (g->has_cmp && g->npairs > 0) {
-        char d[32], lo[32], hi[32], ptt[24], pw[24];
-        snprintf(d, sizeof d, "%+.*f", me->decimals + 1, g->cmp.diff[m]);
-        snprintf(lo, sizeof lo, "%+.*f", me->decimals + 1, g->cmp.lo[m]);
-        snprintf(hi, sizeof hi, "%+.*f", me->decimals + 1, g->cmp.hi[m]);
-        snprintf(ptt, sizeof ptt, isnan(g->cmp.p_t[m]) ? "-" : "%.3g", g->cmp.p_t[m]);
-        snprintf(pw, sizeof pw, isnan(g->cmp.p_w[m]) ? "-" : "%.3g", g->cmp.p_w[m]);
-        snprintf(pt, sizeof pt, ": %s [%s, %s], %d pair%s, p(t) %s, p(W) %s", d, lo, hi, g->npairs,
-                 g->npairs == 1 ? "" : "s", ptt, pw);
-    } else if (g->has_cmp)
-        snprintf(pt, sizeof pt, ": no pairs");
-    char title[40];
-    column_title(me, title, sizeof title);
-    if (R)
-        cellbuf_printf(b, r.x, fy + 1, r.w, UI_PLAIN, "%s %s vs [ref] %s%s", title, t1, t2, pt);
-    else
-        cellbuf_printf(b, r.x, fy + 1, r.w, UI_PLAIN, "%s %s  (no reference row: * sets one)", title, t1);
-    cellbuf_printf(b, r.x, fy + 2, r.w, grey,
-                   "%d rows  * best in column  %s paired t-test p < 0.05 vs [ref]  x: metric  *: reference  "
-                   "Enter: compare", a->ngrid, a->ascii ? "!" : "\xe2\x80\xa0");
-    if (a->grid_note[0])
-        cellbuf_printf(b, r.x, fy + 3, r.w, ui_sty(UI_YELLOW, UI_DEFAULT, 0), "note: %s", a->grid_note);
+    int y = fy + 1;
+    y += cellbuf_text_wrap(b, r.x, y, r.w, 3, UI_PLAIN, cmp_line);
+    y += cellbuf_text_wrap(b, r.x, y, r.w, 2, grey, legend);
+    cellbuf_text_wrap(b, r.x, y, r.w, 3, ui_sty(UI_YELLOW, UI_DEFAULT, 0), note);
 }

@@ -126,7 +126,7 @@ static bool drift_plot(const ui_app *a, ui_plotdata *d)
     const rs_labels *L = &a->labels;
     memset(d, 0, sizeof *d);
     int n = L->nep;
-    d->buf = malloc((size_t)(n ? n : 1) * 4 * sizeof *d->buf);
+    d->buf = malloc((size_t)(n ? n : 1) * 5 * sizeof *d->buf);
     if (!d->buf)
         return false;
     double *x = d->buf;
@@ -167,7 +167,7 @@ static bool trajectory_plot(const ui_app *a, int i, ui_plotdata *d)
     const rs_labels *L = &a->labels;
     memset(d, 0, sizeof *d);
     int n = L->nep;
-    d->buf = malloc((size_t)(n ? n : 1) * 4 * sizeof *d->buf);
+    d->buf = malloc((size_t)(n ? n : 1) * 5 * sizeof *d->buf);
     if (!d->buf || i < 0 || i >= L->nsamp)
         return false;
     double *x = d->buf;
@@ -183,7 +183,15 @@ static bool trajectory_plot(const ui_app *a, int i, ui_plotdata *d)
         d->csv_y[m] = y;
         d->csv_name[m] = d->names[m];
     }
-    d->ncsv = 3;
+    /* the CSV: the sample's id on every row, y_m beside the u-labels */
+    double *ym = d->buf + (size_t)n * 4;
+    for (int e = 0; e < n; e++)
+        ym[e] = L->ym[i];
+    d->csv_y[3] = ym;
+    d->csv_name[3] = "y_m";
+    d->ncsv = 4;
+    d->csv_id_name = "id";
+    snprintf(d->csv_id, sizeof d->csv_id, "%s", L->ids[i]);
     d->n = n;
     d->hlines[d->nhlines++] = (ui_hline){L->ym[i], UI_WHITE, "y_m"};
     for (int m = 0; m < 3; m++) {
@@ -194,7 +202,12 @@ static bool trajectory_plot(const ui_app *a, int i, ui_plotdata *d)
         }
     }
     snprintf(d->title, sizeof d->title, "u-labels of %s", L->ids[i]);
-    snprintf(d->slug, sizeof d->slug, "sample_trajectory");
+    /* one file per sample: the next sample's export does not overwrite it */
+    snprintf(d->slug, sizeof d->slug, "sample_trajectory-%.40s", L->ids[i]);
+    for (char *c = d->slug; *c; c++)
+        if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') || *c == '-' ||
+              *c == '_' || *c == '.'))
+            *c = '_';
     int ce = a->lab_epoch < 0 ? n - 1 : a->lab_epoch;
     d->plot = (ui_plot){.title = d->title, .series = d->series, .nseries = 3, .hlines = d->hlines,
                         .nhlines = d->nhlines, .integer_x = true, .vmark = NAN,
@@ -279,8 +292,16 @@ static void draw_distribution(ui_app *a, cellbuf *b, ui_rect r)
     int cx = in.x + (int)((ce + 0.5) * in.w / L->nep);
     cellbuf_put(b, cx, in.y + in.h, b->ascii ? '^' : 0x25B2, ui_sty(UI_YELLOW, UI_DEFAULT, UI_BOLD));
     cellbuf_printf(b, in.x, in.y + in.h, cx - in.x - 1, ui_sty(UI_GREY, UI_DEFAULT, 0), "epoch %d", L->epoch[0]);
-    cellbuf_printf(b, cx + 2, in.y + in.h, in.x + in.w - cx - 2, ui_sty(UI_YELLOW, UI_DEFAULT, 0), "epoch %d",
-                   L->epoch[ce]);
+    /* the shown epoch's label beside the marker: right of it, or left when
+     * the marker is near the right edge */
+    char el[24];
+    int ew = snprintf(el, sizeof el, "epoch %d", L->epoch[ce]);
+    int ex = cx + 2 + ew <= in.x + in.w ? cx + 2 : cx - 1 - ew;
+    if (ex < in.x)
+        ex = in.x;
+    if (ex < cx)   /* the first epoch's label gives way */
+        cellbuf_fill(b, (ui_rect){in.x, in.y + in.h, cx - in.x, 1}, ' ', UI_PLAIN);
+    cellbuf_text(b, ex, in.y + in.h, ew, ui_sty(UI_YELLOW, UI_DEFAULT, 0), el);
 }
 
 static void draw_heatmap(ui_app *a, cellbuf *b, ui_rect r)
@@ -292,6 +313,12 @@ static void draw_heatmap(ui_app *a, cellbuf *b, ui_rect r)
     ui_rect in = {r.x + 1, r.y + 1, r.w - 2, r.h - 3};
     if (in.w < 4 || in.h < 1 || !L->nsamp || !L->nep)
         return;
+    /* the samples' ids on the left, where there is room: one per cell row
+     * (the upper of its two samples in half blocks) */
+    int idw = in.w >= 40 ? 14 : 0;
+    ui_rect ids = {in.x, in.y, idw, in.h};
+    in.x += idw;
+    in.w -= idw;
     int per = b->ascii ? 1 : 2;
     int visible = in.h * per;
     int pos = 0;
@@ -318,6 +345,15 @@ static void draw_heatmap(ui_app *a, cellbuf *b, ui_rect r)
             mat[(size_t)k * (size_t)L->nep + (size_t)e] = v;
         }
     double D = max_dev(L, a->lab_mod);
+    for (int row = 0; idw && row < in.h; row++) {
+        int o = a->lab_top + row * per;
+        if (o >= a->norder)
+            break;
+        bool cur = pos >= o && pos < o + per;
+        int i = a->order[cur ? pos : o];
+        cellbuf_text(b, ids.x, ids.y + row, idw - 1, cur ? ui_sty(UI_YELLOW, UI_DEFAULT, UI_BOLD) : ui_sty(UI_GREY, UI_DEFAULT, 0),
+                     L->ids[i]);
+    }
     ui_heatmap_draw(b, in, mat, visible, L->nep, 0, -D, D, true, pos - a->lab_top);
     free(mat);
     a->list_hit = (ui_rect){in.x, in.y, in.w, in.h};
@@ -331,7 +367,13 @@ static void draw_inspector(ui_app *a, cellbuf *b, ui_rect r)
 {
     const rs_labels *L = &a->labels;
     int i = a->lab_sample;
-    cellbuf_box(b, r, ui_sty(UI_GREY, UI_DEFAULT, 0), "sample");
+    int ce = a->lab_epoch < 0 ? L->nep - 1 : a->lab_epoch;
+    char title[64];
+    if (ce >= 0 && ce < L->nep)
+        snprintf(title, sizeof title, "sample at epoch %d of %d", L->epoch[ce], L->epoch[L->nep - 1]);
+    else
+        snprintf(title, sizeof title, "sample");
+    cellbuf_box(b, r, ui_sty(UI_GREY, UI_DEFAULT, 0), title);
     ui_rect in = {r.x + 1, r.y + 1, r.w - 2, r.h - 2};
     if (i < 0 || i >= L->nsamp || in.w < 8 || in.h < 3)
         return;
@@ -368,7 +410,6 @@ static void draw_inspector(ui_app *a, cellbuf *b, ui_rect r)
             s = end;
         }
     }
-    int ce = a->lab_epoch < 0 ? L->nep - 1 : a->lab_epoch;
     char t[64];
     int x = in.x;
     fmt_num(t, sizeof t, L->ym[i], 6, 3);

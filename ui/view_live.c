@@ -22,12 +22,16 @@ void ui_plotdata_free(ui_plotdata *d)
 typedef struct {
     const char *title, *slug;
     int n;
-    const char *cols[5][3];   /* per series: column names summed (NULL-terminated) */
-    const char *names[5];
-    const char *alt[5];       /* column of the SIMS metric set */
+    const char *cols[6][3];   /* per series: column names summed (NULL-terminated) */
+    const char *names[6];
+    const char *alt[6];       /* column of the SIMS metric set */
 } live_panel;
 
-static const live_panel panels[4] = {
+/* The four training panels, then the Self-MI diagnostics (shown when the
+ * data has human unimodal labels: SIMS, synthetic data): the generated
+ * u-labels' correlation with the human ones beside the floor y_m reaches,
+ * and the correlation of the deviations y_s - y_m. */
+static const live_panel panels[UI_LIVE_PANELS] = {
     {"training losses", "losses", 4,
      {{"loss"}, {"l17"}, {"l_m"}, {"task_t", "task_a", "task_v"}},
      {"loss", "L17", "L_M", "L_task"}, {0}},
@@ -35,12 +39,29 @@ static const live_panel panels[4] = {
     {"validation MAE", "val_mae", 1, {{RD_VAL(mae)}}, {"MAE"}, {0}},
     {"validation Corr, Acc_2, F1", "val_corr_acc", 3, {{RD_VAL(corr)}, {RD_VAL(acc2_has0)}, {RD_VAL(f1_has0)}},
      {"Corr", "Acc_2", "F1"}, {NULL, RD_VAL(acc2), RD_VAL(f1)}},
+    {"u-labels vs human labels: r", "ulabel_corr", 6,
+     {{"ul_corr_t"}, {"ul_corr_a"}, {"ul_corr_v"}, {"floor_corr_t"}, {"floor_corr_a"}, {"floor_corr_v"}},
+     {"u t", "u a", "u v", "y_m t", "y_m a", "y_m v"}, {0}},
+    {"deviations y_s - y_m vs human: r", "dev_corr", 3, {{"dev_corr_t"}, {"dev_corr_a"}, {"dev_corr_v"}},
+     {"dev t", "dev a", "dev v"}, {0}},
 };
+
+int ui_live_npanels(const rs_run *run)
+{
+    const rs_table *E = run ? &run->epochs : NULL;
+    int col = E ? rs_table_col(E, "ul_corr_t") : -1;
+    for (int i = 0; col >= 0 && i < E->nrows; i++)
+        if (isfinite(rs_table_get(E, i, col)))
+            return UI_LIVE_PANELS;
+    return 4;
+}
 
 bool ui_live_plot(const ui_app *a, const rs_run *run, int k, ui_plotdata *d)
 {
     memset(d, 0, sizeof *d);
-    const live_panel *P = &panels[k & 3];
+    if (k < 0 || k >= UI_LIVE_PANELS)
+        return false;
+    const live_panel *P = &panels[k];
     const rs_table *E = &run->epochs;
     int n = E->nrows;
     d->n = n;
@@ -177,9 +198,10 @@ static void draw_side(ui_app *a, cellbuf *b, ui_rect r, const rs_run *run, const
             int mi = rd_metric_find(nm);   /* scale from rundir/columns.h */
             bool pct = mi >= 0 && rd_metrics[mi].scale == 100;
             fmt_num(t, sizeof t, pct ? 100 * v : v, 9, pct ? 2 : 4);
-            /* the mean predictor's MAE, for scale */
-            cellbuf_text(b, r.x, y, 10, lab, strcmp(nm, "mae_baseline") == 0 ? "mae mean" : nm);
-            cellbuf_text(b, r.x + 11, y++, r.w - 11, val, t);
+            /* test.csv's own column names, whole (mae_baseline: the
+             * training mean's MAE, for scale), as Compare and report name them */
+            cellbuf_text(b, r.x, y, 12, lab, nm);
+            cellbuf_text(b, r.x + 13, y++, r.w - 13, val, t);
         }
     }
     if (y < r.y + r.h - 1) {
@@ -203,24 +225,27 @@ void ui_view_live(ui_app *a, cellbuf *b, ui_rect r)
         ui_split_h(r, r.w - 32, 1, 30, &plots, &side);
     if (side.w > 0)
         draw_side(a, b, side, run, row->job);
-    ui_rect pr[4];
+    int np = ui_live_npanels(run);
+    if (a->live_focus >= np)
+        a->live_focus = 0;
+    ui_rect pr[UI_LIVE_PANELS];
     int shown;
     if (a->live_zoom) {
-        for (int i = 0; i < 4; i++)
+        for (int i = 0; i < np; i++)
             pr[i] = (ui_rect){0, 0, 0, 0};
         pr[a->live_focus] = plots;
-        shown = 4;
+        shown = np;
     } else {
-        shown = ui_layout_panels(plots, 4, 36, 9, pr);
-        if (shown < 4 && a->live_focus >= shown) {
+        shown = ui_layout_panels(plots, np, 36, 9, pr);
+        if (shown < np && a->live_focus >= shown) {
             /* a small screen shows the focused panel first */
             ui_rect t = pr[0];
-            for (int i = 0; i < 4; i++)
+            for (int i = 0; i < np; i++)
                 pr[i] = (ui_rect){0, 0, 0, 0};
             pr[a->live_focus] = t;
         }
     }
-    for (int k = 0; k < 4; k++) {
+    for (int k = 0; k < np; k++) {
         if (pr[k].w <= 0 || pr[k].h <= 0)
             continue;
         ui_plotdata d;

@@ -18,7 +18,11 @@ static run_state row_state(const ui_runrow *r)
 {
     if (r->job && job_active(r->job))
         return r->job->state;
-    return r->run ? rs_run_state(r->run) : RUN_QUEUED;
+    if (r->run)
+        return rs_run_state(r->run);
+    /* a job that ended before its directory was made (a dataset that
+     * cannot be read) is failed (or cancelled), not queued */
+    return r->job ? r->job->state : RUN_QUEUED;
 }
 
 /* test metric of a done run, by the names of either metric set */
@@ -172,14 +176,17 @@ static const char *state_glyph(run_state s, bool ascii)
     return ascii ? asc[s] : u[s];
 }
 
-enum { C_SEL, C_STATUS, C_RUN, C_DATA, C_GEN, C_TASKS, C_CPC, C_SEED, C_EPOCH, C_BEST, C_MAE, C_CORR, C_ACC2,
-       C_F1, C_ACC7, C_TREND, C_TIME, C_COUNT };
+enum { C_SEL, C_STATUS, C_RUN, C_DATA, C_GEN, C_TASKS, C_CPC, C_SEED, C_EPOCH, C_BEST, C_SRC, C_MAE, C_CORR,
+       C_ACC2, C_F1, C_ACC7, C_TREND, C_TIME, C_COUNT };
 static const char *const col_title[C_COUNT] = {"", "status", "run", "data", "gen", "tasks", "cpc", "seed", "epoch",
-                                               "best", "MAE", "Corr", "Acc2", "F1", "Acc7", "val MAE", "time"};
+                                               "best", "of", "MAE", "Corr", "Acc2", "F1", "Acc7", "val MAE", "time"};
+/* At 80 columns: status, run (its middle elided, the seed kept), tasks,
+ * seed, epoch, where the numbers come from (test or val) and the four
+ * paper metrics; wider terminals add the rest. */
 static const ui_col cols[C_COUNT] = {
-    {1, 1, 100, false},  {11, 11, 99, false}, {26, 48, 98, true},  {8, 12, 40, false},
-    {4, 4, 50, false},   {5, 5, 60, false},   {5, 8, 55, false},   {5, 6, 70, false},
-    {7, 12, 90, false},  {4, 4, 80, false},   {6, 6, 97, false},   {6, 6, 96, false},
+    {1, 1, 100, false},  {11, 11, 99, false}, {16, 48, 98, true},  {8, 12, 40, false},
+    {4, 4, 50, false},   {5, 5, 88, false},   {5, 8, 55, false},   {4, 6, 89, false},
+    {7, 12, 90, false},  {4, 4, 80, false},   {4, 4, 94, false},   {6, 6, 97, false},   {6, 6, 96, false},
     {5, 5, 95, false},   {5, 5, 85, false},   {5, 5, 45, false},   {10, 12, 30, false},
     {6, 6, 65, false}};
 
@@ -244,6 +251,16 @@ static void format_cell(const ui_app *a, const ui_runrow *r, int c, char *buf, s
             snprintf(buf, n, "%d", (int)b);
         break;
     }
+    case C_SRC:
+        /* the numbers beside: the best epoch's test metrics (test.csv), or,
+         * before there are any, the last epoch's validation metrics */
+        if (done)
+            snprintf(buf, n, "test");
+        else if (E && last >= 0) {
+            snprintf(buf, n, "val");
+            s->fg = UI_GREY;
+        }
+        break;
     case C_MAE:
     case C_CORR:
     case C_ACC2:
@@ -297,7 +314,7 @@ void ui_view_runs(ui_app *a, cellbuf *b, ui_rect r)
         char t[48];
         snprintf(t, sizeof t, "%s", col_title[c]);
         static const int sort_of_col[C_COUNT] = {-1, SORT_STATUS, SORT_ID, -1, -1, -1, -1, -1, -1,
-                                                 SORT_BEST, SORT_MAE, SORT_CORR, SORT_ACC2, SORT_F1, -1, -1, -1};
+                                                 SORT_BEST, -1, SORT_MAE, SORT_CORR, SORT_ACC2, SORT_F1, -1, -1, -1};
         if (sort_of_col[c] == a->sort_col)
             snprintf(t, sizeof t, "%s%s", col_title[c], a->sort_rev ? (a->ascii ? "v" : "\xe2\x96\xbc") : (a->ascii ? "^" : "\xe2\x96\xb2"));
         bool right = c >= C_BEST && c <= C_ACC7;
@@ -350,7 +367,25 @@ void ui_view_runs(ui_app *a, cellbuf *b, ui_rect r)
                 x += widths[c] + 1;
                 continue;
             }
+            if (c == C_SRC && row_state(rw) == RUN_FAILED) {
+                /* a failed run has no numbers to show: its reason takes their place */
+                const char *why = rw->run && rw->run->reason[0] ? rw->run->reason
+                                  : rw->job ? rw->job->reason : "";
+                cellbuf_text(b, x, y, list.x + list.w - x, ui_sty(UI_RED, UI_DEFAULT, 0), why);
+                break;
+            }
             format_cell(a, rw, c, t, sizeof t, &s);
+            if (c == C_RUN) {
+                /* too long: the id's hash suffix ("-2f7e109e") goes first
+                 * (the line below the list shows it whole), then the middle */
+                size_t tl = strlen(t);
+                if (ui_text_width(t) > widths[c] && tl > 9 && t[tl - 9] == '-' &&
+                    strspn(t + tl - 8, "0123456789abcdef") == 8)
+                    t[tl - 9] = '\0';
+                char e[256];
+                fmt_elide(e, sizeof e, t, widths[c], a->ascii);
+                memcpy(t, e, sizeof t);
+            }
             bool right = c >= C_BEST && c <= C_ACC7;
             int tw = ui_text_width(t);
             cellbuf_text(b, right && tw < widths[c] ? x + widths[c] - tw : x, y, widths[c], s, t);
@@ -370,14 +405,17 @@ void ui_view_runs(ui_app *a, cellbuf *b, ui_rect r)
             }
         }
     }
-    /* scroll position */
-    if (a->nrows > rows)
-        cellbuf_printf(b, list.x + list.w - 12, list.y + list.h - 1, 12, ui_sty(UI_GREY, UI_DEFAULT, 0),
-                       "%4d/%-4d", a->cur + 1, a->nrows);
-
-    /* detail of the run under the cursor */
+    /* detail of the run under the cursor; the separator carries the
+     * position and the sort order, never over a cell of the list */
     if (detail.h > 0) {
         cellbuf_hline(b, detail.x, detail.y, detail.w, ui_sty(UI_GREY, UI_DEFAULT, 0));
+        char pos[128];
+        int pw = snprintf(pos, sizeof pos, " %s%.40s%s%d/%d  sort: %s%s ", a->filter[0] ? "filter: " : "", a->filter,
+                          a->filter[0] ? " (Esc clears)  " : "", a->cur + 1, a->nrows, sort_names[a->sort_col],
+                          a->sort_rev ? " (reversed)" : "");
+        pw = ui_text_width(pos);
+        if (pw + 4 < detail.w)
+            cellbuf_text(b, detail.x + detail.w - pw - 2, detail.y, pw, ui_sty(UI_GREY, UI_DEFAULT, 0), pos);
         const ui_runrow *rw = ui_app_current(a);
         if (!rw)
             return;
@@ -391,10 +429,10 @@ void ui_view_runs(ui_app *a, cellbuf *b, ui_rect r)
         else if (rw->run) {
             const rs_table *E = &rw->run->epochs;
             int last = E->nrows - 1;
-            snprintf(line, sizeof line, "%s  lr_other %s  batch %s  lambda_cpc %s  patience %g of %s  sort: %s%s",
+            snprintf(line, sizeof line, "%s  lr_other %s  batch %s  lambda_cpc %s  patience %g of %s",
                      run_state_name(st), rs_run_conf(rw->run, "lr_other", "?"), rs_run_conf(rw->run, "batch_size", "?"),
                      rs_run_conf(rw->run, "lambda_cpc", "?"), last >= 0 ? rs_table_getn(E, last, "patience") : 0.0,
-                     rs_run_conf(rw->run, "early_stop", "?"), sort_names[a->sort_col], a->sort_rev ? " (reversed)" : "");
+                     rs_run_conf(rw->run, "early_stop", "?"));
         } else
             snprintf(line, sizeof line, "queued%s", rw->job ? "" : " on Slurm");
         /* Slurm's word on a run of an array: its task's state, and the

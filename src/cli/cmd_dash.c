@@ -229,12 +229,19 @@ int cmd_dash(int argc, char **argv)
                 "selfmi: reopen 'selfmi' anywhere to watch them; Ctrl-C here cancels them.\n",
                 active, active == 1 ? "" : "s", active == 1 ? "s" : "", root, (long)getpid());
         signal(SIGINT, SIG_DFL);
+        queue_wait(eng.q);
+        int c[QUEUE_NCOUNTS];
+        queue_counts(eng.q, c);
+        fprintf(stderr, "selfmi: the runs have ended: %d done, %d failed, %d cancelled, %d already there (in %s)\n",
+                c[RUN_DONE], c[RUN_FAILED], c[RUN_CANCELLED], c[QUEUE_SKIPPED], root);
         ui_engine_close(&eng, false);
     } else {
-        if (active > 0)
-            fprintf(stderr, "selfmi: cancelling %d run%s (marked cancelled in %s)\n", active, active == 1 ? "" : "s",
-                    root);
+        int n = active > app.cancelled_on_quit ? active : app.cancelled_on_quit;
+        if (n > 0)
+            fprintf(stderr, "selfmi: cancelled %d run%s (marked cancelled in %s)\n", n, n == 1 ? "" : "s", root);
         ui_engine_close(&eng, true);
+        if (app.interrupted && n > 0 && rc == 0)
+            rc = 130;
     }
     ui_app_free(&app);
     return rc;

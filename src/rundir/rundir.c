@@ -191,12 +191,13 @@ sm_status rundir_claim(runstore *rs, const char *root, const char *run_id, const
     run_state s;
     sm_err e2;
     bool has_status = runstore_status_read(rs, &s, NULL, 0, &e2) == SM_OK;
-    char conf[RUNSTORE_PATH_MAX];
-    bool has_conf = runstore_path(rs, RUNSTORE_CONF, conf, sizeof conf, &e2) == SM_OK && lstat(conf, &sb) == 0;
-    bool status_file = runstore_path(rs, RUNSTORE_STATUS, conf, sizeof conf, &e2) == SM_OK && lstat(conf, &sb) == 0;
-    if (!has_conf && !status_file) {
+    char path[RUNSTORE_PATH_MAX];
+    bool status_file = runstore_path(rs, RUNSTORE_STATUS, path, sizeof path, &e2) == SM_OK && lstat(path, &sb) == 0;
+    if (!status_file) {
         /* created by a process that died (or lost the lock to us) before
-         * writing anything */
+         * writing its status: nothing was trained (run.conf comes first,
+         * then the status, then the first epoch), so the run starts there
+         * afresh */
         *v = RD_FRESH;
         return SM_OK;
     }

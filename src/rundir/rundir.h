@@ -149,7 +149,7 @@ static inline float rs_labels_get(const rs_labels *l, int m, int e, int i)
 
 typedef enum {
     RD_NEW,        /* no directory: create it */
-    RD_FRESH,      /* a directory holding nothing yet (its creator died or lost the race): run there */
+    RD_FRESH,      /* a directory without a status yet (its creator died or lost the race before training): run there */
     RD_RESUME,     /* this run, interrupted (status running, no lock holder): resume from the checkpoint */
     RD_DONE,       /* this run, done: keep it, nothing to run */
     RD_ELSEWHERE,  /* another process or thread holds its lock: leave it */

@@ -360,7 +360,8 @@ sm_status trainer_epoch(trainer *t, const train_hooks *hooks, epoch_record *rec,
         double ltask = 0;
         for (int s = 0; s < MOD_COUNT; s++) {
             rec->l_s[s] += wgt * m->l_s[s];
-            rec->l_cpc[s] += wgt * m->l_cpc[s];
+            /* a term switched off is not in the loss: logged as 0 */
+            rec->l_cpc[s] += c->cpc_terms[s] ? wgt * m->l_cpc[s] : 0;
             if (c->labels == LABELS_MI) {
                 rec->l_task[s] += wgt * m->l_task[s];
                 ltask += m->l_task[s];

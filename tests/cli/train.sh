@@ -82,4 +82,11 @@ cmp -s "$work/bs/big/predictions.csv" "$work/bs/whole/predictions.csv" || fail "
 [ $? -eq 1 ] || fail "NaN: exit 1"
 grep -q "failed: non-finite loss at epoch 2 batch 1" "$work/nan/r/status" || fail "NaN status: $(cat "$work/nan/r/status")"
 [ $(($(wc -l <"$work/nan/r/epochs.csv") - 1)) -eq 1 ] || fail "the epoch before the NaN is kept"
+
+# a CPC term switched off is logged as 0 (selfmi-results(5)), the others not
+"$SELFMI" train synth:small --set max_epochs=2 --set cpc_terms=ma,mv --out "$work/cpc" --run-id r --quiet \
+    >/dev/null 2>"$work/err" || { cat "$work/err"; fail "cpc_terms = ma,mv"; }
+awk -F, 'NR == 1 { gsub(/"/, ""); for (i = 1; i <= NF; i++) c[$i] = i; next }
+         $c["cpc_mt"] != 0 || $c["cpc_ma"] == 0 || $c["cpc_mv"] == 0 { bad = 1 }
+         END { exit bad }' "$work/cpc/r/epochs.csv" || fail "cpc_mt is not 0 with the term off: $(cat "$work/cpc/r/epochs.csv")"
 exit 0

@@ -338,6 +338,12 @@ static void test_claim(void)
     tap_ok(rundir_claim(&rs, root, "done", &other, &lk, &v, who, sizeof who, &err) == SM_OK && v == RD_REPLACE,
            "another identity: replace");
     runstore_lock_release(&lk);
+    /* killed between run.conf and its status: nothing trained, so the run
+     * starts there again rather than going to .attic */
+    make_run("confonly", &c, NULL);
+    tap_ok(rundir_claim(&rs, root, "confonly", &c, &lk, &v, who, sizeof who, &err) == SM_OK && v == RD_FRESH,
+           "run.conf without a status: fresh, not replaced");
+    runstore_lock_release(&lk);
     make_run("broken", &c, "running\n");
     tap_ok(rundir_claim(&rs, root, "broken", &c, &lk, &v, who, sizeof who, &err) == SM_OK && v == RD_RESUME,
            "running without a lock holder: resume");

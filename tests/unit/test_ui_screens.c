@@ -118,7 +118,8 @@ static void write_run(const char *root, const char *id, const char *tasks, int s
     FILE *f = fopen(path, "w");
     fprintf(f, "epoch,seconds,loss,l17,l_m,l_t,l_a,l_v,cpc_mt,cpc_ma,cpc_mv,task_t,task_a,task_v,val_mae,val_corr,"
                "val_acc2_has0,val_f1_has0,val_acc2_non0,val_f1_non0,val_acc5,val_acc7,best_epoch,best_val_mae,"
-               "patience,steps,drift_t,drift_a,drift_v\n");
+               "patience,steps,drift_t,drift_a,drift_v,ul_corr_t,ul_corr_a,ul_corr_v,floor_corr_t,floor_corr_a,"
+               "floor_corr_v,dev_corr_t,dev_corr_a,dev_corr_v\n");
     double best = 1e9;
     int best_ep = 0;
     for (int e = 1; e <= epochs; e++) {
@@ -129,10 +130,16 @@ static void write_run(const char *root, const char *id, const char *tasks, int s
         }
         double l = 3.0 / (1 + 0.3 * e);
         fprintf(f, "%d,0.25,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,"
-                   "%.4f,%.4f,%d,%.4f,%d,%d,%.4f,%.4f,%.4f\n",
+                   "%.4f,%.4f,%d,%.4f,%d,%d,%.4f,%.4f,%.4f",
                 e, l + 1, l, l * 0.5, l * 0.2, l * 0.15, l * 0.15, 3.2 - 0.02 * e, 3.3 - 0.03 * e, 3.25 - 0.01 * e,
                 0.1, 0.1, 0.1, mae, 0.2 + 0.4 * (1 - 1.0 / e), 0.5 + 0.02 * e, 0.5 + 0.019 * e, 0.5 + 0.021 * e,
                 0.5 + 0.02 * e, 0.3, 0.25, best_ep, best, e - best_ep, 8, 0.05 * e, 0.03 * e, 0.04 * e);
+        /* the Self-MI diagnostics: the seed-2 runs' data has human unimodal labels */
+        if (seed == 2)
+            fprintf(f, ",%.4f,%.4f,%.4f,0.5500,0.4000,0.3000,%.4f,%.4f,%.4f\n", 0.55 + 0.02 * e, 0.4 + 0.015 * e,
+                    0.3 + 0.01 * e, 0.1 + 0.03 * e, 0.05 + 0.02 * e, 0.02 * e);
+        else
+            fprintf(f, ",nan,nan,nan,nan,nan,nan,nan,nan,nan\n");
     }
     fclose(f);
     snprintf(path, sizeof path, "%s/labels.csv", dir);
@@ -344,15 +351,35 @@ int main(void)
     screen("runs_sorted_corr", 120, 24, "sssss", true);
     screen("runs_sorted_mae_reversed", 120, 24, "ssssS", true);
     screen("runs_filter", 100, 16, "/MTAV<Enter>", true);
+    screen("runs_filter_again", 100, 16, "/MTAV<Enter>/M-<Enter>", true);
     screen("live", 120, 36, "2", true);
     screen("live_narrow", 70, 24, "2", true);
     screen("live_smooth_zoom", 100, 30, "2mz", true);
     screen("live_failed", 120, 30, "G2", true);
+    screen("live_diagnostics", 160, 48, "j2", true);
+    screen("live_diagnostics_focus", 100, 30, "j2hz", true);
     screen("labels", 120, 40, "3", true);
     screen("labels_search", 120, 40, "3/dull<Enter>n", true);
     screen("grid", 120, 20, "4", true);
     screen("compare", 120, 36, "j <Space>5", true);
+    screen("compare_many_columns", 120, 36, "      5xxxx", true);
+    /* every view at the three sizes a user meets: 80x24, 100x30, 160x48 */
+    {
+        static const int sizes[][2] = {{80, 24}, {100, 30}, {160, 48}};
+        static const char *const views[][2] = {{"runs", ":update"}, {"live", "2"}, {"labels", "3"},
+                                               {"grid", "4"}, {"compare", "j <Space>5"}};
+        for (int s = 0; s < 3; s++)
+            for (int v = 0; v < 5; v++) {
+                char name[64];
+                snprintf(name, sizeof name, "size_%s_%dx%d", views[v][0], sizes[s][0], sizes[s][1]);
+                screen(name, sizes[s][0], sizes[s][1], views[v][1], true);
+            }
+    }
     screen("help", 100, 30, "?", true);
+    screen("help_80", 80, 24, "?", true);
+    screen("help_labels_160", 160, 48, "3?", true);
+    screen("help_symbols", 100, 30, "?G", true);
+    screen("nocolor_live", 100, 30, "2", false);
     screen("too_small", 50, 10, ":update", true);
     screen("resize", 80, 24, "2\n:resize 130x30\n", true);
     screen("nocolor_runs", 90, 16, ":update", false);
@@ -397,12 +424,88 @@ int main(void)
     char *csv = slurp(p);
     tap_ok(csv && !strncmp(csv, "\"epoch\",\"loss\",\"L17\",\"L_M\",\"L_task\"\n1,", 37), "CSV written with a header");
     free(csv);
+    struct stat sb;
+    tap_ok(stat(p, &sb) == 0 && (sb.st_mode & 0777) == 0644, "an export is mode 0644 (%o)",
+           (unsigned)(sb.st_mode & 0777));
+    /* the sample trajectory: one file per sample, with its id and y_m */
+    ui_app_key(&a, '3');
+    ui_app_key(&a, 'e');
+    tap_ok(strstr(a.msg, "export-sample_trajectory-") != NULL, "Labels export names the sample: %s", a.msg);
+    char tp[2100] = "";
+    const char *tn = strstr(a.msg, "export-sample_trajectory-");
+    if (tn && r) {
+        snprintf(tp, sizeof tp, "%s/%.*s", r->dir, (int)strcspn(tn, " ;"), tn);
+    }
+    char *traj = tp[0] ? slurp(tp) : NULL;
+    tap_ok(traj && strstr(traj, "\"id\",\"epoch\",\"y_t\",\"y_a\",\"y_v\",\"y_m\"\n") == traj,
+           "trajectory CSV has the id and y_m columns (%s)", tp);
+    free(traj);
+    /* Compare's SVG title is the quantity, without the screen's key hint */
+    ui_app_key(&a, '1');
+    ui_app_key(&a, ' ');
+    ui_app_key(&a, ' ');
+    ui_app_key(&a, '5');
+    ui_app_key(&a, 'e');
+    char *csvg = slurp("results/export-compare-val_mae.svg");
+    tap_ok(csvg && strstr(csvg, "val_mae per epoch") && !strstr(csvg, "x: next"), "Compare SVG title: no key hint");
+    free(csvg);
     ui_app_key(&a, '4');
     ui_app_key(&a, 'e');
     tap_ok(access("results/export-grid.csv", R_OK) == 0, "Grid export: %s", a.msg);
     ui_app_key(&a, 'q');
     tap_ok(a.quit, "q quits when nothing runs");
     ui_app_free(&a);
+
+    /* Ctrl-C with a run queued asks first; a second Ctrl-C cancels and quits */
+    {
+        ui_app c;
+        ui_app_init(&c, "results", NULL, NULL);
+        ui_app_resize(&c, 100, 30);
+        c.jobs = calloc(2, sizeof *c.jobs);
+        c.cap_jobs = 2;
+        c.njobs = 2;
+        c.jobs[0].state = RUN_QUEUED;
+        c.jobs[1].state = RUN_RUNNING;
+        ui_app_key(&c, UI_KEY_CTRL_C);
+        tap_ok(!c.quit && c.prompt == PROMPT_QUIT, "Ctrl-C with runs in progress asks");
+        cellbuf cb;
+        cellbuf_init(&cb, 100, 30);
+        ui_app_render(&c, &cb);
+        char *txt = cellbuf_to_text(&cb);
+        tap_ok(txt && strstr(txt, "1 running, 1 queued: c cancel them and quit"), "the question counts them");
+        free(txt);
+        ui_app_key(&c, UI_KEY_ESC);
+        tap_ok(!c.quit && c.prompt == PROMPT_NONE, "Esc stays");
+        ui_app_key(&c, UI_KEY_CTRL_C);
+        ui_app_key(&c, UI_KEY_CTRL_C);
+        tap_ok(c.quit && c.interrupted && c.cancelled_on_quit == 2, "a second Ctrl-C cancels both and quits");
+        cellbuf_free(&cb);
+        ui_app_free(&c);
+    }
+    /* a job that failed before it made its directory reads failed, with its reason in the row */
+    {
+        ui_app c;
+        ui_app_init(&c, "results", NULL, NULL);
+        ui_app_resize(&c, 100, 30);
+        c.jobs = calloc(1, sizeof *c.jobs);
+        c.cap_jobs = c.njobs = 1;
+        c.jobs[0].state = RUN_FAILED;
+        snprintf(c.jobs[0].run_id, sizeof c.jobs[0].run_id, "nodata-s1");
+        snprintf(c.jobs[0].reason, sizeof c.jobs[0].reason, "data/nodata/label.csv: cannot open");
+        ui_app_update(&c, true);
+        ui_app_rebuild_rows(&c);
+        cellbuf cb;
+        cellbuf_init(&cb, 100, 30);
+        ui_app_render(&c, &cb);
+        char *txt = cellbuf_to_text(&cb);
+        const char *line = txt ? strstr(txt, "nodata-s1") : NULL;
+        const char *eol = line ? strchr(line, '\n') : NULL;
+        bool ok = line && eol && (size_t)(eol - line) > 20 && memmem(line, (size_t)(eol - line), "cannot open", 11);
+        tap_ok(ok && strstr(txt, "\xe2\x9c\x97 failed") != NULL, "a job failed without a directory: failed, reason in its row");
+        free(txt);
+        cellbuf_free(&cb);
+        ui_app_free(&c);
+    }
 
     /* once no process holds its lock, the running run reads as interrupted */
     runstore_lock_release(running_lock);

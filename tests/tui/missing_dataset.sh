@@ -1,0 +1,31 @@
+#!/bin/sh
+# missing_dataset.sh: starting the grid of an experiment whose dataset has
+# not been imported queues nothing and says which command makes it; the
+# failed state never hides behind "queued".
+. "$top_srcdir/tests/tui/lib.sh"
+
+cat > exp.conf <<'EOC'
+[experiment]
+dataset = data/mosi-bclstm
+preset = mosi
+[config]
+max_epochs = 2
+[grid]
+seed = 1..3
+EOC
+
+start_dash 160 30 exp.conf --results res --jobs 1
+wait_for "No runs yet" 30
+keys 4
+keys n
+# where sbatch is on the path the dashboard asks where to run the grid
+if command -v sbatch >/dev/null 2>&1; then
+    wait_for "start the grid: l here" 30
+    keys l
+fi
+wait_for "nothing queued; make it with \`selfmi import csv FEATURES.csv" 30
+screen | grep -q "0 queued" || fail "the header does not say 0 queued"
+[ -z "$(ls res 2>/dev/null | grep -v '^\.')" ] || fail "run directories were made: $(ls res)"
+keys q
+wait_for "AFTER-DASH rc=0" 30
+exit 0
