@@ -3,10 +3,12 @@
 #ifndef SELFMI_CLI_H
 #define SELFMI_CLI_H
 
+#include <signal.h>
 #include <stdio.h>
 #include "conf/runconf.h"
 #include "train/run.h"
 #include "exp/results.h"
+#include "exp/expfile.h"
 
 int cmd_train(int argc, char **argv);
 int cmd_grid(int argc, char **argv);
@@ -35,6 +37,17 @@ int cli_experiment_dirs(char dirs[][CLI_PATH_MAX], int max);
 /* name as a readable file, else NAME or NAME.conf in those folders (a name
  * without '/'); the path into out. */
 bool cli_experiment_find(const char *name, char *out, size_t n);
+/* The experiment file target names (cli_experiment_find, else target as
+ * given) loaded into e, its path into path (n bytes); on failure prints
+ * "selfmi CMD: reason" and returns 2, else 0. */
+int cli_experiment_load(const char *cmd, const char *target, experiment *e, char *path, size_t n);
+
+/* Set by SIGINT and SIGTERM between cli_signals_catch and
+ * cli_signals_restore (grid and search stop their queues cleanly). */
+extern volatile sig_atomic_t cli_interrupted;
+void cli_signals_catch(struct sigaction *old_int, struct sigaction *old_term);
+void cli_signals_restore(const struct sigaction *old_int, const struct sigaction *old_term);
+
 /* `selfmi --list-experiments`: every experiment file found, with its grid
  * size and title, on stdout. */
 int cmd_list_experiments(void);

@@ -6,6 +6,7 @@
 #include "exp/expfile.h"
 
 #include <dirent.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -149,4 +150,41 @@ int cmd_list_experiments(void)
         return 1;
     }
     return rc;
+}
+
+int cli_experiment_load(const char *cmd, const char *target, experiment *e, char *path, size_t n)
+{
+    if (!cli_experiment_find(target, path, n))
+        snprintf(path, n, "%s", target);
+    sm_err err;
+    sm_err_clear(&err);
+    if (exp_load(e, path, &err)) {
+        fprintf(stderr, "selfmi %s: %s\n", cmd, err.msg);
+        return 2;
+    }
+    return 0;
+}
+
+volatile sig_atomic_t cli_interrupted;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    cli_interrupted = 1;
+}
+
+void cli_signals_catch(struct sigaction *old_int, struct sigaction *old_term)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, old_int);
+    sigaction(SIGTERM, &sa, old_term);
+}
+
+void cli_signals_restore(const struct sigaction *old_int, const struct sigaction *old_term)
+{
+    sigaction(SIGINT, old_int, NULL);
+    sigaction(SIGTERM, old_term, NULL);
 }

@@ -21,25 +21,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static volatile sig_atomic_t grid_interrupted;
-
-static void on_signal(int sig)
-{
-    (void)sig;
-    grid_interrupted = 1;
-}
-
-/* SIGINT and SIGTERM set grid_interrupted until restored from old_*. */
-static void catch_signals(struct sigaction *old_int, struct sigaction *old_term)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, old_int);
-    sigaction(SIGTERM, &sa, old_term);
-}
-
 static void grid_usage(FILE *f)
 {
     fprintf(f,
@@ -160,7 +141,7 @@ static int wait_array(const char *jobid, const grid_run *runs, int n, const char
     double t0 = sm_now(), last_line = 0;
     int last[W_NKINDS] = {-1, -1, -1, -1, -1}, errors = 0;
     bool finished = false;
-    while (!finished && !grid_interrupted) {
+    while (!finished && !cli_interrupted) {
         int nt = 0;
         sm_err err;
         sm_err_clear(&err);
@@ -200,12 +181,12 @@ static int wait_array(const char *jobid, const grid_run *runs, int n, const char
         /* squeue once a second for the first minute, then every 5 s */
         int ticks = sm_now() - t0 < 60 ? 10 : 50;
         if (!finished)
-            for (int s = 0; s < ticks && !grid_interrupted; s++)
+            for (int s = 0; s < ticks && !cli_interrupted; s++)
                 usleep(100000);
     }
     free(of);
     free(tasks);
-    if (grid_interrupted) {
+    if (cli_interrupted) {
         fprintf(stderr, "selfmi grid: interrupted: job %s goes on (scancel %s stops it)\n", jobid, jobid);
         return -1;
     }
@@ -278,10 +259,9 @@ static int grid_slurm(const experiment *e, const grid_run *runs, int n, const ch
         return wrc ? 1 : 0;
     }
     struct sigaction old_int, old_term;
-    catch_signals(&old_int, &old_term);
+    cli_signals_catch(&old_int, &old_term);
     int done = wait_array(jobid, runs, n, out, quiet);
-    sigaction(SIGINT, &old_int, NULL);
-    sigaction(SIGTERM, &old_term, NULL);
+    cli_signals_restore(&old_int, &old_term);
     if (done < 0)
         return 130;
     int rc = done == n && !wrc ? 0 : 1;
@@ -385,16 +365,14 @@ int cmd_grid(int argc, char **argv)
         return 2;
     }
     char found[CLI_PATH_MAX + 300];
-    if (cli_experiment_find(target, found, sizeof found))
-        target = found;
     experiment e;
-    sm_err err;
-    sm_err_clear(&err);
-    if (exp_load(&e, target, &err)) {
-        fprintf(stderr, "selfmi grid: %s\n", err.msg);
+    if (cli_experiment_load("grid", target, &e, found, sizeof found)) {
         free(sets);
         return 2;
     }
+    target = found;
+    sm_err err;
+    sm_err_clear(&err);
     for (int i = 0; i < nsets; i++) {
         char kv[1200];
         snprintf(kv, sizeof kv, "%s", sets[i]);
@@ -512,7 +490,7 @@ int cmd_grid(int argc, char **argv)
         }
     }
     struct sigaction old_int, old_term;
-    catch_signals(&old_int, &old_term);
+    cli_signals_catch(&old_int, &old_term);
     double t0 = sm_now();
     size_t cap = (size_t)(n > 0 ? n : 0) + 1;
     int *job_of = calloc(cap, sizeof *job_of);
@@ -539,7 +517,7 @@ int cmd_grid(int argc, char **argv)
     double last_status = sm_now();
     bool cancelled = false;
     for (;;) {
-        if (grid_interrupted && !cancelled) {
+        if (cli_interrupted && !cancelled) {
             fprintf(stderr, "selfmi grid: interrupted: cancelling the running jobs\n");
             queue_cancel_all(q);
             cancelled = true;
@@ -581,12 +559,11 @@ int cmd_grid(int argc, char **argv)
     int rrc = print_table(out, runs, n, &e, group_by, reference, format);
     if (rrc && !rc)
         rc = rrc;
-    if (grid_interrupted)
+    if (cli_interrupted)
         rc = 130;
 end:
     queue_destroy(q, true);
-    sigaction(SIGINT, &old_int, NULL);
-    sigaction(SIGTERM, &old_term, NULL);
+    cli_signals_restore(&old_int, &old_term);
     free(job_of);
     free(snap);
     free(reported);

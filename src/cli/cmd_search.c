@@ -21,14 +21,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static volatile sig_atomic_t search_interrupted;
-
-static void on_signal(int sig)
-{
-    (void)sig;
-    search_interrupted = 1;
-}
-
 static void search_usage(FILE *f)
 {
     fprintf(f,
@@ -242,15 +234,12 @@ int cmd_search(int argc, char **argv)
         return 2;
     }
     char found[CLI_PATH_MAX + 300];
-    if (cli_experiment_find(target, found, sizeof found))
-        target = found;
     experiment e;
+    if (cli_experiment_load("search", target, &e, found, sizeof found))
+        return 2;
+    target = found;
     sm_err err;
     sm_err_clear(&err);
-    if (exp_load(&e, target, &err)) {
-        fprintf(stderr, "selfmi search: %s\n", err.msg);
-        return 2;
-    }
     if (method && e.search.present)
         e.search.method = strcmp(method, "halving") == 0 ? SEARCH_HALVING : SEARCH_RANDOM;
     const search_spec *s = &e.search;
@@ -331,18 +320,15 @@ int cmd_search(int argc, char **argv)
         exp_free(&e);
         return 2;
     }
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
+    struct sigaction old_int, old_term;
+    cli_signals_catch(&old_int, &old_term);
 
     double t0 = sm_now();
     bool over_budget = false;
     int njobs = 0;
     job_info *snap = NULL;
     int rc = 0;
-    for (int k = 0; k < nr && !search_interrupted && !over_budget; k++) {
+    for (int k = 0; k < nr && !cli_interrupted && !over_budget; k++) {
         int submitted = 0;
         for (int i = 0; i < n; i++) {
             trial *x = &t[i];
@@ -378,7 +364,7 @@ int cmd_search(int argc, char **argv)
         int reported = 0;
         for (;;) {
             bool finished = queue_wait_for(q, 1.0);
-            if (search_interrupted)
+            if (cli_interrupted)
                 break;
             int m = queue_snapshot(q, snap, njobs);
             int done = 0;
@@ -401,7 +387,7 @@ int cmd_search(int argc, char **argv)
             if (finished)
                 break;
         }
-        if (search_interrupted)
+        if (cli_interrupted)
             break;
         queue_snapshot(q, snap, njobs);
         /* the rung's scores, from the runs' epochs.csv */
@@ -484,7 +470,8 @@ int cmd_search(int argc, char **argv)
             free(score), free(alive), free(keep);
         }
     }
-    bool interrupted = search_interrupted;
+    bool interrupted = cli_interrupted;
+    cli_signals_restore(&old_int, &old_term);
     queue_destroy(q, interrupted);
     free(snap);
     double wall = sm_now() - t0;
