@@ -154,6 +154,27 @@ static bool same_identity(const runstore *rs, const config *cfg)
     return runstore_config_read(rs, &prev, &e2) == SM_OK && rundir_config_hash(&prev) == rundir_config_hash(cfg);
 }
 
+sm_status rundir_entries_regular(const runstore *rs, sm_err *err)
+{
+    static const char *const names[] = {RUNSTORE_CONF,        RUNSTORE_STATUS,     RUNSTORE_EPOCHS,
+                                        RUNSTORE_LABELS,      RUNSTORE_TEST,       RUNSTORE_PREDICTIONS,
+                                        RUNSTORE_CHECKPOINT};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        char path[RUNSTORE_PATH_MAX];
+        struct stat sb;
+        sm_status st = runstore_path(rs, names[i], path, sizeof path, err);
+        if (st != SM_OK)
+            return st;
+        if (lstat(path, &sb) != 0)
+            continue;
+        if (S_ISLNK(sb.st_mode))
+            return sm_err_set(err, SM_EFORMAT, "%s: is a symlink (not followed); expected a regular file", path);
+        if (!S_ISREG(sb.st_mode))
+            return sm_err_set(err, SM_EFORMAT, "%s: is %s; expected a regular file", path, sm_file_kind(sb.st_mode));
+    }
+    return SM_OK;
+}
+
 sm_status rundir_claim(runstore *rs, const char *root, const char *run_id, const config *cfg, runstore_lock *lk,
                        rd_verdict *v, char *who, size_t n, sm_err *err)
 {
@@ -204,9 +225,13 @@ sm_status rundir_claim(runstore *rs, const char *root, const char *run_id, const
     bool same = has_status && same_identity(rs, cfg);
     if (same && s == RUN_DONE)
         *v = RD_DONE;
-    else if (same && s == RUN_RUNNING)   /* running, yet its lock was free: interrupted */
+    else if (same && s == RUN_RUNNING) { /* running, yet its lock was free: interrupted */
+        if ((st = rundir_entries_regular(rs, err)) != SM_OK) {
+            runstore_lock_release(lk);
+            return st;
+        }
         *v = RD_RESUME;
-    else
+    } else
         *v = RD_REPLACE;
     return SM_OK;
 }

@@ -163,6 +163,12 @@ const char *rd_verdict_name(rd_verdict v);
  * RD_NEW and RD_ELSEWHERE the run's lock is taken into lk and held on
  * return (the caller acts, then runstore_lock_release); who (may be NULL)
  * gets the holder for RD_ELSEWHERE. rs gets the opened directory. */
+/* Before a resume writes anything: every entry the run keeps is a regular
+ * file or absent. A symlink or any other kind planted in the directory is
+ * bad input (SM_EFORMAT), refused naming it, the same for every entry (the
+ * lock's own open refuses it as well). */
+sm_status rundir_entries_regular(const runstore *rs, sm_err *err);
+
 sm_status rundir_claim(runstore *rs, const char *root, const char *run_id, const config *cfg, runstore_lock *lk,
                        rd_verdict *v, char *who, size_t n, sm_err *err);
 

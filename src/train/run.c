@@ -636,6 +636,8 @@ sm_status run_resume(const char *dir, const dataset *ds, const run_hooks *hooks,
             goto out;
         }
     }
+    if ((st = rundir_entries_regular(&x.rs, err)))
+        goto out;
     x.cfg = &cfg;
     st = run_body(&x, &cfg, ds, true, hooks, out, err);
 out:

@@ -55,13 +55,15 @@ done
 # ---- symlinks out of the root: refused, the outside file untouched -------
 printf 'precious\n1\n2\n3\n' > "$work/outside.txt"
 cp "$work/outside.txt" "$work/outside.ref"
-for f in lock epochs.csv labels.csv; do
+for f in lock epochs.csv labels.csv checkpoint; do
     SELFMI_TEST_KILL_EPOCH=1 $T "$SELFMI" train synth:small --set max_epochs=3 --out "$work/sym" --run-id "r-$f" --quiet \
         > /dev/null 2>&1
     d="$work/sym/r-$f"
     rm -f "$d/$f"
     ln -s "$work/outside.txt" "$d/$f"
-    $T "$SELFMI" train --resume "$d" > /dev/null 2> "$work/sym.err" && fail "train --resume through a symlinked $f"
+    $T "$SELFMI" train --resume "$d" > /dev/null 2> "$work/sym.err"
+    rc=$?
+    [ $rc -eq 2 ] || fail "train --resume through a symlinked $f: exit $rc, expected 2 (bad input)"
     grep -q "symlink" "$work/sym.err" || fail "$f: the refusal does not say symlink: $(cat "$work/sym.err")"
     cmp -s "$work/outside.txt" "$work/outside.ref" || fail "train --resume changed the file behind $f"
 done
