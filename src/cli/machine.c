@@ -83,7 +83,11 @@ void machine_startup(char **argv)
             snprintf(core_note, sizeof core_note, "OpenBLAS's own choice (this processor cannot run %.40s)", mode);
             return;
         }
-        want = strcasecmp(mode, core) == 0 ? NULL : mode;
+        if (strcasecmp(mode, core) == 0) {
+            snprintf(core_note, sizeof core_note, "set by SELFMI_BLAS_CORE (OpenBLAS's own choice too)");
+            return;
+        }
+        want = mode;
     }
     if (!want) {
         snprintf(core_note, sizeof core_note, "OpenBLAS's own choice");
