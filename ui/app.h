@@ -217,6 +217,13 @@ void ui_export(ui_app *a);
 
 /* Colours by meaning. */
 int16_t ui_state_color(run_state s);
+/* The state a row shows: its job's while this process queues or runs it,
+ * else its directory's; a job that ended before its directory was made
+ * (a dataset that cannot be read) is failed or cancelled, not queued. */
+run_state ui_runrow_state(const ui_runrow *r);
+/* The Runs view's glyph of a state: ... queued, running, done, failed,
+ * cancelled, interrupted. */
+const char *ui_state_glyph(run_state s, bool ascii);
 extern const int16_t ui_series_colors[8];
 
 

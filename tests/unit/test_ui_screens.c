@@ -356,6 +356,7 @@ int main(void)
     screen("live_narrow", 70, 24, "2", true);
     screen("live_smooth_zoom", 100, 30, "2mz", true);
     screen("live_failed", 120, 30, "G2", true);
+    screen("live_failed_narrow", 80, 24, "G2", true);
     screen("live_diagnostics", 160, 48, "j2", true);
     screen("live_diagnostics_focus", 100, 30, "j2hz", true);
     screen("labels", 120, 40, "3", true);
@@ -502,6 +503,30 @@ int main(void)
         const char *eol = line ? strchr(line, '\n') : NULL;
         bool ok = line && eol && (size_t)(eol - line) > 20 && memmem(line, (size_t)(eol - line), "cannot open", 11);
         tap_ok(ok && strstr(txt, "\xe2\x9c\x97 failed") != NULL, "a job failed without a directory: failed, reason in its row");
+        free(txt);
+        /* the Live view says failed with the reason, never "queued" */
+        for (int k = 0; k < c.nrows && strcmp(ui_app_current(&c)->id, "nodata-s1"); k++)
+            ui_app_key(&c, 'j');
+        ui_app_key(&c, '2');
+        ui_app_resize(&c, 80, 24);
+        cellbuf_resize(&cb, 80, 24);
+        ui_app_render(&c, &cb);
+        txt = cellbuf_to_text(&cb);
+        tap_ok(txt && strstr(txt, "\xe2\x9c\x97 failed: data/nodata/label.csv: cannot open") && !strstr(txt, "queued:"),
+               "Live: a job failed without a directory says failed and why");
+        free(txt);
+        golden(&cb, "live_failed_unstarted");
+        c.jobs[0].state = RUN_CANCELLED;
+        ui_app_render(&c, &cb);
+        txt = cellbuf_to_text(&cb);
+        tap_ok(txt && strstr(txt, "cancelled before it started") && !strstr(txt, "queued:"),
+               "Live: a job cancelled before its directory says so");
+        free(txt);
+        c.jobs[0].state = RUN_QUEUED;
+        c.jobs[0].id = 0;
+        ui_app_render(&c, &cb);
+        txt = cellbuf_to_text(&cb);
+        tap_ok(txt && strstr(txt, "queued: its curves appear when it starts"), "Live: a queued job says queued");
         free(txt);
         cellbuf_free(&cb);
         ui_app_free(&c);
