@@ -932,7 +932,13 @@ static void draw_status(ui_app *a, cellbuf *b)
     }
     default: break;
     }
-    if (a->msg[0]) {
+    if (a->msg[0] && a->msg_error && ui_text_width(a->msg) > r.w) {
+        /* an error too long for the line (a command to type) is shown
+         * whole, wrapped upwards over the help line, until the next key */
+        int n = cellbuf_text_wrap(NULL, r.x, r.y, r.w, 6, UI_PLAIN, a->msg);
+        cellbuf_fill(b, (ui_rect){r.x, r.y - n + 1, r.w, n}, ' ', UI_PLAIN);
+        cellbuf_text_wrap(b, r.x, r.y - n + 1, r.w, n, ui_sty(UI_RED, UI_DEFAULT, 0), a->msg);
+    } else if (a->msg[0]) {
         /* a long message (an exported file's path) loses its middle, not its end */
         char m[sizeof a->msg + 8];
         fmt_elide(m, sizeof m, a->msg, r.w, a->ascii);
