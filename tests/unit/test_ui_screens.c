@@ -271,6 +271,94 @@ static void widgets(void)
     cellbuf_free(&b);
 }
 
+/* The heat map's row orders (s): farthest from y_m, most moved, data order;
+ * the cursor stays on its sample. */
+static void test_labels_order(void)
+{
+    ui_app a;
+    ui_app_init(&a, "results", NULL, NULL);
+    ui_app_resize(&a, 100, 30);
+    ui_app_update(&a, true);
+    ui_app_key(&a, 'j');
+    ui_app_key(&a, '3');
+    ui_app_key(&a, 'j');
+    const rs_labels *L = &a.labels;
+    int sample = a.lab_sample, n = a.norder, last = L->nep - 1;
+    bool ok = n == 12 && a.lab_order == LAB_ORDER_DEVIATION;
+    for (int k = 1; ok && k < n; k++)
+        ok = fabsf(rs_labels_get(L, 0, last, a.order[k - 1]) - L->ym[a.order[k - 1]]) >=
+             fabsf(rs_labels_get(L, 0, last, a.order[k]) - L->ym[a.order[k]]);
+    tap_ok(ok, "heat map rows: farthest from y_m first by default");
+    ui_app_key(&a, 's');
+    double prev = INFINITY;
+    ok = a.lab_order == LAB_ORDER_MOVED && a.lab_sample == sample && strstr(a.msg, "most moved first");
+    for (int k = 0; ok && k < n; k++) {
+        int i = a.order[k];
+        double moved = 0;
+        for (int e = 1; e < L->nep; e++)
+            moved += fabs(rs_labels_get(L, 0, e, i) - rs_labels_get(L, 0, e - 1, i));
+        ok = moved <= prev + 1e-6;
+        prev = moved;
+    }
+    tap_ok(ok, "s: most moved first (total |change| of y_t), the cursor on its sample (%s)", a.msg);
+    bool differs = false;
+    for (int k = 0; k < n; k++)
+        differs = differs || a.order[k] != k;
+    ui_app_key(&a, 's');
+    ok = a.lab_order == LAB_ORDER_DATA && a.lab_sample == sample;
+    for (int k = 0; ok && k < n; k++)
+        ok = a.order[k] == k;
+    tap_ok(ok && differs, "s again: the data order");
+    ui_app_key(&a, 's');
+    tap_ok(a.lab_order == LAB_ORDER_DEVIATION, "s cycles back");
+    /* x sorts by the next modality's labels */
+    ui_app_key(&a, 'x');
+    ok = a.lab_mod == 1;
+    for (int k = 1; ok && k < n; k++)
+        ok = fabsf(rs_labels_get(L, 1, last, a.order[k - 1]) - L->ym[a.order[k - 1]]) >=
+             fabsf(rs_labels_get(L, 1, last, a.order[k]) - L->ym[a.order[k]]);
+    tap_ok(ok, "x: rows ordered by y_a");
+    ui_app_free(&a);
+}
+
+/* A dataset without unimodal labels: the inspector says so, and the
+ * diagnostics panel stays away. */
+static void test_labels_no_human(void)
+{
+    mkdir("plain", 0777);
+    FILE *f = fopen("plain/label.csv", "w");
+    fprintf(f, "video_id,clip_id,text,label,annotation,mode\n");
+    for (int i = 0; i < 24; i++)
+        fprintf(f, "clip%02d,%d,\"a clip number %d\",%.2f,,train\n", i / 2, (i / 2) % 3, i, -1.5 + 0.125 * i);
+    fclose(f);
+    mkdir("results_plain", 0777);
+    write_run("results_plain", "plain-M-s1", "M", 1, 6, "done\n", 0.8, 1700000000);
+    char *conf = slurp("results_plain/plain-M-s1/run.conf");
+    char *d = conf ? strstr(conf, "dataset = data\n") : NULL;
+    if (d) {
+        f = fopen("results_plain/plain-M-s1/run.conf", "w");
+        fprintf(f, "%.*sdataset = plain\n%s", (int)(d - conf), conf, d + strlen("dataset = data\n"));
+        fclose(f);
+    }
+    free(conf);
+    ui_app a;
+    ui_app_init(&a, "results_plain", "experiments/fixture.conf", NULL);
+    ui_app_resize(&a, 100, 30);
+    ui_app_update(&a, true);
+    ui_app_key(&a, '3');
+    cellbuf b;
+    cellbuf_init(&b, 100, 30);
+    ui_app_render(&a, &b);
+    char *txt = cellbuf_to_text(&b);
+    tap_ok(txt && strstr(txt, "human none: plain has no unimodal labels") && !strstr(txt, "u_t") &&
+               strstr(txt, "mean |y_s - y_m|"),
+           "no unimodal labels: said plainly, no diagnostics panel");
+    free(txt);
+    golden(&b, "labels_no_human");
+    cellbuf_free(&b);
+    ui_app_free(&a);
+}
+
 static int count_runs(const char *root)
 {
     rs_store st;
@@ -361,13 +449,18 @@ int main(void)
     screen("live_diagnostics_focus", 100, 30, "j2hz", true);
     screen("labels", 120, 40, "3", true);
     screen("labels_search", 120, 40, "3/dull<Enter>n", true);
+    screen("labels_sorted_moved", 100, 30, "j3s", true);
+    screen("labels_diagnostics_epoch", 100, 30, "j3xhhhhhhhh", true);
+    screen_mode("ascii_labels_diagnostics", 80, 24, "j3", true, true);
+    test_labels_order();
+    test_labels_no_human();
     screen("grid", 120, 20, "4", true);
     screen("compare", 120, 36, "j <Space>5", true);
     screen("compare_many_columns", 120, 36, "      5xxxx", true);
     /* every view at the three sizes a user meets: 80x24, 100x30, 160x48 */
     {
         static const int sizes[][2] = {{80, 24}, {100, 30}, {160, 48}};
-        static const char *const views[][2] = {{"runs", ":update"}, {"live", "2"}, {"labels", "3"},
+        static const char *const views[][2] = {{"runs", ":update"}, {"live", "2"}, {"labels", "j3"},
                                                {"grid", "4"}, {"compare", "j <Space>5"}};
         for (int s = 0; s < 3; s++)
             for (int v = 0; v < 5; v++) {
