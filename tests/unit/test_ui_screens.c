@@ -271,14 +271,28 @@ static void widgets(void)
     cellbuf_free(&b);
 }
 
+/* An app on root at w x h with its runs read. */
+static void app_open(ui_app *a, const char *root, const char *exp_path, int w, int h)
+{
+    ui_app_init(a, root, exp_path, NULL);
+    ui_app_resize(a, w, h);
+    ui_app_update(a, true);
+}
+
+/* The app's screen into b (made at its size) and as text (to free). */
+static char *app_screen(ui_app *a, cellbuf *b)
+{
+    cellbuf_init(b, a->w, a->h);
+    ui_app_render(a, b);
+    return cellbuf_to_text(b);
+}
+
 /* The heat map's row orders (s): farthest from y_m, most moved, data order;
  * the cursor stays on its sample. */
 static void test_labels_order(void)
 {
     ui_app a;
-    ui_app_init(&a, "results", NULL, NULL);
-    ui_app_resize(&a, 100, 30);
-    ui_app_update(&a, true);
+    app_open(&a, "results", NULL, 100, 30);
     ui_app_key(&a, 'j');
     ui_app_key(&a, '3');
     ui_app_key(&a, 'j');
@@ -342,14 +356,10 @@ static void test_labels_no_human(void)
     }
     free(conf);
     ui_app a;
-    ui_app_init(&a, "results_plain", "experiments/fixture.conf", NULL);
-    ui_app_resize(&a, 100, 30);
-    ui_app_update(&a, true);
+    app_open(&a, "results_plain", "experiments/fixture.conf", 100, 30);
     ui_app_key(&a, '3');
     cellbuf b;
-    cellbuf_init(&b, 100, 30);
-    ui_app_render(&a, &b);
-    char *txt = cellbuf_to_text(&b);
+    char *txt = app_screen(&a, &b);
     tap_ok(txt && strstr(txt, "human none: plain has no unimodal labels") && !strstr(txt, "u_t") &&
                strstr(txt, "mean |y_s - y_m|"),
            "no unimodal labels: said plainly, no diagnostics panel");
@@ -390,9 +400,7 @@ static void test_rerun_prompt(void)
     ui_app_update(&a, true);
     ui_app_key(&a, 'r');
     cellbuf b;
-    cellbuf_init(&b, 120, 30);
-    ui_app_render(&a, &b);
-    char *text = cellbuf_to_text(&b);
+    char *text = app_screen(&a, &b);
     tap_ok(a.prompt == PROMPT_RERUN && text && strstr(text, "re-run one?") && strstr(text, ".attic"),
            "r on a done run asks first");
     free(text);
@@ -502,9 +510,7 @@ int main(void)
 
     /* an export writes CSV and SVG beside the run and says where */
     ui_app a;
-    ui_app_init(&a, "results", NULL, NULL);
-    ui_app_resize(&a, 120, 30);
-    ui_app_update(&a, true);
+    app_open(&a, "results", NULL, 120, 30);
     ui_app_key(&a, '2');
     ui_app_key(&a, 'e');
     tap_ok(strstr(a.msg, "export-losses.csv") && strstr(a.msg, "export-losses.svg"), "export message: %s", a.msg);
