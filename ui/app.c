@@ -558,6 +558,8 @@ static bool request(ui_app *a, ui_request req)
         }
         return true;
     }
+    if (a->view == VIEW_LABELS && ui_labels_request(a, req))
+        return true;
     switch (req) {
     case REQ_VIEW_RUNS: set_view(a, VIEW_RUNS); break;
     case REQ_VIEW_LIVE: set_view(a, VIEW_LIVE); break;
@@ -690,10 +692,7 @@ static bool request(ui_app *a, ui_request req)
             a->lab_zoom = !a->lab_zoom;
         break;
     case REQ_CYCLE:
-        if (a->view == VIEW_LABELS) {
-            a->lab_mod = (a->lab_mod + 1) % 3;
-            ui_app_labels_sync(a);
-        } else if (a->view == VIEW_GRID && a->ngrid_metrics > 0)
+        if (a->view == VIEW_GRID && a->ngrid_metrics > 0)
             a->grid_metric = (a->grid_metric + 1) % a->ngrid_metrics;
         else
             a->cmp_metric++;
@@ -932,7 +931,13 @@ static void draw_status(ui_app *a, cellbuf *b)
     }
     default: break;
     }
-    if (a->msg[0]) {
+    if (a->msg[0] && a->msg_error && ui_text_width(a->msg) > r.w) {
+        /* an error too long for the line (a command to type) is shown
+         * whole, wrapped upwards over the help line, until the next key */
+        int n = cellbuf_text_wrap(NULL, r.x, r.y, r.w, 6, UI_PLAIN, a->msg);
+        cellbuf_fill(b, (ui_rect){r.x, r.y - n + 1, r.w, n}, ' ', UI_PLAIN);
+        cellbuf_text_wrap(b, r.x, r.y - n + 1, r.w, n, ui_sty(UI_RED, UI_DEFAULT, 0), a->msg);
+    } else if (a->msg[0]) {
         /* a long message (an exported file's path) loses its middle, not its end */
         char m[sizeof a->msg + 8];
         fmt_elide(m, sizeof m, a->msg, r.w, a->ascii);
@@ -958,6 +963,9 @@ static const struct {
     {"\xe2\x80\xa0", "!", "Grid: differs from the reference row, paired t-test over seeds, p < 0.05"},
     {"\xe2\x96\xb2", "^", "Live, Labels: the best epoch (Live) or the epoch shown (Labels) on the x axis"},
     {"\xe2\x94\x86", "|", "Live: the best-epoch marker line"},
+    {"\xe2\x96\xb6", ">", "Labels: the sample the inspector shows (heat map) and the epoch it shows (diagnostics table)"},
+    {"y_t*", "y_t*", "Labels: a human unimodal label (label_T, label_A, label_V of the data; synthetic data's known sentiments), dashed in the sample's plot"},
+    {"u_t y_m dev", "u_t y_m dev", "Labels, Live: Pearson r with the human label y_s* of the generated u-label, of y_m (the floor a generator must beat) and of the deviation y_s - y_m; u green where it beats the floor, yellow where it does not"},
     {"\xe2\xa0\xa8", ".", "plots: braille dots, 2 x 4 points per cell; a faint line is the raw series under a smoothed one"},
     {"\xe2\x97\x8f \xe2\x96\xa0 \xe2\x96\xbc", "* + o", "plots without colour: each series' shape, in the legend and on its line"},
     {"L17", "L17", "the prediction loss of Eq. 17: the multimodal task L_M plus the weighted unimodal tasks L_task"},
@@ -1003,8 +1011,22 @@ static void help_heading(ui_app *a, cellbuf *b, ui_rect r, int *line, int *y, co
         cellbuf_text(b, r.x + 2, (*y)++, r.w - 4, ui_sty(UI_YELLOW, UI_DEFAULT, UI_BOLD), title);
 }
 
-/* The help: the current view's keys first, then the keys of every view,
- * then the other views' keys, then the symbols; descriptions wrapped. */
+/* Whether symbol i belongs to the current view: its meaning starts with
+ * the views it is drawn in ("Live, Labels: ..."). */
+static bool help_symbol_here(const ui_app *a, size_t i)
+{
+    const char *m = help_symbols[i].meaning, *colon = strchr(m, ':');
+    const char *v = ui_view_name(a->view);
+    size_t n = strlen(v);
+    for (const char *p = m; colon && p + n <= colon; p++)
+        if (strncmp(p, v, n) == 0 && (p == m || p[-1] == ' ') && (p[n] == ':' || p[n] == ','))
+            return true;
+    return false;
+}
+
+/* The help: the current view's keys and symbols first, then the keys of
+ * every view, then the other views' keys, then the other symbols;
+ * descriptions wrapped. */
 static int draw_help_lines(ui_app *a, cellbuf *b)
 {
     ui_rect body = a->lay.body;
@@ -1015,6 +1037,20 @@ static int draw_help_lines(ui_app *a, cellbuf *b)
     int line = 0, y = r.y + 1;
     unsigned cur = VIEW_BIT(a->view);
     for (int section = 0; section < 3; section++) {
+        if (section == 1) {
+            /* the symbols of the current view follow its keys */
+            char t[64];
+            snprintf(t, sizeof t, "%s view symbols", ui_view_name(a->view));
+            bool head = false;
+            for (size_t i = 0; i < sizeof help_symbols / sizeof help_symbols[0]; i++)
+                if (help_symbol_here(a, i)) {
+                    if (!head)
+                        help_heading(a, b, r, &line, &y, t);
+                    head = true;
+                    help_entry(a, b, r, &line, &y, a->ascii ? help_symbols[i].ascii : help_symbols[i].glyph, "",
+                               "", help_symbols[i].meaning, ui_sty(UI_YELLOW, UI_DEFAULT, UI_BOLD));
+                }
+        }
         bool any = false;
         for (int q = 1; q < REQ_COUNT; q++) {
             char keys[64] = "";
@@ -1059,8 +1095,9 @@ static int draw_help_lines(ui_app *a, cellbuf *b)
     }
     help_heading(a, b, r, &line, &y, "Symbols");
     for (size_t i = 0; i < sizeof help_symbols / sizeof help_symbols[0]; i++)
-        help_entry(a, b, r, &line, &y, a->ascii ? help_symbols[i].ascii : help_symbols[i].glyph, "", "",
-                   help_symbols[i].meaning, ui_sty(UI_YELLOW, UI_DEFAULT, UI_BOLD));
+        if (!help_symbol_here(a, i))
+            help_entry(a, b, r, &line, &y, a->ascii ? help_symbols[i].ascii : help_symbols[i].glyph, "", "",
+                       help_symbols[i].meaning, ui_sty(UI_YELLOW, UI_DEFAULT, UI_BOLD));
     return line;
 }
 

@@ -110,7 +110,8 @@ typedef struct {
     int lab_focus;         /* 0 drift, 1 distribution, 2 heat map, 3 inspector */
     bool lab_zoom;
     char search[256];
-    int *order;            /* (nsamp) sample order: by |y_s - y_m| at the last epoch */
+    int lab_order;         /* the heat map's rows (s): LAB_ORDER_* */
+    int *order;            /* (nsamp) sample order of the heat map */
     int norder;
     uint64_t labels_version;
 
@@ -207,6 +208,10 @@ void ui_view_labels(ui_app *a, cellbuf *b, ui_rect r);
 void ui_view_grid(ui_app *a, cellbuf *b, ui_rect r);
 void ui_view_compare(ui_app *a, cellbuf *b, ui_rect r);
 void ui_view_search(ui_app *a, cellbuf *b, ui_rect r);
+/* The heat map's row orders (s in the Labels view). */
+enum { LAB_ORDER_DEVIATION, LAB_ORDER_MOVED, LAB_ORDER_DATA, LAB_ORDER_COUNT };
+/* The Labels view's own keys (s row order, x modality); true when handled. */
+bool ui_labels_request(ui_app *a, ui_request req);
 /* The Grid view's keys for a search; true when handled; open_id gets a run
  * to show in Live ("" for none). */
 bool ui_search_request(ui_app *a, ui_request req, char *open_id, size_t n);
@@ -217,6 +222,13 @@ void ui_export(ui_app *a);
 
 /* Colours by meaning. */
 int16_t ui_state_color(run_state s);
+/* The state a row shows: its job's while this process queues or runs it,
+ * else its directory's; a job that ended before its directory was made
+ * (a dataset that cannot be read) is failed or cancelled, not queued. */
+run_state ui_runrow_state(const ui_runrow *r);
+/* The Runs view's glyph of a state: ... queued, running, done, failed,
+ * cancelled, interrupted. */
+const char *ui_state_glyph(run_state s, bool ascii);
 extern const int16_t ui_series_colors[8];
 
 

@@ -2,6 +2,7 @@
  * dashboard; the experiment's grid as a plan of run ids and row labels. */
 #include "config.h"
 #include "ui/engine.h"
+#include "exp/datahint.h"
 #include "exp/slurm.h"
 #include "train/run.h"
 
@@ -259,23 +260,17 @@ static int start_rerun(ui_engine *e, const char *dir, char *msg, size_t n)
 }
 
 /* A dataset directory that is not there fails every run of a grid at once:
- * found before anything is queued, with the command that makes it. */
+ * found before anything is queued, with the exact command that makes it
+ * (exp/datahint.h). */
 static bool dataset_missing(const ui_engine *e, char *msg, size_t n)
 {
     config c;
     sm_err err;
-    if (exp_grid_point(&e->exp, 0, &c, &err) || strncmp(c.dataset, "synth:", 6) == 0)
+    if (exp_grid_point(&e->exp, 0, &c, &err) || !exp_dataset_missing(c.dataset))
         return false;
-    char p[1100];
-    snprintf(p, sizeof p, "%s/label.csv", c.dataset);
-    if (access(p, R_OK) == 0)
-        return false;
-    const char *base = strrchr(c.dataset, '/') ? strrchr(c.dataset, '/') + 1 : c.dataset;
-    if (strncmp(base, "synth", 5) == 0)
-        snprintf(msg, n, "no dataset %s: nothing queued; make it with `selfmi synth %s`", c.dataset, c.dataset);
-    else
-        snprintf(msg, n, "no dataset %s: nothing queued; make it with `selfmi import csv FEATURES.csv %s` "
-                         "(or import mmsa FILE.pkl)", c.dataset, c.dataset);
+    char hint[8400];
+    exp_dataset_hint(c.dataset, e->exp.dir, hint, sizeof hint);
+    snprintf(msg, n, "no dataset %s: nothing queued; %s", c.dataset, hint);
     return true;
 }
 

@@ -38,7 +38,7 @@ const ui_binding ui_bindings[] = {
     {'/', REQ_SEARCH, V(VIEW_RUNS) | V(VIEW_LABELS), "search"},
     {'n', REQ_SEARCH_NEXT, V(VIEW_LABELS), "next"},
     {'N', REQ_SEARCH_PREV, V(VIEW_LABELS), NULL},
-    {'s', REQ_SORT, V(VIEW_RUNS) | V(VIEW_GRID), "sort"},
+    {'s', REQ_SORT, V(VIEW_RUNS) | V(VIEW_GRID) | V(VIEW_LABELS), "sort"},
     {'S', REQ_SORT_REVERSE, V(VIEW_RUNS) | V(VIEW_GRID), NULL},
     {' ', REQ_SELECT, V(VIEW_RUNS) | V(VIEW_GRID), "select"},
     {UI_KEY_ENTER, REQ_OPEN, V(VIEW_RUNS) | V(VIEW_GRID), "open"},

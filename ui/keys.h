@@ -41,7 +41,7 @@ typedef enum { VIEW_RUNS, VIEW_LIVE, VIEW_LABELS, VIEW_GRID, VIEW_COMPARE, VIEW_
     X(REQ_SEARCH, "Runs: filter the list by id, name, dataset, tasks or CPC setting (a new / starts empty, Esc clears it); Labels: find a sample by id or transcript")    \
     X(REQ_SEARCH_NEXT, "next match")                                           \
     X(REQ_SEARCH_PREV, "previous match")                                       \
-    X(REQ_SORT, "sort by the next column")                                     \
+    X(REQ_SORT, "Runs, Grid: sort by the next column; Labels: order the heat map's rows: farthest from y_m (|y_s - y_m| at the last epoch), most moved (the total |change| of y_s over the epochs), data order")    \
     X(REQ_SORT_REVERSE, "reverse the sort order")                              \
     X(REQ_SELECT, "select or unselect the line for Compare, then move down (Grid: all the row's runs)")                 \
     X(REQ_OPEN, "open: the run's curves, the grid row's runs")                 \

@@ -38,15 +38,21 @@ static void dsinfo_load(ui_app *a, const char *name)
         memset(&a->dsinfo, 0, sizeof a->dsinfo);
 }
 
-static int cmp_dev_desc(const void *x, const void *y, void *ud)
+static const char *const order_name[LAB_ORDER_COUNT] = {"farthest from y_m", "most moved", "data order"};
+
+static int cmp_key_desc(const void *x, const void *y, void *ud)
 {
-    const float *dev = ud;
-    float a = dev[*(const int *)x], b = dev[*(const int *)y];
+    const float *key = ud;
+    float a = key[*(const int *)x], b = key[*(const int *)y];
     if (isnan(a) || isnan(b))
         return isnan(a) - isnan(b);
-    return (a < b) - (a > b);
+    int c = (a < b) - (a > b);
+    return c ? c : *(const int *)x - *(const int *)y;   /* ties keep the data order */
 }
 
+/* The heat map's rows for the current modality s: farthest from y_m
+ * (|y_s - y_m| at the last epoch), most moved (sum over epochs of
+ * |y_s(e) - y_s(e-1)|), or the data order. */
 static void labels_order(ui_app *a)
 {
     const rs_labels *L = &a->labels;
@@ -57,18 +63,52 @@ static void labels_order(ui_app *a)
     }
     if (!a->norder)
         return;
-    float *dev = malloc((size_t)L->nsamp * sizeof *dev);
     for (int i = 0; i < a->norder; i++)
         a->order[i] = i;
-    if (!dev || L->nep == 0) {
-        free(dev);
+    if (L->nep == 0 || a->lab_order == LAB_ORDER_DATA)
         return;
+    float *key = malloc((size_t)L->nsamp * sizeof *key);
+    if (!key)
+        return;
+    int m = a->lab_mod;
+    for (int i = 0; i < L->nsamp; i++) {
+        if (a->lab_order == LAB_ORDER_DEVIATION) {
+            key[i] = fabsf(rs_labels_get(L, m, L->nep - 1, i) - L->ym[i]);
+            continue;
+        }
+        double moved = 0;
+        float prev = NAN;
+        for (int e = 0; e < L->nep; e++) {
+            float v = rs_labels_get(L, m, e, i);
+            if (!isnan(v) && !isnan(prev))
+                moved += fabsf(v - prev);
+            if (!isnan(v))
+                prev = v;
+        }
+        key[i] = (float)moved;
     }
-    /* most moved samples first: |y_s - y_m| at the last epoch */
-    for (int i = 0; i < L->nsamp; i++)
-        dev[i] = fabsf(rs_labels_get(L, a->lab_mod, L->nep - 1, i) - L->ym[i]);
-    qsort_r(a->order, (size_t)a->norder, sizeof *a->order, cmp_dev_desc, dev);
-    free(dev);
+    qsort_r(a->order, (size_t)a->norder, sizeof *a->order, cmp_key_desc, key);
+    free(key);
+}
+
+bool ui_labels_request(ui_app *a, ui_request req)
+{
+    if (req == REQ_SORT)
+        a->lab_order = (a->lab_order + 1) % LAB_ORDER_COUNT;
+    else if (req == REQ_CYCLE)
+        a->lab_mod = (a->lab_mod + 1) % 3;
+    else
+        return false;
+    labels_order(a);   /* the cursor stays on its sample */
+    a->labels_version++;
+    const char *ml = mod_letter[a->lab_mod];
+    if (req == REQ_SORT && a->lab_order == LAB_ORDER_DEVIATION)
+        ui_app_message(a, false, "heat map rows: farthest from y_m first (|y_%s - y_m| at the last epoch)", ml);
+    else if (req == REQ_SORT && a->lab_order == LAB_ORDER_MOVED)
+        ui_app_message(a, false, "heat map rows: most moved first (total |change| of y_%s over the epochs)", ml);
+    else if (req == REQ_SORT)
+        ui_app_message(a, false, "heat map rows: in data order");
+    return true;
 }
 
 void ui_app_labels_sync(ui_app *a)
@@ -308,14 +348,14 @@ static void draw_heatmap(ui_app *a, cellbuf *b, ui_rect r)
 {
     const rs_labels *L = &a->labels;
     char title[96];
-    snprintf(title, sizeof title, "y_%s - y_m: samples x epochs (most moved first)", mod_letter[a->lab_mod]);
+    snprintf(title, sizeof title, "y_%s - y_m, rows: %s", mod_letter[a->lab_mod], order_name[a->lab_order]);
     cellbuf_box(b, r, ui_sty(UI_GREY, UI_DEFAULT, 0), title);
     ui_rect in = {r.x + 1, r.y + 1, r.w - 2, r.h - 3};
     if (in.w < 4 || in.h < 1 || !L->nsamp || !L->nep)
         return;
     /* the samples' ids on the left, where there is room: one per cell row
      * (the upper of its two samples in half blocks) */
-    int idw = in.w >= 40 ? 14 : 0;
+    int idw = in.w >= 40 ? 14 : in.w >= 30 ? 11 : 0;
     ui_rect ids = {in.x, in.y, idw, in.h};
     in.x += idw;
     in.w -= idw;
@@ -351,16 +391,32 @@ static void draw_heatmap(ui_app *a, cellbuf *b, ui_rect r)
             break;
         bool cur = pos >= o && pos < o + per;
         int i = a->order[cur ? pos : o];
+        char id[160];
+        fmt_elide(id, sizeof id, L->ids[i], idw - 1, b->ascii);   /* both ends of a long id stay */
         cellbuf_text(b, ids.x, ids.y + row, idw - 1, cur ? ui_sty(UI_YELLOW, UI_DEFAULT, UI_BOLD) : ui_sty(UI_GREY, UI_DEFAULT, 0),
-                     L->ids[i]);
+                     id);
     }
     ui_heatmap_draw(b, in, mat, visible, L->nep, 0, -D, D, true, pos - a->lab_top);
     free(mat);
     a->list_hit = (ui_rect){in.x, in.y, in.w, in.h};
     a->list_first = a->lab_top;   /* per cell row: the click lands on the upper sample */
-    colour_bar(b, in.x, in.y + in.h, in.w, -D, D, true);
-    cellbuf_printf(b, in.x + in.w - 16, in.y + in.h, 16, ui_sty(UI_GREY, UI_DEFAULT, 0), "%5d/%-5d", pos + 1,
-                   a->norder);
+    /* the colour bar, and the cursor's position at the right end */
+    char cnt[32];
+    int cw = snprintf(cnt, sizeof cnt, "%d/%d", pos + 1, a->norder);
+    colour_bar(b, in.x, in.y + in.h, in.w - cw - 1, -D, D, true);
+    cellbuf_text(b, in.x + in.w - cw, in.y + in.h, cw, ui_sty(UI_GREY, UI_DEFAULT, 0), cnt);
+}
+
+/* One item of the inspector's label lines at *x, or at the start of the
+ * next line when it does not fit. */
+static void inspector_item(cellbuf *b, ui_rect in, int *x, int *y, ui_style s, const char *text)
+{
+    int w = ui_text_width(text);
+    if (*x > in.x && *x + w > in.x + in.w) {
+        (*y)++;
+        *x = in.x + 6;
+    }
+    *x += cellbuf_text(b, *x, *y, in.x + in.w - *x, s, text) + 2;
 }
 
 static void draw_inspector(ui_app *a, cellbuf *b, ui_rect r)
@@ -410,25 +466,36 @@ static void draw_inspector(ui_app *a, cellbuf *b, ui_rect r)
             s = end;
         }
     }
-    char t[64];
+    /* the labels at the shown epoch, then the human ones: items that do
+     * not fit go to the next line */
+    char t[64], item[96];
     int x = in.x;
     fmt_num(t, sizeof t, L->ym[i], 6, 3);
-    x += cellbuf_printf(b, x, y, in.w, UI_PLAIN, "y_m %s", t) + 2;
-    if (ce >= 0)
-        for (int m = 0; m < 3; m++) {
-            fmt_num(t, sizeof t, rs_labels_get(L, m, ce, i), 6, 3);
-            x += cellbuf_printf(b, x, y, in.x + in.w - x, ui_sty(ui_series_colors[m], UI_DEFAULT, 0), "y_%s %s",
-                                mod_letter[m], t) + 2;
-        }
+    snprintf(item, sizeof item, "y_m %s", t);
+    inspector_item(b, in, &x, &y, UI_PLAIN, item);
+    for (int m = 0; m < 3 && ce >= 0; m++) {
+        fmt_num(t, sizeof t, rs_labels_get(L, m, ce, i), 6, 3);
+        snprintf(item, sizeof item, "y_%s %s", mod_letter[m], t);
+        inspector_item(b, in, &x, &y, ui_sty(ui_series_colors[m], UI_DEFAULT, 0), item);
+    }
     y++;
+    x = in.x + cellbuf_text(b, in.x, y, in.w, lab, "human ");
     if (dataset_has_ulabels(&a->dsinfo)) {
-        x = in.x + cellbuf_text(b, in.x, y, in.w, lab, "human ");
         for (int m = 0; m < 3; m++) {
             fmt_num(t, sizeof t, human_label(a, m, i), 6, 3);
-            x += cellbuf_printf(b, x, y, in.x + in.w - x, ui_sty(ui_series_colors[m], UI_DEFAULT, 0), "y_%s* %s",
-                                mod_letter[m], t) + 2;
+            snprintf(item, sizeof item, "y_%s* %s", mod_letter[m], t);
+            inspector_item(b, in, &x, &y, ui_sty(ui_series_colors[m], UI_DEFAULT, 0), item);
         }
         y++;
+    } else {
+        /* said plainly: nothing to score the u-labels against */
+        char none[1200];
+        const char *ds = a->dsinfo_for[0] ? a->dsinfo_for : "the dataset";
+        if (a->dsinfo.n > 0)
+            snprintf(none, sizeof none, "none: %s has no unimodal labels", ds);
+        else
+            snprintf(none, sizeof none, "unknown: %s cannot be read", ds);
+        y += cellbuf_text_wrap(b, x, y, in.x + in.w - x, 2, lab, none);
     }
     ui_rect pr = {in.x, y, in.w, in.y + in.h - y};
     if (pr.h >= 6) {
@@ -440,6 +507,126 @@ static void draw_inspector(ui_app *a, cellbuf *b, ui_rect r)
         }
         ui_plotdata_free(&d);
     }
+}
+
+/* ---- the Self-MI diagnostics of epochs.csv ------------------------------------------ */
+
+/* Columns of one modality: the Pearson r with its human label y_s* of the
+ * generated u-label (u), of y_m (the floor a generator must beat) and of
+ * the deviation y_s - y_m (dev). */
+static const char *const diag_col[3] = {"ul_corr_", "floor_corr_", "dev_corr_"};
+static double diag_get(const rs_table *E, int row, int c, int m)
+{
+    char col[24];
+    snprintf(col, sizeof col, "%s%s", diag_col[c], mod_letter[m]);
+    return rs_table_getn(E, row, col);
+}
+
+/* Rows of epochs.csv that carry the u-labels' agreement with human
+ * unimodal labels (ul_corr_*; nan when the data has none). */
+static int diag_rows(const rs_run *run, int *rows, int max)
+{
+    const rs_table *E = &run->epochs;
+    int n = 0;
+    for (int i = 0; i < E->nrows; i++) {
+        bool any = false;
+        for (int m = 0; m < 3; m++)
+            any = any || isfinite(diag_get(E, i, 0, m));
+        if (any) {
+            if (rows && n < max)
+                rows[n] = i;
+            n++;
+        }
+    }
+    return n;
+}
+
+#define DIAG_EPOCH_W 6
+#define DIAG_GROUP_W 20   /* three numbers of 6 and a gap of 2 */
+
+/* The panel's width: every modality when the band leaves min_rest columns
+ * to the other panels, else the current one's. */
+static int diag_width(int band_w, int min_rest)
+{
+    int all = 2 + DIAG_EPOCH_W + 3 * DIAG_GROUP_W, one = 2 + DIAG_EPOCH_W + DIAG_GROUP_W;
+    return band_w - all >= min_rest ? all : one;
+}
+
+static void draw_diagnostics(ui_app *a, cellbuf *b, ui_rect r, const rs_run *run)
+{
+    const rs_labels *L = &a->labels;
+    const rs_table *E = &run->epochs;
+    ui_rect in = {r.x + 1, r.y + 1, r.w - 2, r.h - 2};
+    bool all = in.w >= DIAG_EPOCH_W + 3 * DIAG_GROUP_W;
+    char title[96];
+    if (all)
+        snprintf(title, sizeof title, "u-labels vs human labels: r per epoch");
+    else
+        snprintf(title, sizeof title, "y_%s vs human y_%s*: r", mod_letter[a->lab_mod], mod_letter[a->lab_mod]);
+    cellbuf_box(b, r, ui_sty(UI_GREY, UI_DEFAULT, 0), title);
+    int n = diag_rows(run, NULL, 0);
+    if (in.w < DIAG_EPOCH_W + DIAG_GROUP_W || in.h < 2 || n == 0)
+        return;
+    int *rows = malloc((size_t)n * sizeof *rows);
+    if (!rows)
+        return;
+    diag_rows(run, rows, n);
+    int ce = a->lab_epoch < 0 ? L->nep - 1 : a->lab_epoch;
+    int shown = ce >= 0 && ce < L->nep ? L->epoch[ce] : -1;
+    /* the header: per modality u (generated), y_m (the floor), dev */
+    ui_style lab = ui_sty(UI_GREY, UI_DEFAULT, 0);
+    cellbuf_text(b, in.x, in.y, DIAG_EPOCH_W, lab, "epoch");
+    int m0 = all ? 0 : a->lab_mod, m1 = all ? 3 : a->lab_mod + 1;
+    for (int m = m0; m < m1; m++) {
+        int x = in.x + DIAG_EPOCH_W + (m - m0) * DIAG_GROUP_W;
+        ui_style hs = m == a->lab_mod ? ui_sty(ui_series_colors[m], UI_DEFAULT, UI_BOLD) : lab;
+        cellbuf_printf(b, x, in.y, 6, hs, "   u_%s", mod_letter[m]);
+        cellbuf_printf(b, x + 6, in.y, 6, lab, "%6s", "y_m");
+        cellbuf_printf(b, x + 12, in.y, 6, lab, "%6s", "dev");
+    }
+    /* the epochs, scrolled to keep the shown one (Left/Right) in view */
+    int foot = in.h >= 6 ? 1 : 0;
+    int vis = in.h - 1 - foot, k = -1;
+    for (int j = 0; j < n; j++)
+        if ((int)rs_table_getn(E, rows[j], "epoch") == shown)
+            k = j;
+    int focus = k >= 0 ? k : n - 1;   /* the shown epoch, else the last */
+    int top = focus - vis / 2;
+    top = top > n - vis ? n - vis : top;
+    top = top < 0 ? 0 : top;
+    for (int j = top; j < n && j - top < vis; j++) {
+        int y = in.y + 1 + j - top, ep = (int)rs_table_getn(E, rows[j], "epoch");
+        bool cur = j == k;
+        ui_style es = cur ? ui_sty(UI_YELLOW, UI_DEFAULT, UI_BOLD) : lab;
+        cellbuf_printf(b, in.x, y, DIAG_EPOCH_W, es, "%s%4d", cur ? (b->ascii ? ">" : "\xe2\x96\xb6") : " ", ep);
+        for (int m = m0; m < m1; m++) {
+            int x = in.x + DIAG_EPOCH_W + (m - m0) * DIAG_GROUP_W;
+            double v[3] = {diag_get(E, rows[j], 0, m), diag_get(E, rows[j], 1, m), diag_get(E, rows[j], 2, m)};
+            for (int c = 0; c < 3; c++) {
+                char t[16];
+                fmt_num(t, sizeof t, v[c], 5, 3);
+                /* u in green where it beats the floor, yellow where it does not */
+                ui_style st = c == 0 && isfinite(v[0]) && isfinite(v[1])
+                                  ? ui_sty(v[0] > v[1] ? UI_GREEN : UI_YELLOW, UI_DEFAULT, cur ? UI_BOLD : 0)
+                                  : ui_sty(UI_DEFAULT, UI_DEFAULT, cur ? UI_BOLD : 0);
+                cellbuf_printf(b, x + 6 * c, y, 6, st, "%6s", t);
+            }
+        }
+    }
+    if (foot) {
+        /* the shown epoch's gain of u over the floor, per modality */
+        int x = in.x, y = in.y + in.h - 1, j = rows[focus];
+        x += cellbuf_printf(b, x, y, in.w, lab, "u - y_m at %d:", (int)rs_table_getn(E, j, "epoch"));
+        for (int m = m0; m < m1 && x < in.x + in.w; m++) {
+            char t[16];
+            double g = diag_get(E, j, 0, m) - diag_get(E, j, 1, m);
+            bool up = isfinite(g) && g > 0;
+            fmt_num(t, sizeof t, g, 6, 3);
+            x += cellbuf_printf(b, x, y, in.x + in.w - x, ui_sty(up ? UI_GREEN : UI_YELLOW, UI_DEFAULT, 0), " %s%s%s%s",
+                                all ? mod_letter[m] : "", all ? " " : "", up ? "+" : "", t);
+        }
+    }
+    free(rows);
 }
 
 void ui_view_labels(ui_app *a, cellbuf *b, ui_rect r)
@@ -478,13 +665,31 @@ void ui_view_labels(ui_app *a, cellbuf *b, ui_rect r)
             draw_inspector(a, b, right);
         return;
     }
-    ui_split_h(top, top.w / 2, 0, 30, &left, &right);
-    ui_plotdata d;
-    if (drift_plot(a, &d))
-        ui_plot_draw(b, left, &d.plot);
-    ui_plotdata_free(&d);
-    if (right.w)
-        draw_distribution(a, b, right);
+    /* the Self-MI diagnostics, when the data has human unimodal labels:
+     * beside the drift and the distribution from 120 columns, in the
+     * drift's place below that */
+    ui_rect diag = {0, 0, 0, 0};
+    if (diag_rows(run, NULL, 0) > 0) {
+        bool three = top.w >= 120;
+        int dw = diag_width(top.w, three ? 80 : 40);
+        ui_split_h(top, top.w - dw, 0, 0, &top, &diag);
+        if (!three) {
+            draw_distribution(a, b, top);
+            draw_diagnostics(a, b, diag, run);
+            top.w = 0;
+        }
+    }
+    if (top.w) {
+        ui_split_h(top, top.w / 2, 0, 30, &left, &right);
+        ui_plotdata d;
+        if (drift_plot(a, &d))
+            ui_plot_draw(b, left, &d.plot);
+        ui_plotdata_free(&d);
+        if (right.w)
+            draw_distribution(a, b, right);
+        if (diag.w)
+            draw_diagnostics(a, b, diag, run);
+    }
     ui_split_h(bottom, bottom.w / 2, 0, 30, &left, &right);
     draw_heatmap(a, b, left);
     if (right.w)

@@ -119,24 +119,18 @@ bool ui_live_plot(const ui_app *a, const rs_run *run, int k, ui_plotdata *d)
     return true;
 }
 
-static void draw_side(ui_app *a, cellbuf *b, ui_rect r, const rs_run *run, const job_info *job)
+static void draw_side(ui_app *a, cellbuf *b, ui_rect r, const rs_run *run, const job_info *job, run_state st)
 {
     ui_style lab = ui_sty(UI_GREY, UI_DEFAULT, 0), val = UI_PLAIN, head = ui_sty(UI_DEFAULT, UI_DEFAULT, UI_BOLD);
     int y = r.y;
     const rs_table *E = &run->epochs;
     int last = E->nrows - 1;
     cellbuf_text(b, r.x, y++, r.w, head, run->id);
-    run_state st = rs_run_state(run);
-    if (job && job_active(job) && job->state == RUN_RUNNING)
-        st = RUN_RUNNING;
     cellbuf_text(b, r.x, y, r.w, lab, "status");
-    cellbuf_text(b, r.x + 11, y++, r.w - 11, ui_sty(ui_state_color(st), UI_DEFAULT, UI_BOLD), run_state_name(st));
-    if (st == RUN_FAILED) {
-        /* the reason, on two lines when long */
-        int n = cellbuf_text(b, r.x, y++, r.w, ui_sty(UI_RED, UI_DEFAULT, 0), rs_run_reason(run));
-        if ((size_t)n < strlen(rs_run_reason(run)))
-            cellbuf_text(b, r.x, y++, r.w, ui_sty(UI_RED, UI_DEFAULT, 0), rs_run_reason(run) + n);
-    }
+    cellbuf_printf(b, r.x + 11, y++, r.w - 11, ui_sty(ui_state_color(st), UI_DEFAULT, UI_BOLD), "%s %s",
+                   ui_state_glyph(st, a->ascii), run_state_name(st));
+    if (st == RUN_FAILED)   /* the reason, wrapped on up to three lines */
+        y += cellbuf_text_wrap(b, r.x, y, r.w, 3, ui_sty(UI_RED, UI_DEFAULT, 0), rs_run_reason(run));
     int ep = last >= 0 ? (int)rs_table_getn(E, last, "epoch") : 0;
     cellbuf_text(b, r.x, y, r.w, lab, "epoch");
     cellbuf_printf(b, r.x + 11, y++, r.w - 11, val, "%d of %s", ep, rs_run_conf(run, "max_epochs", "?"));
@@ -210,13 +204,45 @@ static void draw_side(ui_app *a, cellbuf *b, ui_rect r, const rs_run *run, const
     }
 }
 
+/* What a row without curves is: its state (the Runs view's glyph), and
+ * the reason a run failed as its directory or the queue records it. */
+static void state_text(const ui_app *a, const ui_runrow *row, run_state st, char *buf, size_t n)
+{
+    const char *g = ui_state_glyph(st, a->ascii);
+    const char *why = row->run && rs_run_reason(row->run)[0] ? rs_run_reason(row->run)
+                      : row->job                              ? row->job->reason
+                                                              : "";
+    switch (st) {
+    case RUN_QUEUED: snprintf(buf, n, "%s queued: its curves appear when it starts.", g); break;
+    case RUN_RUNNING: snprintf(buf, n, "%s running: its curves appear after its first epoch.", g); break;
+    case RUN_FAILED: snprintf(buf, n, "%s failed: %s", g, *why ? why : "no reason recorded"); break;
+    case RUN_CANCELLED: snprintf(buf, n, "%s cancelled%s", g, row->run ? "" : " before it started"); break;
+    case RUN_INTERRUPTED: snprintf(buf, n, "%s interrupted: r resumes it from its last checkpoint", g); break;
+    default: snprintf(buf, n, "%s %s", g, run_state_name(st)); break;
+    }
+}
+
 void ui_view_live(ui_app *a, cellbuf *b, ui_rect r)
 {
     ui_runrow *row = ui_app_current(a);
-    if (!row || !row->run) {
+    if (!row) {
         cellbuf_text(b, r.x + 2, r.y + 1, r.w - 4, ui_sty(UI_GREY, UI_DEFAULT, 0),
-                     row ? "The run is queued: its curves appear when it starts."
-                         : "No run selected: pick one in the Runs view (1), or press n there to start one.");
+                     "No run selected: pick one in the Runs view (1), or press n there to start one.");
+        return;
+    }
+    run_state st = ui_runrow_state(row);
+    char what[700];
+    state_text(a, row, st, what, sizeof what);
+    if (!row->run || (row->run->epochs.nrows == 0 && st != RUN_RUNNING && st != RUN_QUEUED)) {
+        /* no curves yet, or never: the run's state says why (a running
+         * run's first epoch shows its batches in the side panel) */
+        ui_style s = ui_sty(ui_state_color(st), UI_DEFAULT, UI_BOLD);
+        int y = r.y + 1;
+        cellbuf_text(b, r.x + 2, y++, r.w - 4, ui_sty(UI_DEFAULT, UI_DEFAULT, UI_BOLD), row->id);
+        y += cellbuf_text_wrap(b, r.x + 2, y, r.w - 4, 4, s, what);
+        if (row->run && (st == RUN_FAILED || st == RUN_CANCELLED))
+            cellbuf_text(b, r.x + 2, y + 1, r.w - 4, ui_sty(UI_GREY, UI_DEFAULT, 0),
+                         "r runs it again; the Runs view (1) lists the others.");
         return;
     }
     rs_run *run = row->run;
@@ -224,7 +250,7 @@ void ui_view_live(ui_app *a, cellbuf *b, ui_rect r)
     if (r.w >= 100)
         ui_split_h(r, r.w - 32, 1, 30, &plots, &side);
     if (side.w > 0)
-        draw_side(a, b, side, run, row->job);
+        draw_side(a, b, side, run, row->job, st);
     int np = ui_live_npanels(run);
     if (a->live_focus >= np)
         a->live_focus = 0;
@@ -259,7 +285,15 @@ void ui_view_live(ui_app *a, cellbuf *b, ui_rect r)
         /* the early-stop counter, at least, on narrow screens */
         const rs_table *E = &run->epochs;
         int last = E->nrows - 1;
-        if (last >= 0) {
+        if (st == RUN_FAILED || st == RUN_CANCELLED || st == RUN_INTERRUPTED) {
+            /* a run that ended badly says so, with its reason */
+            char t[720];
+            snprintf(t, sizeof t, " %s ", what);
+            char e[720];
+            fmt_elide(e, sizeof e, t, r.w - 2, a->ascii);
+            int tw = ui_text_width(e);
+            cellbuf_text(b, r.x + r.w - tw - 1, r.y + r.h - 1, tw, ui_sty(ui_state_color(st), UI_DEFAULT, UI_BOLD), e);
+        } else if (last >= 0) {
             char t[96];
             snprintf(t, sizeof t, " epoch %d  best %d  patience %d of %s ", (int)rs_table_getn(E, last, "epoch"),
                      (int)rs_table_getn(E, last, "best_epoch"), (int)rs_table_getn(E, last, "patience"),

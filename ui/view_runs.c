@@ -14,7 +14,7 @@ enum { SORT_STARTED, SORT_STATUS, SORT_ID, SORT_BEST, SORT_MAE, SORT_CORR, SORT_
 static const char *const sort_names[SORT_COUNT] = {"start time", "status", "run", "best epoch",
                                                    "MAE", "Corr", "Acc2", "F1"};
 
-static run_state row_state(const ui_runrow *r)
+run_state ui_runrow_state(const ui_runrow *r)
 {
     if (r->job && job_active(r->job))
         return r->job->state;
@@ -40,7 +40,7 @@ static double sort_value(const ui_runrow *r, int col)
 {
     switch (col) {
     case SORT_STARTED: return r->run ? (double)r->run->started_ns : 1e30;
-    case SORT_STATUS: return row_state(r);
+    case SORT_STATUS: return ui_runrow_state(r);
     case SORT_BEST: return r->run ? rs_table_getn(&r->run->epochs, r->run->epochs.nrows - 1, "best_epoch") : NAN;
     case SORT_MAE: return test_metric(r->run, RD_NAME(mae), NULL);
     case SORT_CORR: return test_metric(r->run, RD_NAME(corr), NULL);
@@ -166,7 +166,7 @@ void ui_app_rebuild_rows(ui_app *a)
     a->dirty = true;
 }
 
-static const char *state_glyph(run_state s, bool ascii)
+const char *ui_state_glyph(run_state s, bool ascii)
 {
     static const char *const u[] = {"\xe2\x80\xa6", "\xe2\x97\x8f", "\xe2\x9c\x93", "\xe2\x9c\x97", "\xe2\x8a\x98",
                                     "\xe2\x80\x96"};
@@ -193,7 +193,7 @@ static const ui_col cols[C_COUNT] = {
 static void format_cell(const ui_app *a, const ui_runrow *r, int c, char *buf, size_t n, ui_style *s)
 {
     rs_run *run = r->run;
-    run_state st = row_state(r);
+    run_state st = ui_runrow_state(r);
     buf[0] = '\0';
     const rs_table *E = run ? &run->epochs : NULL;
     int last = E ? E->nrows - 1 : -1;
@@ -204,7 +204,7 @@ static void format_cell(const ui_app *a, const ui_runrow *r, int c, char *buf, s
         s->fg = UI_YELLOW;
         break;
     case C_STATUS:
-        snprintf(buf, n, "%s %s", state_glyph(st, a->ascii), run_state_name(st));
+        snprintf(buf, n, "%s %s", ui_state_glyph(st, a->ascii), run_state_name(st));
         s->fg = ui_state_color(st);
         break;
     case C_RUN: {
@@ -367,7 +367,7 @@ void ui_view_runs(ui_app *a, cellbuf *b, ui_rect r)
                 x += widths[c] + 1;
                 continue;
             }
-            if (c == C_SRC && row_state(rw) == RUN_FAILED) {
+            if (c == C_SRC && ui_runrow_state(rw) == RUN_FAILED) {
                 /* a failed run has no numbers to show: its reason takes their place */
                 const char *why = rw->run && rw->run->reason[0] ? rw->run->reason
                                   : rw->job ? rw->job->reason : "";
@@ -420,7 +420,7 @@ void ui_view_runs(ui_app *a, cellbuf *b, ui_rect r)
         if (!rw)
             return;
         cellbuf_printf(b, detail.x, detail.y + 1, detail.w, UI_PLAIN, "%s", rw->run ? rw->run->dir : rw->id);
-        run_state st = row_state(rw);
+        run_state st = ui_runrow_state(rw);
         char line[600];
         if (st == RUN_FAILED && rw->run)
             snprintf(line, sizeof line, "failed: %s", rs_run_reason(rw->run));

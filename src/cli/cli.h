@@ -42,6 +42,11 @@ bool cli_experiment_find(const char *name, char *out, size_t n);
  * "selfmi CMD: reason" and returns 2, else 0. */
 int cli_experiment_load(const char *cmd, const char *target, experiment *e, char *path, size_t n);
 
+/* After a dataset failed to load: when its directory is not there,
+ * "selfmi CMD: make it with `COMMAND`" on stderr, the exact command where
+ * selfmi finds the data (exp/datahint.h). */
+void cli_dataset_hint(const char *cmd, const char *ds, const char *exp_dir);
+
 /* Set by SIGINT and SIGTERM between cli_signals_catch and
  * cli_signals_restore (grid and search stop their queues cleanly). */
 extern volatile sig_atomic_t cli_interrupted;

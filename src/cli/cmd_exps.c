@@ -3,6 +3,7 @@
  * tree of an uninstalled build; `selfmi --list-experiments`. */
 #include "config.h"
 #include "cli/cli.h"
+#include "exp/datahint.h"
 #include "exp/expfile.h"
 
 #include <dirent.h>
@@ -171,6 +172,15 @@ static void on_signal(int sig)
 {
     (void)sig;
     cli_interrupted = 1;
+}
+
+void cli_dataset_hint(const char *cmd, const char *ds, const char *exp_dir)
+{
+    if (!exp_dataset_missing(ds))
+        return;
+    char hint[8400];
+    exp_dataset_hint(ds, exp_dir, hint, sizeof hint);
+    fprintf(stderr, "selfmi %s: no dataset %s: %s\n", cmd, ds, hint);
 }
 
 void cli_signals_catch(struct sigaction *old_int, struct sigaction *old_term)

@@ -483,6 +483,7 @@ int cmd_grid(int argc, char **argv)
     for (int i = 0; i < n; i++) {
         if (queue_preload(q, runs[i].cfg.dataset, &err)) {
             fprintf(stderr, "selfmi grid: %s\n", err.msg);
+            cli_dataset_hint("grid", runs[i].cfg.dataset, e.dir);
             queue_destroy(q, true);
             free(runs);
             exp_free(&e);

@@ -314,8 +314,10 @@ int cmd_search(int argc, char **argv)
     queue *q = NULL;
     if (queue_create(&q, jobs, root, &err) || queue_preload(q, base.dataset, &err)) {
         fprintf(stderr, "selfmi search: %s\n", err.msg);
-        if (q)
+        if (q) {
+            cli_dataset_hint("search", base.dataset, e.dir);
             queue_destroy(q, true);
+        }
         free(t), free(vals), free(jobids);
         exp_free(&e);
         return 2;

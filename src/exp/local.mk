@@ -2,6 +2,7 @@
 libselfmi_a_SOURCES += \
 	src/exp/stats.h src/exp/stats.c \
 	src/exp/expfile.h src/exp/expfile.c \
+	src/exp/datahint.h src/exp/datahint.c \
 	src/exp/search.h src/exp/search.c \
 	src/exp/results.h src/exp/results.c \
 	src/exp/report.h src/exp/report.c \

@@ -21,6 +21,9 @@ printf '[grid]\nseed = 1 | | 2\n' > "$out/c.conf"
 expect "empty value" "$out/c.conf" --out "$out/res"
 printf 'dataset = no/such/dir\n' > "$out/d.conf"
 expect "no/such/dir" "$out/d.conf" --out "$out/res"
+expect "no dataset no/such/dir: make it with \`selfmi import csv FEATURES.csv no/such/dir\`" "$out/d.conf" --out "$out/res"
+printf 'dataset = data/synth-sims\n' > "$out/e.conf"
+expect "make it with \`selfmi synth --preset sims data/synth-sims\`" "$out/e.conf" --out "$out/res"
 printf 'dataset = synth:small\n' > "$out/ok.conf"
 expect "--jobs" "$out/ok.conf" --jobs 0
 expect "expected KEY=VALUE" "$out/ok.conf" --set max_epochs

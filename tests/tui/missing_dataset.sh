@@ -1,6 +1,7 @@
 #!/bin/sh
 # missing_dataset.sh: starting the grid of an experiment whose dataset has
-# not been imported queues nothing and says which command makes it; the
+# not been imported queues nothing and gives the exact command that makes
+# it (the real feature file where selfmi finds it); the
 # failed state never hides behind "queued".
 . "$top_srcdir/tests/tui/lib.sh"
 
@@ -23,7 +24,19 @@ if command -v sbatch >/dev/null 2>&1; then
     wait_for "start the grid: l here" 30
     keys l
 fi
-wait_for "nothing queued; make it with \`selfmi import csv FEATURES.csv" 30
+wait_for "nothing queued; make it with" 30
+# the exact command, whole (wrapped over the last lines), with the real
+# feature file where ../shared/data lies beside the source tree
+msg=$(screen | tail -n 5 | tr '\n' ' ' | tr -s ' ')
+feat="$top_srcdir/../shared/data/mosi-bclstm/mosi_utterance_features.csv"
+opts="data/mosi-bclstm --split poria2017_split --valid-from test:0.33\`"
+if [ -r "$feat" ]; then
+    cmd=$(printf '%s\n' "$msg" | sed -n 's/.*`selfmi import csv \([^ ]*mosi_utterance_features\.csv\) .*/\1/p')
+    [ -n "$cmd" ] && [ -r "$cmd" ] || fail "no readable feature file in the command: $msg"
+    printf '%s\n' "$msg" | grep -qF "mosi_utterance_features.csv $opts" || fail "not the import command: $msg"
+else
+    printf '%s\n' "$msg" | grep -qF "\`selfmi import csv FEATURES.csv $opts" || fail "no placeholder command: $msg"
+fi
 screen | grep -q "0 queued" || fail "the header does not say 0 queued"
 [ -z "$(ls res 2>/dev/null | grep -v '^\.')" ] || fail "run directories were made: $(ls res)"
 keys q

@@ -2,10 +2,12 @@
  * '|' lists and seed ranges, the paper's task and CPC subsets, relative
  * dataset paths, and errors naming the file, line and key. */
 #include "config.h"
+#include "exp/datahint.h"
 #include "exp/expfile.h"
 #include "../tap.h"
 
 #include <string.h>
+#include <unistd.h>
 
 /* The hash set that de-duplicates grid points agrees with a pairwise
  * comparison on ids with repeats, across its growth. */
@@ -44,6 +46,39 @@ static void test_idset(void)
            exp_idset_add(&s, "", &err) == 1 && exp_idset_add(&s, "", &err) == 0, "a new id, then a repeat; the empty id");
     exp_idset_free(&s);
     exp_idset_free(NULL);
+}
+
+/* The command a missing dataset's message gives (exp/datahint.h). */
+static void test_datahint(void)
+{
+    char cmd[8400];
+    tap_ok(!exp_dataset_missing("synth:small") && exp_dataset_missing("no/such/dir"), "missing: a directory, never synth:");
+    tap_ok(exp_dataset_command("data/synth-sims", NULL, cmd, sizeof cmd) &&
+               !strcmp(cmd, "selfmi synth --preset sims data/synth-sims"),
+           "a synthetic directory: selfmi synth with its preset (%s)", cmd);
+    tap_ok(exp_dataset_command("out/synth", NULL, cmd, sizeof cmd) && !strcmp(cmd, "selfmi synth out/synth"),
+           "a synthetic directory without a preset in its name (%s)", cmd);
+    tap_ok(!exp_dataset_command("data/mine", NULL, cmd, sizeof cmd) &&
+               !strcmp(cmd, "selfmi import csv FEATURES.csv data/mine"),
+           "an unknown dataset: a placeholder for the feature file (%s)", cmd);
+    exp_dataset_hint("data/mine", NULL, cmd, sizeof cmd);
+    tap_ok(strstr(cmd, "FEATURES.csv: your feature file") && strstr(cmd, "selfmi import mmsa FILE.pkl data/mine"),
+           "the placeholder is explained (%s)", cmd);
+    /* the shipped MOSI features: the real file where the source tree's
+     * ../shared/data holds it, with the experiment's import options */
+    char feat[2048];
+    snprintf(feat, sizeof feat, "%s/../shared/data/mosi-bclstm/mosi_utterance_features.csv", SELFMI_SRCDIR);
+    bool have = access(feat, R_OK) == 0;
+    bool exact = exp_dataset_command("data/mosi-bclstm", "experiments", cmd, sizeof cmd);
+    tap_ok(exact == have && strstr(cmd, "selfmi import csv ") == cmd &&
+               strstr(cmd, have ? "shared/data/mosi-bclstm/mosi_utterance_features.csv data/mosi-bclstm "
+                                : "FEATURES.csv data/mosi-bclstm ") &&
+               strstr(cmd, " --split poria2017_split --valid-from test:0.33"),
+           "mosi-bclstm: %s", cmd);
+    /* the path works from the current directory */
+    char path[4096];
+    snprintf(path, sizeof path, "%.*s", (int)strcspn(cmd + 18, " "), cmd + 18);
+    tap_ok(!have || access(path, R_OK) == 0, "the feature file's path reads from here (%s)", path);
 }
 
 static sm_status parse(experiment *e, const char *text, sm_err *err)
@@ -176,5 +211,6 @@ int main(void)
     tap_ok(exp_load(&e, "/nonexistent/x.conf", &err) == SM_EIO && strstr(err.msg, "/nonexistent/x.conf"),
            "missing file named");
     test_idset();
+    test_datahint();
     return tap_done();
 }

@@ -271,6 +271,104 @@ static void widgets(void)
     cellbuf_free(&b);
 }
 
+/* An app on root at w x h with its runs read. */
+static void app_open(ui_app *a, const char *root, const char *exp_path, int w, int h)
+{
+    ui_app_init(a, root, exp_path, NULL);
+    ui_app_resize(a, w, h);
+    ui_app_update(a, true);
+}
+
+/* The app's screen into b (made at its size) and as text (to free). */
+static char *app_screen(ui_app *a, cellbuf *b)
+{
+    cellbuf_init(b, a->w, a->h);
+    ui_app_render(a, b);
+    return cellbuf_to_text(b);
+}
+
+/* The heat map's row orders (s): farthest from y_m, most moved, data order;
+ * the cursor stays on its sample. */
+static void test_labels_order(void)
+{
+    ui_app a;
+    app_open(&a, "results", NULL, 100, 30);
+    ui_app_key(&a, 'j');
+    ui_app_key(&a, '3');
+    ui_app_key(&a, 'j');
+    const rs_labels *L = &a.labels;
+    int sample = a.lab_sample, n = a.norder, last = L->nep - 1;
+    bool ok = n == 12 && a.lab_order == LAB_ORDER_DEVIATION;
+    for (int k = 1; ok && k < n; k++)
+        ok = fabsf(rs_labels_get(L, 0, last, a.order[k - 1]) - L->ym[a.order[k - 1]]) >=
+             fabsf(rs_labels_get(L, 0, last, a.order[k]) - L->ym[a.order[k]]);
+    tap_ok(ok, "heat map rows: farthest from y_m first by default");
+    ui_app_key(&a, 's');
+    double prev = INFINITY;
+    ok = a.lab_order == LAB_ORDER_MOVED && a.lab_sample == sample && strstr(a.msg, "most moved first");
+    for (int k = 0; ok && k < n; k++) {
+        int i = a.order[k];
+        double moved = 0;
+        for (int e = 1; e < L->nep; e++)
+            moved += fabs(rs_labels_get(L, 0, e, i) - rs_labels_get(L, 0, e - 1, i));
+        ok = moved <= prev + 1e-6;
+        prev = moved;
+    }
+    tap_ok(ok, "s: most moved first (total |change| of y_t), the cursor on its sample (%s)", a.msg);
+    bool differs = false;
+    for (int k = 0; k < n; k++)
+        differs = differs || a.order[k] != k;
+    ui_app_key(&a, 's');
+    ok = a.lab_order == LAB_ORDER_DATA && a.lab_sample == sample;
+    for (int k = 0; ok && k < n; k++)
+        ok = a.order[k] == k;
+    tap_ok(ok && differs, "s again: the data order");
+    ui_app_key(&a, 's');
+    tap_ok(a.lab_order == LAB_ORDER_DEVIATION, "s cycles back");
+    /* x sorts by the next modality's labels */
+    ui_app_key(&a, 'x');
+    ok = a.lab_mod == 1;
+    for (int k = 1; ok && k < n; k++)
+        ok = fabsf(rs_labels_get(L, 1, last, a.order[k - 1]) - L->ym[a.order[k - 1]]) >=
+             fabsf(rs_labels_get(L, 1, last, a.order[k]) - L->ym[a.order[k]]);
+    tap_ok(ok, "x: rows ordered by y_a");
+    ui_app_free(&a);
+}
+
+/* A dataset without unimodal labels: the inspector says so, and the
+ * diagnostics panel stays away. */
+static void test_labels_no_human(void)
+{
+    mkdir("plain", 0777);
+    FILE *f = fopen("plain/label.csv", "w");
+    fprintf(f, "video_id,clip_id,text,label,annotation,mode\n");
+    for (int i = 0; i < 24; i++)
+        fprintf(f, "clip%02d,%d,\"a clip number %d\",%.2f,,train\n", i / 2, (i / 2) % 3, i, -1.5 + 0.125 * i);
+    fclose(f);
+    mkdir("results_plain", 0777);
+    write_run("results_plain", "plain-M-s1", "M", 1, 6, "done\n", 0.8, 1700000000);
+    char *conf = slurp("results_plain/plain-M-s1/run.conf");
+    char *d = conf ? strstr(conf, "dataset = data\n") : NULL;
+    if (d) {
+        f = fopen("results_plain/plain-M-s1/run.conf", "w");
+        fprintf(f, "%.*sdataset = plain\n%s", (int)(d - conf), conf, d + strlen("dataset = data\n"));
+        fclose(f);
+    }
+    free(conf);
+    ui_app a;
+    app_open(&a, "results_plain", "experiments/fixture.conf", 100, 30);
+    ui_app_key(&a, '3');
+    cellbuf b;
+    char *txt = app_screen(&a, &b);
+    tap_ok(txt && strstr(txt, "human none: plain has no unimodal labels") && !strstr(txt, "u_t") &&
+               strstr(txt, "mean |y_s - y_m|"),
+           "no unimodal labels: said plainly, no diagnostics panel");
+    free(txt);
+    golden(&b, "labels_no_human");
+    cellbuf_free(&b);
+    ui_app_free(&a);
+}
+
 static int count_runs(const char *root)
 {
     rs_store st;
@@ -302,9 +400,7 @@ static void test_rerun_prompt(void)
     ui_app_update(&a, true);
     ui_app_key(&a, 'r');
     cellbuf b;
-    cellbuf_init(&b, 120, 30);
-    ui_app_render(&a, &b);
-    char *text = cellbuf_to_text(&b);
+    char *text = app_screen(&a, &b);
     tap_ok(a.prompt == PROMPT_RERUN && text && strstr(text, "re-run one?") && strstr(text, ".attic"),
            "r on a done run asks first");
     free(text);
@@ -356,17 +452,23 @@ int main(void)
     screen("live_narrow", 70, 24, "2", true);
     screen("live_smooth_zoom", 100, 30, "2mz", true);
     screen("live_failed", 120, 30, "G2", true);
+    screen("live_failed_narrow", 80, 24, "G2", true);
     screen("live_diagnostics", 160, 48, "j2", true);
     screen("live_diagnostics_focus", 100, 30, "j2hz", true);
     screen("labels", 120, 40, "3", true);
     screen("labels_search", 120, 40, "3/dull<Enter>n", true);
+    screen("labels_sorted_moved", 100, 30, "j3s", true);
+    screen("labels_diagnostics_epoch", 100, 30, "j3xhhhhhhhh", true);
+    screen_mode("ascii_labels_diagnostics", 80, 24, "j3", true, true);
+    test_labels_order();
+    test_labels_no_human();
     screen("grid", 120, 20, "4", true);
     screen("compare", 120, 36, "j <Space>5", true);
     screen("compare_many_columns", 120, 36, "      5xxxx", true);
     /* every view at the three sizes a user meets: 80x24, 100x30, 160x48 */
     {
         static const int sizes[][2] = {{80, 24}, {100, 30}, {160, 48}};
-        static const char *const views[][2] = {{"runs", ":update"}, {"live", "2"}, {"labels", "3"},
+        static const char *const views[][2] = {{"runs", ":update"}, {"live", "2"}, {"labels", "j3"},
                                                {"grid", "4"}, {"compare", "j <Space>5"}};
         for (int s = 0; s < 3; s++)
             for (int v = 0; v < 5; v++) {
@@ -408,9 +510,7 @@ int main(void)
 
     /* an export writes CSV and SVG beside the run and says where */
     ui_app a;
-    ui_app_init(&a, "results", NULL, NULL);
-    ui_app_resize(&a, 120, 30);
-    ui_app_update(&a, true);
+    app_open(&a, "results", NULL, 120, 30);
     ui_app_key(&a, '2');
     ui_app_key(&a, 'e');
     tap_ok(strstr(a.msg, "export-losses.csv") && strstr(a.msg, "export-losses.svg"), "export message: %s", a.msg);
@@ -502,6 +602,30 @@ int main(void)
         const char *eol = line ? strchr(line, '\n') : NULL;
         bool ok = line && eol && (size_t)(eol - line) > 20 && memmem(line, (size_t)(eol - line), "cannot open", 11);
         tap_ok(ok && strstr(txt, "\xe2\x9c\x97 failed") != NULL, "a job failed without a directory: failed, reason in its row");
+        free(txt);
+        /* the Live view says failed with the reason, never "queued" */
+        for (int k = 0; k < c.nrows && strcmp(ui_app_current(&c)->id, "nodata-s1"); k++)
+            ui_app_key(&c, 'j');
+        ui_app_key(&c, '2');
+        ui_app_resize(&c, 80, 24);
+        cellbuf_resize(&cb, 80, 24);
+        ui_app_render(&c, &cb);
+        txt = cellbuf_to_text(&cb);
+        tap_ok(txt && strstr(txt, "\xe2\x9c\x97 failed: data/nodata/label.csv: cannot open") && !strstr(txt, "queued:"),
+               "Live: a job failed without a directory says failed and why");
+        free(txt);
+        golden(&cb, "live_failed_unstarted");
+        c.jobs[0].state = RUN_CANCELLED;
+        ui_app_render(&c, &cb);
+        txt = cellbuf_to_text(&cb);
+        tap_ok(txt && strstr(txt, "cancelled before it started") && !strstr(txt, "queued:"),
+               "Live: a job cancelled before its directory says so");
+        free(txt);
+        c.jobs[0].state = RUN_QUEUED;
+        c.jobs[0].id = 0;
+        ui_app_render(&c, &cb);
+        txt = cellbuf_to_text(&cb);
+        tap_ok(txt && strstr(txt, "queued: its curves appear when it starts"), "Live: a queued job says queued");
         free(txt);
         cellbuf_free(&cb);
         ui_app_free(&c);
