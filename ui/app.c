@@ -70,6 +70,7 @@ void ui_app_free(ui_app *a)
     if (!a)
         return;
     rs_store_free(&a->store);
+    ui_slurm_poller_stop(a->slurm_poller);
     ui_slurm_free(&a->slurm);
     free(a->jobs);
     free(a->rows);
@@ -105,6 +106,12 @@ void ui_app_resize(ui_app *a, int w, int h)
     a->h = h < 0 ? 0 : h;
     ui_layout_compute(&a->lay, a->w, a->h);
     a->dirty = true;
+}
+
+void ui_app_slurm_async(ui_app *a)
+{
+    if (!a->slurm_poller)
+        a->slurm_poller = ui_slurm_poller_start(a->store.root, 5.0);
 }
 
 void ui_app_message(ui_app *a, bool error, const char *fmt, ...)
@@ -172,7 +179,8 @@ bool ui_app_update(ui_app *a, bool refresh_disk)
     }
     if (refresh_disk && rs_store_refresh(&a->store))
         changed = true;
-    if (refresh_disk && ui_slurm_refresh(&a->slurm, 5.0))
+    if (a->slurm_poller ? ui_slurm_poller_take(a->slurm_poller, &a->slurm)
+                        : refresh_disk && ui_slurm_refresh(&a->slurm, 5.0))
         changed = true; /* and the rows, which hold Slurm's pending runs */
     if (changed || a->store.version != a->store_version_seen) {
         a->store_version_seen = a->store.version;
@@ -311,7 +319,9 @@ static int cancel_slurm(ui_app *a)
         ui_app_message(a, bad, "%s", msg);
     else if (n > 1)
         ui_app_message(a, false, "scancel: %d Slurm tasks cancelled", n);
-    if (n)
+    if (n && a->slurm_poller)
+        ui_slurm_poller_poke(a->slurm_poller);   /* Slurm's new word soon */
+    else if (n)
         a->slurm.next_poll = 0; /* Slurm's new word at the next update */
     return n;
 }

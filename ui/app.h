@@ -167,6 +167,7 @@ typedef struct {
     bool dirty;            /* a frame is due */
     uint64_t store_version_seen;
     ui_slurm slurm;        /* Slurm's word on runs submitted with grid --slurm */
+    ui_slurm_poller *slurm_poller;   /* asks squeue off this thread (NULL: ui_app_update asks) */
 } ui_app;
 
 void ui_app_init(ui_app *a, const char *results_root, const char *experiment, const ui_backend *be);
@@ -177,6 +178,9 @@ void ui_app_set_search(ui_app *a, const search_spec *spec, const config *base, c
                        const char *out);
 void ui_app_set_plan(ui_app *a, const ui_plan_item *items, int n, const char *group_by, const char *reference);
 void ui_app_resize(ui_app *a, int w, int h);
+/* From now on Slurm is asked by a thread of its own and ui_app_update only
+ * takes its last answer: a slow or hung squeue never holds up a key. */
+void ui_app_slurm_async(ui_app *a);
 /* Refreshes jobs (when their version moved) and, when refresh_disk, the
  * results directories; true when a frame is due. */
 bool ui_app_update(ui_app *a, bool refresh_disk);

@@ -194,6 +194,7 @@ int cmd_dash(int argc, char **argv)
     ui_engine_backend(&eng, &be);
     ui_app app;
     ui_app_init(&app, root, exp_path, &be);
+    ui_app_slurm_async(&app);   /* squeue from a thread: a hung slurmctld never freezes the screen */
     config search_base;
     if (eng.have_exp && eng.exp.search.present && exp_grid_point(&eng.exp, 0, &search_base, &err) == SM_OK)
         ui_app_set_search(&app, &eng.exp.search, &search_base, exp_path, search_out);
