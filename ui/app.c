@@ -52,6 +52,7 @@ void ui_app_init(ui_app *a, const char *root, const char *experiment, const ui_b
     }
     a->color = true;
     a->smooth = false;
+    a->smooth_w = 0.6;
     a->lab_epoch = -1;
     a->dirty = true;
     rs_labels_init(&a->labels);
@@ -222,6 +223,7 @@ bool ui_app_is_selected(const ui_app *a, const char *id)
 
 static void toggle_selected(ui_app *a, const char *id)
 {
+    a->ncmp_rows = a->ncmp_rows_asked = 0;   /* Compare shows runs again */
     for (int i = 0; i < a->nselected; i++)
         if (strcmp(a->selected[i], id) == 0) {
             free(a->selected[i]);
@@ -662,6 +664,25 @@ static bool request(ui_app *a, ui_request req)
             set_view(a, VIEW_COMPARE);
         }
         break;
+    case REQ_COMPARE_ROWS:
+        if (a->grid_cur < a->ngrid) {
+            /* the rows whose runs are all selected (Space), else the cursor's */
+            int n = 0;
+            for (int i = 0; i < a->ngrid; i++) {
+                const ui_gridrow *g = &a->grid[i];
+                bool all = g->nruns > 0;
+                for (int j = 0; j < g->nruns && all; j++)
+                    all = ui_app_is_selected(a, g->runs[j]->id);
+                if (all && n++ < UI_CMP_MAX_ROWS)
+                    snprintf(a->cmp_rows[n - 1], sizeof a->cmp_rows[0], "%s", g->key);
+            }
+            if (n == 0)
+                snprintf(a->cmp_rows[n++], sizeof a->cmp_rows[0], "%s", a->grid[a->grid_cur].key);
+            a->ncmp_rows_asked = n;
+            a->ncmp_rows = n < UI_CMP_MAX_ROWS ? n : UI_CMP_MAX_ROWS;
+            set_view(a, VIEW_COMPARE);
+        }
+        break;
     case REQ_NEW: start_runs(a, START_RUN); break;
     case REQ_NEW_GRID:
         /* where Slurm is at hand, the grid may go to it instead */
@@ -686,8 +707,20 @@ static bool request(ui_app *a, ui_request req)
         a->prompt = PROMPT_DELETE;
         break;
     case REQ_SMOOTH:
-        a->smooth = !a->smooth;
-        ui_app_message(a, false, "smoothing %s", a->smooth ? "on (EMA 0.6, raw line faint)" : "off");
+    case REQ_SMOOTH_WEIGHT:
+        if (req == REQ_SMOOTH_WEIGHT) {
+            static const double weights[] = {0.3, 0.6, 0.8, 0.9, 0.95, 0.99};
+            int k = 0, nw = (int)(sizeof weights / sizeof weights[0]);
+            while (k < nw && weights[k] <= a->smooth_w + 1e-9)
+                k++;
+            a->smooth_w = weights[k % nw];
+            a->smooth = true;
+        } else
+            a->smooth = !a->smooth;
+        if (a->smooth)
+            ui_app_message(a, false, "smoothing on: EMA weight %g, raw line faint (M: next weight)", a->smooth_w);
+        else
+            ui_app_message(a, false, "smoothing off");
         break;
     case REQ_LOGY:
         a->logy = !a->logy;
@@ -805,7 +838,7 @@ bool ui_app_key(ui_app *a, uint32_t key)
         return true;
     }
     if (r != REQ_EXPORT && r != REQ_CANCEL && r != REQ_NEW && r != REQ_NEW_GRID && r != REQ_RERUN &&
-        r != REQ_SMOOTH && r != REQ_LOGY && r != REQ_SEARCH_NEXT && r != REQ_SEARCH_PREV && r != REQ_REFERENCE)
+        r != REQ_SMOOTH && r != REQ_SMOOTH_WEIGHT && r != REQ_LOGY && r != REQ_SEARCH_NEXT && r != REQ_SEARCH_PREV && r != REQ_REFERENCE)
         a->msg[0] = '\0';
     request(a, r);
     a->dirty = true;

@@ -63,6 +63,9 @@ typedef struct {
     char group[256];
 } ui_plan_item;
 
+/* Grid rows Compare draws as bands: a mean and a band each, one colour each */
+#define UI_CMP_MAX_ROWS 8
+
 typedef enum { PROMPT_NONE, PROMPT_SEARCH, PROMPT_QUIT, PROMPT_DELETE, PROMPT_RERUN, PROMPT_GRID_WHERE } ui_prompt;
 
 typedef struct {
@@ -98,6 +101,7 @@ typedef struct {
     /* Live */
     int live_focus;
     bool live_zoom, smooth, logy;
+    double smooth_w;       /* the EMA's weight (Live and Compare), M steps it */
 
     /* Labels */
     rs_labels labels;
@@ -145,6 +149,10 @@ typedef struct {
 
     /* Compare */
     int cmp_metric;
+    char cmp_rows[UI_CMP_MAX_ROWS][256];   /* Grid rows (keys) shown as their seeds' mean and band
+                                               (C in the Grid view) */
+    int ncmp_rows;         /* 0: the selected runs, one line each */
+    int ncmp_rows_asked;   /* rows chosen, more than fit included */
 
     /* overlays and prompts */
     bool help;
@@ -225,12 +233,14 @@ extern const int16_t ui_series_colors[8];
 
 
 /* ---- plots shared by views and export ---- */
-#define UI_PLOT_MAX_SERIES 16
+#define UI_PLOT_MAX_SERIES 32
 typedef struct {
     ui_series series[UI_PLOT_MAX_SERIES];
     int nseries;
     ui_hline hlines[4];
     int nhlines;
+    ui_band bands[UI_CMP_MAX_ROWS];
+    int nbands;
     ui_plot plot;
     char title[128];
     char slug[64];                     /* file name part for export */
@@ -242,6 +252,7 @@ typedef struct {
     const double *csv_x;
     const double *csv_y[UI_PLOT_MAX_SERIES];
     const char *csv_name[UI_PLOT_MAX_SERIES];
+    char colnames[UI_PLOT_MAX_SERIES][96];   /* CSV column names the data made up */
     const char *csv_id_name;           /* a first column repeating csv_id (NULL: none) */
     char csv_id[128];
 } ui_plotdata;

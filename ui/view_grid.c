@@ -386,7 +386,7 @@ void ui_view_grid(ui_app *a, cellbuf *b, ui_rect r)
     char cmp_line[768], legend[256], note[1100];
     grid_footer(a, cmp_line, sizeof cmp_line);
     snprintf(legend, sizeof legend, "%d rows  * best in column  %s paired t-test p < 0.05 vs [ref]  x: metric  "
-             "*: reference  Enter: compare", a->ngrid, a->ascii ? "!" : "\xe2\x80\xa0");
+             "*: reference  Enter: compare  C: seeds as bands", a->ngrid, a->ascii ? "!" : "\xe2\x80\xa0");
     snprintf(note, sizeof note, "%s%s", a->grid_note[0] ? "note: " : "", a->grid_note);
     int foot = 1 + cellbuf_text_wrap(NULL, 0, 0, r.w, 3, UI_PLAIN, cmp_line) +
                cellbuf_text_wrap(NULL, 0, 0, r.w, 2, UI_PLAIN, legend) +

@@ -363,13 +363,18 @@ int main(void)
     screen("grid", 120, 20, "4", true);
     screen("compare", 120, 36, "j <Space>5", true);
     screen("compare_many_columns", 120, 36, "      5xxxx", true);
+    /* two Grid rows (Space on each, then C): each its seeds' mean in a band,
+     * smoothed with the EMA's next weight (M), on a log y axis */
+    screen("compare_bands_smooth_logy", 120, 36, "4<Space><Space>CMy", true);
+    screen("compare_bands_nocolor", 100, 30, "4<Space><Space>C", false);
     /* every view at the three sizes a user meets: 80x24, 100x30, 160x48 */
     {
         static const int sizes[][2] = {{80, 24}, {100, 30}, {160, 48}};
         static const char *const views[][2] = {{"runs", ":update"}, {"live", "2"}, {"labels", "3"},
-                                               {"grid", "4"}, {"compare", "j <Space>5"}};
+                                               {"grid", "4"}, {"compare", "j <Space>5"},
+                                               {"compare_bands", "4<Space><Space>C"}};
         for (int s = 0; s < 3; s++)
-            for (int v = 0; v < 5; v++) {
+            for (int v = 0; v < 6; v++) {
                 char name[64];
                 snprintf(name, sizeof name, "size_%s_%dx%d", views[v][0], sizes[s][0], sizes[s][1]);
                 screen(name, sizes[s][0], sizes[s][1], views[v][1], true);
@@ -385,6 +390,32 @@ int main(void)
     screen("nocolor_runs", 90, 16, ":update", false);
     screen_mode("ascii_live", 100, 30, "2", true, true);
     screen_mode("ascii_labels", 100, 30, "3", true, true);
+
+    /* more runs selected than Compare overlays: said on screen */
+    {
+        mkdir("many", 0777);
+        for (int i = 0; i < 18; i++) {
+            char id[32];
+            snprintf(id, sizeof id, "many-s%d", i + 1);
+            write_run("many", id, "M", i + 1, 4, "done\n", 0.7 + 0.01 * i, 1700000000 + i);
+        }
+        ui_app m;
+        ui_app_init(&m, "many", NULL, NULL);
+        ui_app_resize(&m, 120, 30);
+        ui_app_update(&m, true);
+        for (int i = 0; i < 18; i++)
+            ui_app_key(&m, ' ');
+        ui_app_key(&m, '5');
+        cellbuf mb;
+        cellbuf_init(&mb, 120, 30);
+        ui_app_render(&m, &mb);
+        char *t = cellbuf_to_text(&mb);
+        tap_ok(m.nselected == 18 && t && strstr(t, "showing 16 of the 18 runs selected: Compare overlays at most 16"),
+               "Compare says it shows 16 of the 18 runs selected");
+        free(t);
+        cellbuf_free(&mb);
+        ui_app_free(&m);
+    }
 
     /* mouse: a click on a tab opens its view, a click on a row selects it */
     {
@@ -452,6 +483,32 @@ int main(void)
     ui_app_key(&a, '4');
     ui_app_key(&a, 'e');
     tap_ok(access("results/export-grid.csv", R_OK) == 0, "Grid export: %s", a.msg);
+    /* Grid rows in Compare: per row the seeds' mean, min and max per epoch
+     * (row M: seeds 1 and 2 at 1.40 and 1.43 in epoch 1) */
+    ui_app_free(&a);
+    ui_app_init(&a, "results", NULL, NULL);
+    ui_app_resize(&a, 120, 30);
+    ui_app_update(&a, true);
+    ui_app_key(&a, '4');
+    ui_app_key(&a, ' ');
+    ui_app_key(&a, 'C');
+    tap_ok(a.view == VIEW_COMPARE && a.ncmp_rows == 1 && !strcmp(a.cmp_rows[0], "M"),
+           "C in the Grid view opens Compare on the selected row (%d: %s)", a.ncmp_rows, a.cmp_rows[0]);
+    ui_app_key(&a, 'e');
+    char *bcsv = slurp("results/export-compare-val_mae.csv");
+    double bm = 0, blo = 0, bhi = 0;
+    const char *l1 = bcsv ? strchr(bcsv, '\n') : NULL;
+    bool band_ok = bcsv && strstr(bcsv, "\"M mean\",\"M min\",\"M max\"") && l1 &&
+                   sscanf(l1 + 1, "1,%lf,%lf,%lf", &bm, &blo, &bhi) == 3 && fabs(bm - 1.415) < 1e-9 &&
+                   fabs(blo - 1.40) < 1e-9 && fabs(bhi - 1.43) < 1e-9;
+    tap_ok(band_ok, "band export: epoch 1 of row M: mean %g, min %g, max %g", bm, blo, bhi);
+    free(bcsv);
+    char *bsvg = slurp("results/export-compare-val_mae.svg");
+    tap_ok(bsvg && strstr(bsvg, "<polygon") && strstr(bsvg, "band min-max"), "band SVG: a filled band, titled");
+    free(bsvg);
+    ui_app_key(&a, '4');
+    ui_app_key(&a, ' ');   /* selecting again: Compare shows runs */
+    tap_ok(a.ncmp_rows == 0, "a new selection ends the bands");
     ui_app_key(&a, 'q');
     tap_ok(a.quit, "q quits when nothing runs");
     ui_app_free(&a);
