@@ -40,12 +40,12 @@ void ui_app_set_search(ui_app *a, const search_spec *spec, const config *base, c
     snprintf(a->search_out, sizeof a->search_out, "%s", out);
 }
 
-void ui_app_init(ui_app *a, const char *root, const char *experiment, const ui_backend *be)
+void ui_app_init(ui_app *a, const char *root, const char *exp_path, const ui_backend *be)
 {
     memset(a, 0, sizeof *a);
     rs_store_init(&a->store, root);
     ui_slurm_init(&a->slurm, root);
-    snprintf(a->experiment, sizeof a->experiment, "%s", experiment ? experiment : "");
+    snprintf(a->experiment, sizeof a->experiment, "%s", exp_path ? exp_path : "");
     if (be) {
         a->be = *be;
         a->has_backend = true;
@@ -76,6 +76,7 @@ void ui_app_free(ui_app *a)
     free(a->jobs);
     free(a->rows);
     free_strs(a->selected, a->nselected);
+    free(a->picker);
     rs_labels_free(&a->labels);
     dataset_free(&a->dsinfo);
     free(a->order);
@@ -485,6 +486,145 @@ static bool prompt_key(ui_app *a, uint32_t key)
     return true;
 }
 
+/* ---- the experiment picker -------------------------------------------------------- */
+
+void ui_app_highlight(const ui_app *a, cellbuf *b, int x0, int x1, int y)
+{
+    for (int x = x0; x < x1; x++) {
+        ui_cell *c = cellbuf_at(b, x, y);
+        if (a->color) {
+            c->bg = UI_BLUE;
+            if (c->fg == UI_DEFAULT || c->fg == UI_GREY)
+                c->fg = UI_BRIGHT_WHITE;
+        } else
+            c->attr |= UI_REVERSE;
+    }
+}
+
+/* A box over the body (the help, the picker), at most 120 wide; its rect. */
+static ui_rect overlay_box(ui_app *a, cellbuf *b, const char *title)
+{
+    ui_rect body = a->lay.body;
+    int w = body.w - 2 < 120 ? body.w - 2 : 120;
+    ui_rect r = {body.x + (body.w - w) / 2, body.y, w, body.h};
+    cellbuf_fill(b, body, ' ', UI_PLAIN);
+    cellbuf_box(b, r, ui_sty(UI_CYAN, UI_DEFAULT, 0), title);
+    return r;
+}
+
+static void picker_close(ui_app *a)
+{
+    free(a->picker);
+    a->picker = NULL;
+    a->npicker = a->picker_cur = a->picker_top = 0;
+    a->dirty = true;
+}
+
+static void picker_open(ui_app *a)
+{
+    if (!a->has_backend || !a->be.experiments || !a->be.switch_experiment) {
+        ui_app_message(a, true, "no experiments to switch to in this mode");
+        return;
+    }
+    picker_close(a);
+    sm_err err;
+    if (a->be.experiments(&a->picker, &a->npicker, &err)) {
+        ui_app_message(a, true, "%s", err.msg);
+        return;
+    }
+    if (a->npicker == 0) {
+        picker_close(a);
+        ui_app_message(a, true, "no experiment files in ./experiments or the data directory");
+        return;
+    }
+    for (int i = 0; i < a->npicker; i++)
+        if (!strcmp(a->picker[i].path, a->experiment))
+            a->picker_cur = i;
+}
+
+/* Enter in the picker: the experiment under the cursor becomes the
+ * dashboard's; the runs already queued or running go on. */
+static void picker_choose(ui_app *a)
+{
+    const exp_listing *x = &a->picker[a->picker_cur];
+    if (x->runs < 0) {
+        ui_app_message(a, true, "%s", x->title);
+        return;
+    }
+    ui_plan plan;
+    char msg[512];
+    if (!a->be.switch_experiment(a->be.ud, x->path, &plan, msg, sizeof msg)) {
+        ui_app_message(a, true, "%s", msg);
+        return;
+    }
+    snprintf(a->experiment, sizeof a->experiment, "%s", x->path);
+    a->grid_ref_user[0] = '\0';
+    a->grid_cur = a->grid_top = 0;
+    a->ncmp_rows = a->ncmp_rows_asked = 0;
+    ui_app_set_plan(a, plan.items, plan.n, plan.group_by, plan.reference);
+    int active = ui_app_active_jobs(a);
+    char going[96] = "";
+    if (active)
+        snprintf(going, sizeof going, "; the %d run%s started before go%s on", active, active == 1 ? "" : "s",
+                 active == 1 ? "es" : "");
+    ui_app_message(a, false, "experiment %s: %ld run%s in its grid (4: Grid, n: start)%s", x->name, x->runs,
+                   x->runs == 1 ? "" : "s", going);
+    picker_close(a);
+}
+
+static void picker_key(ui_app *a, uint32_t key)
+{
+    int page = page_rows(a) - 2 > 1 ? page_rows(a) - 2 : 1, c = a->picker_cur;
+    switch (key) {
+    case UI_KEY_UP: case 'k': c--; break;
+    case UI_KEY_DOWN: case 'j': c++; break;
+    case UI_KEY_PGUP: case UI_KEY_CTRL_B: c -= page; break;
+    case UI_KEY_PGDN: case UI_KEY_CTRL_F: case ' ': c += page; break;
+    case UI_KEY_HOME: case 'g': c = 0; break;
+    case UI_KEY_END: case 'G': c = a->npicker - 1; break;
+    case UI_KEY_ENTER: picker_choose(a); return;
+    case UI_KEY_ESC: case 'q': case 'E':
+        picker_close(a);
+        ui_app_message(a, false, "still %s", a->experiment[0] ? a->experiment : "without an experiment");
+        return;
+    default: return;
+    }
+    a->picker_cur = c < 0 ? 0 : c >= a->npicker ? a->npicker - 1 : c;
+}
+
+/* The picker over the body: name, grid size and title per file; the
+ * current experiment marked; the cursor's path at the bottom. */
+static void draw_picker(ui_app *a, cellbuf *b)
+{
+    ui_rect r = overlay_box(a, b, "experiments (Enter switches to it, Esc closes)");
+    int rows = r.h - 3;
+    if (rows < 1)
+        return;
+    if (a->picker_cur < a->picker_top)
+        a->picker_top = a->picker_cur;
+    if (a->picker_cur >= a->picker_top + rows)
+        a->picker_top = a->picker_cur - rows + 1;
+    for (int i = 0; i < rows && a->picker_top + i < a->npicker; i++) {
+        int k = a->picker_top + i, y = r.y + 1 + i;
+        const exp_listing *x = &a->picker[k];
+        bool cur = !strcmp(x->path, a->experiment);
+        char runs[32];
+        if (x->runs < 0)
+            snprintf(runs, sizeof runs, "error");
+        else
+            snprintf(runs, sizeof runs, "%ld run%s", x->runs, x->runs == 1 ? "" : "s");
+        ui_style st = x->runs < 0 ? ui_sty(UI_RED, UI_DEFAULT, 0) : UI_PLAIN;
+        cellbuf_text(b, r.x + 1, y, 2, ui_sty(UI_YELLOW, UI_DEFAULT, UI_BOLD),
+                     cur ? (a->ascii ? "*" : "\xe2\x97\x86") : "");
+        cellbuf_printf(b, r.x + 3, y, r.w - 4, st, "%-24s %-10s %s%s", x->name, runs,
+                       x->title[0] ? x->title : "(no title)", x->search ? "  [search]" : "");
+        if (k == a->picker_cur)
+            ui_app_highlight(a, b, r.x + 1, r.x + r.w - 1, y);
+    }
+    cellbuf_printf(b, r.x + 2, r.y + r.h - 2, r.w - 4, ui_sty(UI_GREY, UI_DEFAULT, 0), "%d of %d  %s",
+                   a->picker_cur + 1, a->npicker, a->picker[a->picker_cur].path);
+}
+
 /* ---- requests -------------------------------------------------------------------- */
 
 static void move_cursor(ui_app *a, int delta, bool absolute)
@@ -749,6 +889,7 @@ static bool request(ui_app *a, ui_request req)
         }
         break;
     case REQ_EXPORT: ui_export(a); break;
+    case REQ_EXPERIMENTS: picker_open(a); break;
     case REQ_HELP:
         a->help = !a->help;
         a->help_top = 0;
@@ -796,6 +937,11 @@ bool ui_app_key(ui_app *a, uint32_t key)
         if (prompt_key(a, key))
             a->dirty = true;
         return a->dirty;
+    }
+    if (a->picker) {
+        picker_key(a, key);
+        a->dirty = true;
+        return true;
     }
     if (a->help) {
         if (key == UI_KEY_DOWN || key == 'j')
@@ -982,7 +1128,7 @@ static void draw_status(ui_app *a, cellbuf *b)
         cellbuf_text(b, r.x, r.y, r.w, ui_sty(a->msg_error ? UI_RED : UI_DEFAULT, UI_DEFAULT, 0), m);
     }
     else {
-        char t[2100];
+        char t[2400];
         snprintf(t, sizeof t, "%s  results: %s", a->experiment[0] ? a->experiment : "(no experiment)",
                  a->store.root);
         cellbuf_text(b, r.x, r.y, r.w, ui_sty(UI_GREY, UI_DEFAULT, 0), t);
@@ -1050,11 +1196,7 @@ static void help_heading(ui_app *a, cellbuf *b, ui_rect r, int *line, int *y, co
  * then the other views' keys, then the symbols; descriptions wrapped. */
 static int draw_help_lines(ui_app *a, cellbuf *b)
 {
-    ui_rect body = a->lay.body;
-    int w = body.w - 2 < 120 ? body.w - 2 : 120;
-    ui_rect r = {body.x + (body.w - w) / 2, body.y, w, body.h};
-    cellbuf_fill(b, body, ' ', UI_PLAIN);
-    cellbuf_box(b, r, ui_sty(UI_CYAN, UI_DEFAULT, 0), "keys (? or Esc closes, j/k scroll)");
+    ui_rect r = overlay_box(a, b, "keys (? or Esc closes, j/k scroll)");
     int line = 0, y = r.y + 1;
     unsigned cur = VIEW_BIT(a->view);
     for (int section = 0; section < 3; section++) {
@@ -1152,6 +1294,8 @@ void ui_app_render(ui_app *a, cellbuf *b)
     }
     if (a->help)
         draw_help(a, b);
+    if (a->picker)
+        draw_picker(a, b);
     cellbuf_clip(b, old);
     draw_help_line(a, b);
     draw_status(a, b);

@@ -57,6 +57,7 @@ const ui_binding ui_bindings[] = {
     {'*', REQ_REFERENCE, V(VIEW_GRID), "reference"},
     {'B', REQ_WRITE_BEST, V(VIEW_GRID), NULL},
     {'e', REQ_EXPORT, ALL, "export"},
+    {'E', REQ_EXPERIMENTS, ALL, NULL},
     {'?', REQ_HELP, ALL, "help"},
     {UI_KEY_F1, REQ_HELP, ALL, NULL},
     {UI_KEY_CTRL_L, REQ_REDRAW, ALL, NULL},

@@ -59,6 +59,7 @@ typedef enum { VIEW_RUNS, VIEW_LIVE, VIEW_LABELS, VIEW_GRID, VIEW_COMPARE, VIEW_
     X(REQ_REFERENCE, "make the row the paired test's reference")              \
     X(REQ_WRITE_BEST, "a search: write best.conf from the best trial")         \
     X(REQ_EXPORT, "export the focused plot or table (CSV + SVG)")              \
+    X(REQ_EXPERIMENTS, "pick another experiment (those selfmi --list-experiments lists): the grid and new runs are its from then on; runs already started go on") \
     X(REQ_HELP, "this help")                                                   \
     X(REQ_REDRAW, "redraw the screen")                                         \
     X(REQ_QUIT, "quit (asks first while runs are queued or running; so does C-c, twice cancels them)")

@@ -448,15 +448,7 @@ void ui_view_grid(ui_app *a, cellbuf *b, ui_rect r)
             x += w[2 + m] + 1;
         }
         if (k == a->grid_cur)
-            for (int cx = r.x; cx < r.x + r.w; cx++) {
-                ui_cell *c = cellbuf_at(b, cx, y);
-                if (a->color) {
-                    c->bg = UI_BLUE;
-                    if (c->fg == UI_DEFAULT || c->fg == UI_GREY)
-                        c->fg = UI_BRIGHT_WHITE;
-                } else
-                    c->attr |= UI_REVERSE;
-            }
+            ui_app_highlight(a, b, r.x, r.x + r.w, y);
     }
     int fy = r.y + r.h - foot;
     if (fy <= list.y || a->grid_cur >= a->ngrid || nm == 0)

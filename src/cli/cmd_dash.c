@@ -192,6 +192,7 @@ int cmd_dash(int argc, char **argv)
     }
     ui_backend be;
     ui_engine_backend(&eng, &be);
+    be.experiments = cli_experiment_list;   /* the picker (E): --list-experiments' list */
     ui_app app;
     ui_app_init(&app, root, exp_path, &be);
     ui_app_slurm_async(&app);   /* squeue from a thread: a hung slurmctld never freezes the screen */

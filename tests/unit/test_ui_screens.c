@@ -332,6 +332,74 @@ static void test_rerun_prompt(void)
     ui_engine_close(&e, false);
 }
 
+/* The experiment picker's backend: three files, one of which does not
+ * load; switching hands over a plan of two rows. */
+static sm_status fake_experiments(exp_listing **out, int *n, sm_err *err)
+{
+    (void)err;
+    static const char *const names[3] = {"alpha", "beta", "broken"};
+    *out = calloc(3, sizeof **out);
+    *n = *out ? 3 : 0;
+    for (int i = 0; i < *n; i++) {
+        exp_listing *x = &(*out)[i];
+        snprintf(x->name, sizeof x->name, "%s", names[i]);
+        snprintf(x->dir, sizeof x->dir, "experiments");
+        snprintf(x->path, sizeof x->path, "experiments/%s.conf", names[i]);
+        x->runs = i == 2 ? -1 : 5 * (i + 1);
+        snprintf(x->title, sizeof x->title, "%s",
+                 i == 2 ? "experiments/broken.conf: line 3: unknown key 'colour'" : i ? "Beta runs" : "Alpha runs");
+    }
+    return SM_OK;
+}
+
+static int switched;
+
+static bool fake_switch(void *ud, const char *path, ui_plan *plan, char *msg, size_t n)
+{
+    (void)ud;
+    (void)msg;
+    (void)n;
+    static ui_plan_item items[2] = {{"beta-s1", "labels=mi"}, {"beta-s2", "labels=none"}};
+    switched++;
+    *plan = (ui_plan){items, 2, "", ""};
+    return strstr(path, "beta") != NULL;
+}
+
+/* E opens the picker over the current view; Enter on a file that does not
+ * load says why and stays; Enter on another switches to it. */
+static void test_picker(void)
+{
+    ui_backend be = {.experiments = fake_experiments, .switch_experiment = fake_switch};
+    ui_app a;
+    ui_app_init(&a, "results", "experiments/alpha.conf", &be);
+    ui_app_resize(&a, 100, 30);
+    ui_app_update(&a, true);
+    ui_app_key(&a, 'E');
+    tap_ok(a.picker && a.npicker == 3 && a.picker_cur == 0, "E opens the picker on the current experiment");
+    cellbuf b;
+    cellbuf_init(&b, 100, 30);
+    ui_app_render(&a, &b);
+    golden(&b, "picker");
+    ui_app_key(&a, 'G');
+    ui_app_key(&a, UI_KEY_ENTER);
+    tap_ok(a.picker && switched == 0 && a.msg_error && strstr(a.msg, "unknown key 'colour'"),
+           "a file that does not load: its error, and the picker stays (%s)", a.msg);
+    ui_app_key(&a, 'k');
+    ui_app_key(&a, UI_KEY_ENTER);
+    tap_ok(!a.picker && switched == 1 && !strcmp(a.experiment, "experiments/beta.conf") && a.nplan == 2,
+           "Enter switches to beta: its plan of %d runs (%s)", a.nplan, a.msg);
+    tap_ok(strstr(a.msg, "experiment beta: 10 runs in its grid") != NULL, "and says so: %s", a.msg);
+    ui_app_key(&a, 'E');
+    ui_app_key(&a, UI_KEY_ESC);
+    tap_ok(!a.picker && !strcmp(a.experiment, "experiments/beta.conf"), "Esc closes it, the experiment stays");
+    cellbuf_free(&b);
+    ui_app_free(&a);
+    ui_app_init(&a, "results", NULL, NULL);
+    ui_app_key(&a, 'E');
+    tap_ok(!a.picker && a.msg_error, "without a backend: no picker, a message (%s)", a.msg);
+    ui_app_free(&a);
+}
+
 int main(void)
 {
     srcdir = getenv("top_srcdir");
@@ -380,6 +448,7 @@ int main(void)
                 screen(name, sizes[s][0], sizes[s][1], views[v][1], true);
             }
     }
+    test_picker();
     screen("help", 100, 30, "?", true);
     screen("help_80", 80, 24, "?", true);
     screen("help_labels_160", 160, 48, "3?", true);
