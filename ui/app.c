@@ -821,7 +821,8 @@ static bool request(ui_app *a, ui_request req)
             a->ncmp_rows_asked = n;
             a->ncmp_rows = n < UI_CMP_MAX_ROWS ? n : UI_CMP_MAX_ROWS;
             set_view(a, VIEW_COMPARE);
-        }
+        } else
+            ui_app_message(a, true, "no Grid row to compare yet");
         break;
     case REQ_NEW: start_runs(a, START_RUN); break;
     case REQ_NEW_GRID:

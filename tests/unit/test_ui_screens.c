@@ -400,6 +400,37 @@ static void test_picker(void)
     ui_app_free(&a);
 }
 
+/* The engine's switch: to a plain experiment its plan; a search, or a file
+ * that does not load, is refused and the old experiment stays. */
+static void test_engine_switch(void)
+{
+    put(".", "sw-a.conf", "[experiment]\ndataset = synth:small\n[config]\nmax_epochs = 1\n");
+    put(".", "sw-b.conf", "[experiment]\ndataset = synth:small\n[config]\nmax_epochs = 1\n"
+                          "[grid]\nseed = 1..2\nlabels = mi | none\n");
+    put(".", "sw-search.conf", "[experiment]\ndataset = synth:small\n[config]\nmax_epochs = 9\n"
+                               "[search]\nmethod = random\ntrials = 3\nbatch_size = 16 | 32\n");
+    put(".", "sw-bad.conf", "[experiment]\ndataset = synth:small\n[config]\ncolour = red\n");
+    ui_engine e;
+    sm_err err;
+    tap_ok(ui_engine_open(&e, "sw-a.conf", "swres", 1, &err) == SM_OK && e.nplan == 1, "an engine on sw-a: %s",
+           err.msg);
+    ui_backend be;
+    ui_engine_backend(&e, &be);
+    ui_plan plan;
+    char msg[512] = "";
+    plan.n = 0;
+    bool ok = be.switch_experiment(be.ud, "sw-b.conf", &plan, msg, sizeof msg);
+    tap_ok(ok && plan.n == 4 && e.nplan == 4 && !strcmp(e.exp.path, "sw-b.conf"),
+           "switched to sw-b: a plan of %d runs", plan.n);
+    tap_ok(!be.switch_experiment(be.ud, "sw-search.conf", &plan, msg, sizeof msg) && strstr(msg, "a search") &&
+               e.nplan == 4 && !strcmp(e.exp.path, "sw-b.conf"),
+           "a search is refused, sw-b stays: %s", msg);
+    tap_ok(!be.switch_experiment(be.ud, "sw-bad.conf", &plan, msg, sizeof msg) && strstr(msg, "colour") &&
+               e.nplan == 4 && !strcmp(e.exp.path, "sw-b.conf"),
+           "a file that does not load is refused, sw-b stays: %s", msg);
+    ui_engine_close(&e, true);
+}
+
 int main(void)
 {
     srcdir = getenv("top_srcdir");
@@ -449,6 +480,7 @@ int main(void)
             }
     }
     test_picker();
+    test_engine_switch();
     screen("help", 100, 30, "?", true);
     screen("help_80", 80, 24, "?", true);
     screen("help_labels_160", 160, 48, "3?", true);
