@@ -1140,7 +1140,7 @@ static void draw_status(ui_app *a, cellbuf *b)
 static const struct {
     const char *glyph, *ascii, *meaning;
 } help_symbols[] = {
-    {"\xe2\x97\x86", "*", "Runs: the run is selected (Space) for Compare"},
+    {"\xe2\x97\x86", "*", "Runs: the run is selected (Space) for Compare; experiments (E): the current one"},
     {"\xe2\x80\xa6 \xe2\x97\x8f \xe2\x9c\x93", ". > +", "Runs: queued, running, done"},
     {"\xe2\x9c\x97 \xe2\x8a\x98 \xe2\x80\x96", "x - |", "Runs: failed (its reason on the line below), cancelled, interrupted"},
     {"val", "val", "Runs: the numbers are the last epoch's validation metrics (the run has no test.csv yet)"},
@@ -1149,6 +1149,7 @@ static const struct {
     {"\xe2\x96\xb2", "^", "Live, Labels: the best epoch (Live) or the epoch shown (Labels) on the x axis"},
     {"\xe2\x94\x86", "|", "Live: the best-epoch marker line"},
     {"\xe2\xa0\xa8", ".", "plots: braille dots, 2 x 4 points per cell; a faint line is the raw series under a smoothed one"},
+    {"\xe2\xa2\x95\xe2\xa1\xaa", ":", "Compare of Grid rows (C): the shaded band around a row's mean, its seeds' min to max"},
     {"\xe2\x97\x8f \xe2\x96\xa0 \xe2\x96\xbc", "* + o", "plots without colour: each series' shape, in the legend and on its line"},
     {"L17", "L17", "the prediction loss of Eq. 17: the multimodal task L_M plus the weighted unimodal tasks L_task"},
     {"L_N mt", "L_N mt", "Live: a CPC (NCE) term, the fused vector against text (ma audio, mv video)"},
