@@ -25,14 +25,15 @@ EXTRA_DIST += tests/cli/rel_resume.sh tests/cli/rel_crash.sh tests/cli/rel_diver
 	tests/cli/rel_two_grids.sh tests/cli/rel_dash_errors.sh tests/cli/rel_identity.sh tests/cli/rel_check_dir.py
 
 ## make check-tsan: the threaded tests (the worker queue, the dashboard's
-## engine and snapshot hand-off through the headless driver, the run lock
-## across threads, grids on two workers and two grids at once) in a
+## engine and snapshot hand-off through the headless driver, the Slurm
+## poller thread, the run lock across threads, grids on two workers and
+## two grids at once) in a
 ## ThreadSanitizer build configured in tsan-build/ of this build tree; any
 ## report fails the test (halt_on_error). On kernels whose mmap
 ## randomisation is too wide for the runtime, run it as
 ## `setarch -R make check-tsan`.
-TSAN_TESTS = tests/unit/test_queue tests/unit/test_ui_screens tests/unit/test_resume tests/cli/grid_run.sh \
-	tests/cli/rel_two_grids.sh tests/cli/rel_diverge_grid.sh
+TSAN_TESTS = tests/unit/test_queue tests/unit/test_ui_screens tests/unit/test_ui_slurm tests/unit/test_resume \
+	tests/cli/grid_run.sh tests/cli/rel_two_grids.sh tests/cli/rel_diverge_grid.sh
 check-tsan:
 	@mkdir -p tsan-build && cd tsan-build && \
 	  { test -f Makefile || '$(abs_top_srcdir)/configure' --enable-tsan --enable-werror CC='$(CC)' \

@@ -40,18 +40,19 @@ void ui_app_set_search(ui_app *a, const search_spec *spec, const config *base, c
     snprintf(a->search_out, sizeof a->search_out, "%s", out);
 }
 
-void ui_app_init(ui_app *a, const char *root, const char *experiment, const ui_backend *be)
+void ui_app_init(ui_app *a, const char *root, const char *exp_path, const ui_backend *be)
 {
     memset(a, 0, sizeof *a);
     rs_store_init(&a->store, root);
     ui_slurm_init(&a->slurm, root);
-    snprintf(a->experiment, sizeof a->experiment, "%s", experiment ? experiment : "");
+    snprintf(a->experiment, sizeof a->experiment, "%s", exp_path ? exp_path : "");
     if (be) {
         a->be = *be;
         a->has_backend = true;
     }
     a->color = true;
     a->smooth = false;
+    a->smooth_w = 0.6;
     a->lab_epoch = -1;
     a->dirty = true;
     rs_labels_init(&a->labels);
@@ -70,10 +71,12 @@ void ui_app_free(ui_app *a)
     if (!a)
         return;
     rs_store_free(&a->store);
+    ui_slurm_poller_stop(a->slurm_poller);
     ui_slurm_free(&a->slurm);
     free(a->jobs);
     free(a->rows);
     free_strs(a->selected, a->nselected);
+    free(a->picker);
     rs_labels_free(&a->labels);
     dataset_free(&a->dsinfo);
     free(a->order);
@@ -105,6 +108,12 @@ void ui_app_resize(ui_app *a, int w, int h)
     a->h = h < 0 ? 0 : h;
     ui_layout_compute(&a->lay, a->w, a->h);
     a->dirty = true;
+}
+
+void ui_app_slurm_async(ui_app *a)
+{
+    if (!a->slurm_poller)
+        a->slurm_poller = ui_slurm_poller_start(a->store.root, 5.0);
 }
 
 void ui_app_message(ui_app *a, bool error, const char *fmt, ...)
@@ -172,7 +181,8 @@ bool ui_app_update(ui_app *a, bool refresh_disk)
     }
     if (refresh_disk && rs_store_refresh(&a->store))
         changed = true;
-    if (refresh_disk && ui_slurm_refresh(&a->slurm, 5.0))
+    if (a->slurm_poller ? ui_slurm_poller_take(a->slurm_poller, &a->slurm)
+                        : refresh_disk && ui_slurm_refresh(&a->slurm, 5.0))
         changed = true; /* and the rows, which hold Slurm's pending runs */
     if (changed || a->store.version != a->store_version_seen) {
         a->store_version_seen = a->store.version;
@@ -214,6 +224,7 @@ bool ui_app_is_selected(const ui_app *a, const char *id)
 
 static void toggle_selected(ui_app *a, const char *id)
 {
+    a->ncmp_rows = a->ncmp_rows_asked = 0;   /* Compare shows runs again */
     for (int i = 0; i < a->nselected; i++)
         if (strcmp(a->selected[i], id) == 0) {
             free(a->selected[i]);
@@ -311,7 +322,9 @@ static int cancel_slurm(ui_app *a)
         ui_app_message(a, bad, "%s", msg);
     else if (n > 1)
         ui_app_message(a, false, "scancel: %d Slurm tasks cancelled", n);
-    if (n)
+    if (n && a->slurm_poller)
+        ui_slurm_poller_poke(a->slurm_poller);   /* Slurm's new word soon */
+    else if (n)
         a->slurm.next_poll = 0; /* Slurm's new word at the next update */
     return n;
 }
@@ -471,6 +484,145 @@ static bool prompt_key(ui_app *a, uint32_t key)
         search_samples(a, 1, false);
     }
     return true;
+}
+
+/* ---- the experiment picker -------------------------------------------------------- */
+
+void ui_app_highlight(const ui_app *a, cellbuf *b, int x0, int x1, int y)
+{
+    for (int x = x0; x < x1; x++) {
+        ui_cell *c = cellbuf_at(b, x, y);
+        if (a->color) {
+            c->bg = UI_BLUE;
+            if (c->fg == UI_DEFAULT || c->fg == UI_GREY)
+                c->fg = UI_BRIGHT_WHITE;
+        } else
+            c->attr |= UI_REVERSE;
+    }
+}
+
+/* A box over the body (the help, the picker), at most 120 wide; its rect. */
+static ui_rect overlay_box(ui_app *a, cellbuf *b, const char *title)
+{
+    ui_rect body = a->lay.body;
+    int w = body.w - 2 < 120 ? body.w - 2 : 120;
+    ui_rect r = {body.x + (body.w - w) / 2, body.y, w, body.h};
+    cellbuf_fill(b, body, ' ', UI_PLAIN);
+    cellbuf_box(b, r, ui_sty(UI_CYAN, UI_DEFAULT, 0), title);
+    return r;
+}
+
+static void picker_close(ui_app *a)
+{
+    free(a->picker);
+    a->picker = NULL;
+    a->npicker = a->picker_cur = a->picker_top = 0;
+    a->dirty = true;
+}
+
+static void picker_open(ui_app *a)
+{
+    if (!a->has_backend || !a->be.experiments || !a->be.switch_experiment) {
+        ui_app_message(a, true, "no experiments to switch to in this mode");
+        return;
+    }
+    picker_close(a);
+    sm_err err;
+    if (a->be.experiments(&a->picker, &a->npicker, &err)) {
+        ui_app_message(a, true, "%s", err.msg);
+        return;
+    }
+    if (a->npicker == 0) {
+        picker_close(a);
+        ui_app_message(a, true, "no experiment files in ./experiments or the data directory");
+        return;
+    }
+    for (int i = 0; i < a->npicker; i++)
+        if (!strcmp(a->picker[i].path, a->experiment))
+            a->picker_cur = i;
+}
+
+/* Enter in the picker: the experiment under the cursor becomes the
+ * dashboard's; the runs already queued or running go on. */
+static void picker_choose(ui_app *a)
+{
+    const exp_listing *x = &a->picker[a->picker_cur];
+    if (x->runs < 0) {
+        ui_app_message(a, true, "%s", x->title);
+        return;
+    }
+    ui_plan plan;
+    char msg[512];
+    if (!a->be.switch_experiment(a->be.ud, x->path, &plan, msg, sizeof msg)) {
+        ui_app_message(a, true, "%s", msg);
+        return;
+    }
+    snprintf(a->experiment, sizeof a->experiment, "%s", x->path);
+    a->grid_ref_user[0] = '\0';
+    a->grid_cur = a->grid_top = 0;
+    a->ncmp_rows = a->ncmp_rows_asked = 0;
+    ui_app_set_plan(a, plan.items, plan.n, plan.group_by, plan.reference);
+    int active = ui_app_active_jobs(a);
+    char going[96] = "";
+    if (active)
+        snprintf(going, sizeof going, "; the %d run%s started before go%s on", active, active == 1 ? "" : "s",
+                 active == 1 ? "es" : "");
+    ui_app_message(a, false, "experiment %s: %ld run%s in its grid (4: Grid, n: start)%s", x->name, x->runs,
+                   x->runs == 1 ? "" : "s", going);
+    picker_close(a);
+}
+
+static void picker_key(ui_app *a, uint32_t key)
+{
+    int page = page_rows(a) - 2 > 1 ? page_rows(a) - 2 : 1, c = a->picker_cur;
+    switch (key) {
+    case UI_KEY_UP: case 'k': c--; break;
+    case UI_KEY_DOWN: case 'j': c++; break;
+    case UI_KEY_PGUP: case UI_KEY_CTRL_B: c -= page; break;
+    case UI_KEY_PGDN: case UI_KEY_CTRL_F: case ' ': c += page; break;
+    case UI_KEY_HOME: case 'g': c = 0; break;
+    case UI_KEY_END: case 'G': c = a->npicker - 1; break;
+    case UI_KEY_ENTER: picker_choose(a); return;
+    case UI_KEY_ESC: case 'q': case 'E':
+        picker_close(a);
+        ui_app_message(a, false, "still %s", a->experiment[0] ? a->experiment : "without an experiment");
+        return;
+    default: return;
+    }
+    a->picker_cur = c < 0 ? 0 : c >= a->npicker ? a->npicker - 1 : c;
+}
+
+/* The picker over the body: name, grid size and title per file; the
+ * current experiment marked; the cursor's path at the bottom. */
+static void draw_picker(ui_app *a, cellbuf *b)
+{
+    ui_rect r = overlay_box(a, b, "experiments (Enter switches to it, Esc closes)");
+    int rows = r.h - 3;
+    if (rows < 1)
+        return;
+    if (a->picker_cur < a->picker_top)
+        a->picker_top = a->picker_cur;
+    if (a->picker_cur >= a->picker_top + rows)
+        a->picker_top = a->picker_cur - rows + 1;
+    for (int i = 0; i < rows && a->picker_top + i < a->npicker; i++) {
+        int k = a->picker_top + i, y = r.y + 1 + i;
+        const exp_listing *x = &a->picker[k];
+        bool cur = !strcmp(x->path, a->experiment);
+        char runs[32];
+        if (x->runs < 0)
+            snprintf(runs, sizeof runs, "error");
+        else
+            snprintf(runs, sizeof runs, "%ld run%s", x->runs, x->runs == 1 ? "" : "s");
+        ui_style st = x->runs < 0 ? ui_sty(UI_RED, UI_DEFAULT, 0) : UI_PLAIN;
+        cellbuf_text(b, r.x + 1, y, 2, ui_sty(UI_YELLOW, UI_DEFAULT, UI_BOLD),
+                     cur ? (a->ascii ? "*" : "\xe2\x97\x86") : "");
+        cellbuf_printf(b, r.x + 3, y, r.w - 4, st, "%-24s %-10s %s%s", x->name, runs,
+                       x->title[0] ? x->title : "(no title)", x->search ? "  [search]" : "");
+        if (k == a->picker_cur)
+            ui_app_highlight(a, b, r.x + 1, r.x + r.w - 1, y);
+    }
+    cellbuf_printf(b, r.x + 2, r.y + r.h - 2, r.w - 4, ui_sty(UI_GREY, UI_DEFAULT, 0), "%d of %d  %s",
+                   a->picker_cur + 1, a->npicker, a->picker[a->picker_cur].path);
 }
 
 /* ---- requests -------------------------------------------------------------------- */
@@ -654,6 +806,26 @@ static bool request(ui_app *a, ui_request req)
             set_view(a, VIEW_COMPARE);
         }
         break;
+    case REQ_COMPARE_ROWS:
+        if (a->grid_cur < a->ngrid) {
+            /* the rows whose runs are all selected (Space), else the cursor's */
+            int n = 0;
+            for (int i = 0; i < a->ngrid; i++) {
+                const ui_gridrow *g = &a->grid[i];
+                bool all = g->nruns > 0;
+                for (int j = 0; j < g->nruns && all; j++)
+                    all = ui_app_is_selected(a, g->runs[j]->id);
+                if (all && n++ < UI_CMP_MAX_ROWS)
+                    snprintf(a->cmp_rows[n - 1], sizeof a->cmp_rows[0], "%s", g->key);
+            }
+            if (n == 0)
+                snprintf(a->cmp_rows[n++], sizeof a->cmp_rows[0], "%s", a->grid[a->grid_cur].key);
+            a->ncmp_rows_asked = n;
+            a->ncmp_rows = n < UI_CMP_MAX_ROWS ? n : UI_CMP_MAX_ROWS;
+            set_view(a, VIEW_COMPARE);
+        } else
+            ui_app_message(a, true, "no Grid row to compare yet");
+        break;
     case REQ_NEW: start_runs(a, START_RUN); break;
     case REQ_NEW_GRID:
         /* where Slurm is at hand, the grid may go to it instead */
@@ -678,8 +850,20 @@ static bool request(ui_app *a, ui_request req)
         a->prompt = PROMPT_DELETE;
         break;
     case REQ_SMOOTH:
-        a->smooth = !a->smooth;
-        ui_app_message(a, false, "smoothing %s", a->smooth ? "on (EMA 0.6, raw line faint)" : "off");
+    case REQ_SMOOTH_WEIGHT:
+        if (req == REQ_SMOOTH_WEIGHT) {
+            static const double weights[] = {0.3, 0.6, 0.8, 0.9, 0.95, 0.99};
+            int k = 0, nw = (int)(sizeof weights / sizeof weights[0]);
+            while (k < nw && weights[k] <= a->smooth_w + 1e-9)
+                k++;
+            a->smooth_w = weights[k % nw];
+            a->smooth = true;
+        } else
+            a->smooth = !a->smooth;
+        if (a->smooth)
+            ui_app_message(a, false, "smoothing on: EMA weight %g, raw line faint (M: next weight)", a->smooth_w);
+        else
+            ui_app_message(a, false, "smoothing off");
         break;
     case REQ_LOGY:
         a->logy = !a->logy;
@@ -705,6 +889,7 @@ static bool request(ui_app *a, ui_request req)
         }
         break;
     case REQ_EXPORT: ui_export(a); break;
+    case REQ_EXPERIMENTS: picker_open(a); break;
     case REQ_HELP:
         a->help = !a->help;
         a->help_top = 0;
@@ -753,6 +938,11 @@ bool ui_app_key(ui_app *a, uint32_t key)
             a->dirty = true;
         return a->dirty;
     }
+    if (a->picker) {
+        picker_key(a, key);
+        a->dirty = true;
+        return true;
+    }
     if (a->help) {
         if (key == UI_KEY_DOWN || key == 'j')
             a->help_top++;
@@ -794,7 +984,7 @@ bool ui_app_key(ui_app *a, uint32_t key)
         return true;
     }
     if (r != REQ_EXPORT && r != REQ_CANCEL && r != REQ_NEW && r != REQ_NEW_GRID && r != REQ_RERUN &&
-        r != REQ_SMOOTH && r != REQ_LOGY && r != REQ_SEARCH_NEXT && r != REQ_SEARCH_PREV && r != REQ_REFERENCE)
+        r != REQ_SMOOTH && r != REQ_SMOOTH_WEIGHT && r != REQ_LOGY && r != REQ_SEARCH_NEXT && r != REQ_SEARCH_PREV && r != REQ_REFERENCE)
         a->msg[0] = '\0';
     request(a, r);
     a->dirty = true;
@@ -944,7 +1134,7 @@ static void draw_status(ui_app *a, cellbuf *b)
         cellbuf_text(b, r.x, r.y, r.w, ui_sty(a->msg_error ? UI_RED : UI_DEFAULT, UI_DEFAULT, 0), m);
     }
     else {
-        char t[2100];
+        char t[2400];
         snprintf(t, sizeof t, "%s  results: %s", a->experiment[0] ? a->experiment : "(no experiment)",
                  a->store.root);
         cellbuf_text(b, r.x, r.y, r.w, ui_sty(UI_GREY, UI_DEFAULT, 0), t);
@@ -955,7 +1145,7 @@ static void draw_status(ui_app *a, cellbuf *b)
 static const struct {
     const char *glyph, *ascii, *meaning;
 } help_symbols[] = {
-    {"\xe2\x97\x86", "*", "Runs: the run is selected (Space) for Compare"},
+    {"\xe2\x97\x86", "*", "Runs: the run is selected (Space) for Compare; experiments (E): the current one"},
     {"\xe2\x80\xa6 \xe2\x97\x8f \xe2\x9c\x93", ". > +", "Runs: queued, running, done"},
     {"\xe2\x9c\x97 \xe2\x8a\x98 \xe2\x80\x96", "x - |", "Runs: failed (its reason on the line below), cancelled, interrupted"},
     {"val", "val", "Runs: the numbers are the last epoch's validation metrics (the run has no test.csv yet)"},
@@ -967,6 +1157,7 @@ static const struct {
     {"y_t*", "y_t*", "Labels: a human unimodal label (label_T, label_A, label_V of the data; synthetic data's known sentiments), dashed in the sample's plot"},
     {"u_t y_m dev", "u_t y_m dev", "Labels, Live: Pearson r with the human label y_s* of the generated u-label, of y_m (the floor a generator must beat) and of the deviation y_s - y_m; u green where it beats the floor, yellow where it does not"},
     {"\xe2\xa0\xa8", ".", "plots: braille dots, 2 x 4 points per cell; a faint line is the raw series under a smoothed one"},
+    {"\xe2\xa2\x95\xe2\xa1\xaa", ":", "Compare of Grid rows (C): the shaded band around a row's mean, its seeds' min to max"},
     {"\xe2\x97\x8f \xe2\x96\xa0 \xe2\x96\xbc", "* + o", "plots without colour: each series' shape, in the legend and on its line"},
     {"L17", "L17", "the prediction loss of Eq. 17: the multimodal task L_M plus the weighted unimodal tasks L_task"},
     {"L_N mt", "L_N mt", "Live: a CPC (NCE) term, the fused vector against text (ma audio, mv video)"},
@@ -1029,11 +1220,7 @@ static bool help_symbol_here(const ui_app *a, size_t i)
  * descriptions wrapped. */
 static int draw_help_lines(ui_app *a, cellbuf *b)
 {
-    ui_rect body = a->lay.body;
-    int w = body.w - 2 < 120 ? body.w - 2 : 120;
-    ui_rect r = {body.x + (body.w - w) / 2, body.y, w, body.h};
-    cellbuf_fill(b, body, ' ', UI_PLAIN);
-    cellbuf_box(b, r, ui_sty(UI_CYAN, UI_DEFAULT, 0), "keys (? or Esc closes, j/k scroll)");
+    ui_rect r = overlay_box(a, b, "keys (? or Esc closes, j/k scroll)");
     int line = 0, y = r.y + 1;
     unsigned cur = VIEW_BIT(a->view);
     for (int section = 0; section < 3; section++) {
@@ -1146,6 +1333,8 @@ void ui_app_render(ui_app *a, cellbuf *b)
     }
     if (a->help)
         draw_help(a, b);
+    if (a->picker)
+        draw_picker(a, b);
     cellbuf_clip(b, old);
     draw_help_line(a, b);
     draw_status(a, b);

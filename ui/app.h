@@ -9,6 +9,7 @@
 #ifndef SELFMI_UI_APP_H
 #define SELFMI_UI_APP_H
 
+#include "exp/expfile.h"
 #include "exp/queue.h"
 #include "exp/search.h"
 #include "exp/report.h"
@@ -21,6 +22,20 @@
 
 typedef enum { START_RUN, START_GRID, START_RERUN, START_GRID_SLURM } ui_start_kind;
 
+/* A run of the experiment's grid: its id and its row (the axis values
+ * without the seed). */
+typedef struct {
+    char run_id[256];
+    char group[256];
+} ui_plan_item;
+
+/* An experiment's grid and [report] defaults for the Grid view (borrowed). */
+typedef struct {
+    const ui_plan_item *items;
+    int n;
+    const char *group_by, *reference;
+} ui_plan;
+
 typedef struct {
     void *ud;
     /* copies up to max job records; returns the number of jobs */
@@ -29,6 +44,13 @@ typedef struct {
     /* starts runs; returns how many were queued (-1 on error) and a message */
     int (*start)(void *ud, ui_start_kind kind, const char *run_dir, char *msg, size_t n);
     void (*cancel)(void *ud, int job);
+    /* the experiment files to choose from (selfmi --list-experiments');
+     * *out malloc'd; NULL: no picker */
+    sm_status (*experiments)(exp_listing **out, int *n, sm_err *err);
+    /* makes path the experiment of new runs and of the grid (the queue and
+     * its jobs go on); its plan into *plan, borrowed until the next switch;
+     * false and a message when it cannot */
+    bool (*switch_experiment)(void *ud, const char *path, ui_plan *plan, char *msg, size_t n);
 } ui_backend;
 
 /* One line of the Runs view: a run on disk, a job of this process, or both. */
@@ -56,18 +78,14 @@ typedef struct {
     int npairs;
 } ui_gridrow;
 
-/* A run of the experiment's grid: its id and its row (the axis values
- * without the seed). */
-typedef struct {
-    char run_id[256];
-    char group[256];
-} ui_plan_item;
+/* Grid rows Compare draws as bands: a mean and a band each, one colour each */
+#define UI_CMP_MAX_ROWS 8
 
 typedef enum { PROMPT_NONE, PROMPT_SEARCH, PROMPT_QUIT, PROMPT_DELETE, PROMPT_RERUN, PROMPT_GRID_WHERE } ui_prompt;
 
 typedef struct {
     /* set up */
-    char experiment[1024];
+    char experiment[1300];
     bool color;
     bool ascii;
     ui_backend be;
@@ -98,6 +116,7 @@ typedef struct {
     /* Live */
     int live_focus;
     bool live_zoom, smooth, logy;
+    double smooth_w;       /* the EMA's weight (Live and Compare), M steps it */
 
     /* Labels */
     rs_labels labels;
@@ -146,10 +165,16 @@ typedef struct {
 
     /* Compare */
     int cmp_metric;
+    char cmp_rows[UI_CMP_MAX_ROWS][256];   /* Grid rows (keys) shown as their seeds' mean and band
+                                               (C in the Grid view) */
+    int ncmp_rows;         /* 0: the selected runs, one line each */
+    int ncmp_rows_asked;   /* rows chosen, more than fit included */
 
     /* overlays and prompts */
     bool help;
     int help_top;
+    exp_listing *picker;   /* the experiment picker's list (NULL: closed) */
+    int npicker, picker_cur, picker_top;
     ui_prompt prompt;
     char prompt_run[256];  /* PROMPT_RERUN: the run asked about */
     char input[256];
@@ -168,9 +193,10 @@ typedef struct {
     bool dirty;            /* a frame is due */
     uint64_t store_version_seen;
     ui_slurm slurm;        /* Slurm's word on runs submitted with grid --slurm */
+    ui_slurm_poller *slurm_poller;   /* asks squeue off this thread (NULL: ui_app_update asks) */
 } ui_app;
 
-void ui_app_init(ui_app *a, const char *results_root, const char *experiment, const ui_backend *be);
+void ui_app_init(ui_app *a, const char *results_root, const char *exp_path, const ui_backend *be);
 void ui_app_free(ui_app *a);
 /* The experiment's grid for the Grid view (copied). */
 /* The experiment is a search (ui_view_search); spec is borrowed. */
@@ -178,6 +204,9 @@ void ui_app_set_search(ui_app *a, const search_spec *spec, const config *base, c
                        const char *out);
 void ui_app_set_plan(ui_app *a, const ui_plan_item *items, int n, const char *group_by, const char *reference);
 void ui_app_resize(ui_app *a, int w, int h);
+/* From now on Slurm is asked by a thread of its own and ui_app_update only
+ * takes its last answer: a slow or hung squeue never holds up a key. */
+void ui_app_slurm_async(ui_app *a);
 /* Refreshes jobs (when their version moved) and, when refresh_disk, the
  * results directories; true when a frame is due. */
 bool ui_app_update(ui_app *a, bool refresh_disk);
@@ -199,6 +228,8 @@ rs_run *ui_app_current_run(ui_app *a);
 bool ui_app_is_selected(const ui_app *a, const char *id);
 void ui_app_message(ui_app *a, bool error, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void ui_app_rebuild_rows(ui_app *a);
+/* The cursor line's look over cells [x0, x1) of row y. */
+void ui_app_highlight(const ui_app *a, cellbuf *b, int x0, int x1, int y);
 void ui_app_grid_rebuild(ui_app *a);
 void ui_app_labels_sync(ui_app *a);
 
@@ -233,12 +264,14 @@ extern const int16_t ui_series_colors[8];
 
 
 /* ---- plots shared by views and export ---- */
-#define UI_PLOT_MAX_SERIES 16
+#define UI_PLOT_MAX_SERIES 32
 typedef struct {
     ui_series series[UI_PLOT_MAX_SERIES];
     int nseries;
     ui_hline hlines[4];
     int nhlines;
+    ui_band bands[UI_CMP_MAX_ROWS];
+    int nbands;
     ui_plot plot;
     char title[128];
     char slug[64];                     /* file name part for export */
@@ -250,6 +283,7 @@ typedef struct {
     const double *csv_x;
     const double *csv_y[UI_PLOT_MAX_SERIES];
     const char *csv_name[UI_PLOT_MAX_SERIES];
+    char colnames[UI_PLOT_MAX_SERIES][96];   /* CSV column names the data made up */
     const char *csv_id_name;           /* a first column repeating csv_id (NULL: none) */
     char csv_id[128];
 } ui_plotdata;

@@ -290,6 +290,53 @@ static int be_start(void *ud, ui_start_kind kind, const char *dir, char *msg, si
     return kind == START_GRID ? start_grid(e, msg, n) : start_run(e, msg, n);
 }
 
+sm_status ui_engine_switch(ui_engine *e, const char *path, sm_err *err)
+{
+    experiment x;
+    sm_status st = exp_load(&x, path, err);
+    if (st)
+        return st;
+    if (x.search.present || (e->have_exp && e->exp.search.present)) {
+        exp_free(&x);
+        return sm_err_set(err, SM_EINVAL, "%s: a search's trials have a results folder of their own: "
+                          "open it with `selfmi %s`", e->have_exp && e->exp.search.present ? e->exp.path : path,
+                          e->have_exp && e->exp.search.present ? e->exp.path : path);
+    }
+    experiment old = e->exp;
+    ui_plan_item *old_plan = e->plan;
+    int old_n = e->nplan;
+    bool had = e->have_exp;
+    e->exp = x;
+    e->have_exp = true;
+    e->plan = NULL;
+    e->nplan = 0;
+    if ((st = build_plan(e, err))) {
+        free(e->plan);
+        exp_free(&e->exp);
+        e->exp = old;
+        e->plan = old_plan;
+        e->nplan = old_n;
+        e->have_exp = had;
+        return st;
+    }
+    free(old_plan);
+    if (had)
+        exp_free(&old);
+    return SM_OK;
+}
+
+static bool be_switch(void *ud, const char *path, ui_plan *plan, char *msg, size_t n)
+{
+    ui_engine *e = ud;
+    sm_err err;
+    if (ui_engine_switch(e, path, &err)) {
+        snprintf(msg, n, "%s", err.msg);
+        return false;
+    }
+    *plan = (ui_plan){e->plan, e->nplan, e->exp.group_by, e->exp.reference};
+    return true;
+}
+
 void ui_engine_backend(ui_engine *e, ui_backend *be)
 {
     memset(be, 0, sizeof *be);
@@ -298,4 +345,5 @@ void ui_engine_backend(ui_engine *e, ui_backend *be)
     be->version = be_version;
     be->start = be_start;
     be->cancel = be_cancel;
+    be->switch_experiment = be_switch;
 }

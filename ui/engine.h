@@ -21,6 +21,10 @@ typedef struct {
 /* Loads the experiment (NULL or "": none) and starts jobs workers (<= 0:
  * one per core) writing under root. */
 sm_status ui_engine_open(ui_engine *e, const char *exp_path, const char *root, int jobs, sm_err *err);
+/* Makes path the experiment of new runs and of the grid; the queue and its
+ * jobs go on. A search (its trials have their own results folder) is
+ * refused; on any error the old experiment stays. */
+sm_status ui_engine_switch(ui_engine *e, const char *path, sm_err *err);
 /* The backend functions the app calls. */
 void ui_engine_backend(ui_engine *e, ui_backend *be);
 /* Stops the workers: cancel = true cancels what runs (marked cancelled),

@@ -45,18 +45,21 @@ typedef enum { VIEW_RUNS, VIEW_LIVE, VIEW_LABELS, VIEW_GRID, VIEW_COMPARE, VIEW_
     X(REQ_SORT_REVERSE, "reverse the sort order")                              \
     X(REQ_SELECT, "select or unselect the line for Compare, then move down (Grid: all the row's runs)")                 \
     X(REQ_OPEN, "open: the run's curves, the grid row's runs")                 \
+    X(REQ_COMPARE_ROWS, "Compare the selected rows (none: the cursor's): each row's seeds as their mean per epoch in a band from their min to their max") \
     X(REQ_NEW, "start a new run of the experiment")                            \
     X(REQ_NEW_GRID, "start the experiment's grid (every cell and seed)")       \
     X(REQ_CANCEL, "cancel the selected runs")                                  \
     X(REQ_RERUN, "run the selected run's configuration again")                 \
     X(REQ_DELETE, "move the selected runs to results/.trash")                  \
     X(REQ_SMOOTH, "smoothing (EMA) on/off; the raw line stays faint")          \
+    X(REQ_SMOOTH_WEIGHT, "smoothing on, with the EMA's next weight: 0.3, 0.6, 0.8, 0.9, 0.95, 0.99 (shown in the plot's title)") \
     X(REQ_LOGY, "log / linear y axis")                                         \
     X(REQ_ZOOM, "zoom the focused plot to the whole view")                     \
     X(REQ_CYCLE, "next modality (Labels), metric (Grid) or epochs.csv column overlaid (Compare)")           \
     X(REQ_REFERENCE, "make the row the paired test's reference")              \
     X(REQ_WRITE_BEST, "a search: write best.conf from the best trial")         \
     X(REQ_EXPORT, "export the focused plot or table (CSV + SVG)")              \
+    X(REQ_EXPERIMENTS, "pick another experiment (those selfmi --list-experiments lists): the grid and new runs are its from then on; runs already started go on") \
     X(REQ_HELP, "this help")                                                   \
     X(REQ_REDRAW, "redraw the screen")                                         \
     X(REQ_QUIT, "quit (asks first while runs are queued or running; so does C-c, twice cancels them)")

@@ -28,7 +28,7 @@ EXTRA_DIST += tests/golden
 
 ## tests/tui: the dashboard end to end in a real terminal (tmux)
 TUI_TESTS = tests/tui/dashboard.sh tests/tui/quit_cancel.sh tests/tui/live_external.sh \
-	tests/tui/missing_dataset.sh tests/tui/keep_running.sh
+	tests/tui/missing_dataset.sh tests/tui/keep_running.sh tests/tui/experiment_picker.sh tests/tui/slurm_slow.sh
 TESTS += $(TUI_TESTS)
 EXTRA_DIST += $(TUI_TESTS) tests/tui/lib.sh
 

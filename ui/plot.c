@@ -244,21 +244,31 @@ static double ytrans(const ui_plot *p, double y)
     return y > 0 ? log10(y) : NAN;
 }
 
+/* Widens [*xlo, *xhi] x [*ylo, *yhi] to n points (x NULL: 1, 2, ...). */
+static void range_add(const ui_plot *p, const double *x, const double *y, int n, double *xlo, double *xhi,
+                      double *ylo, double *yhi)
+{
+    for (int i = 0; i < n; i++) {
+        double xv = x ? x[i] : i + 1, yv = y[i];
+        if (!isfinite(xv) || !isfinite(yv) || (p->logy && yv <= 0))
+            continue;
+        *xlo = fmin(*xlo, xv);
+        *xhi = fmax(*xhi, xv);
+        *ylo = fmin(*ylo, yv);
+        *yhi = fmax(*yhi, yv);
+    }
+}
+
 /* Data ranges and ticks for a canvas of cw x ch cells. */
 static bool plot_ranges(const ui_plot *p, int cw, int ch, plot_frame *f)
 {
     double xlo = INFINITY, xhi = -INFINITY, ylo = INFINITY, yhi = -INFINITY;
-    for (int s = 0; s < p->nseries; s++) {
-        const ui_series *S = &p->series[s];
-        for (int i = 0; i < S->n; i++) {
-            double x = S->x ? S->x[i] : i + 1, y = S->y[i];
-            if (!isfinite(x) || !isfinite(y) || (p->logy && y <= 0))
-                continue;
-            xlo = fmin(xlo, x);
-            xhi = fmax(xhi, x);
-            ylo = fmin(ylo, y);
-            yhi = fmax(yhi, y);
-        }
+    for (int s = 0; s < p->nseries; s++)
+        range_add(p, p->series[s].x, p->series[s].y, p->series[s].n, &xlo, &xhi, &ylo, &yhi);
+    for (int s = 0; s < p->nbands; s++) {
+        const ui_band *B = &p->bands[s];
+        range_add(p, B->x, B->lo, B->n, &xlo, &xhi, &ylo, &yhi);
+        range_add(p, B->x, B->hi, B->n, &xlo, &xhi, &ylo, &yhi);
     }
     for (int i = 0; i < p->nhlines; i++) {
         double y = p->hlines[i].y;
@@ -332,6 +342,33 @@ static void stamp_marks(cellbuf *b, const ui_plot *p, const plot_frame *f, int c
         }
         if (lx >= 0)
             cellbuf_put(b, cx + lx, top + ly, series_mark(b, s), ui_sty(S->color, UI_DEFAULT, UI_BOLD));
+    }
+}
+
+/* A band: between consecutive points, each dot column shaded from lo to
+ * hi (interpolated) in a checker of dots, dim. */
+static void draw_band(ui_canvas *cv, const ui_plot *p, const plot_frame *f, const ui_band *B)
+{
+    ui_style st = ui_sty(B->color, UI_DEFAULT, UI_DIM);
+    for (int i = 0; i + 1 < B->n; i++) {
+        double xa = B->x[i], xb = B->x[i + 1];
+        double a0 = ytrans(p, B->lo[i]), a1 = ytrans(p, B->hi[i]);
+        double b0 = ytrans(p, B->lo[i + 1]), b1 = ytrans(p, B->hi[i + 1]);
+        if (!isfinite(xa) || !isfinite(xb) || !isfinite(a0) || !isfinite(a1) || !isfinite(b0) || !isfinite(b1))
+            continue;
+        int X0 = map_x(f, xa, cv->dw), X1 = map_x(f, xb, cv->dw);
+        for (int X = X0; X <= X1; X++) {
+            double t = X1 > X0 ? (double)(X - X0) / (X1 - X0) : 0;
+            int Ya = map_y(f, a0 + t * (b0 - a0), cv->dh), Yb = map_y(f, a1 + t * (b1 - a1), cv->dh);
+            if (Ya > Yb) {
+                int k = Ya;
+                Ya = Yb;
+                Yb = k;
+            }
+            for (int Y = Ya; Y <= Yb; Y++)
+                if ((X + Y) % 2 == 0 || Ya == Yb)
+                    ui_canvas_set(cv, X, Y, st, ':');
+        }
     }
 }
 
@@ -502,7 +539,10 @@ void ui_plot_draw(cellbuf *b, ui_rect r, const ui_plot *p)
         cellbuf_put(b, cx + x / (b->ascii ? 1 : 2), ay, b->ascii ? '^' : 0x25B2,
                     ui_sty(UI_YELLOW, UI_DEFAULT, UI_BOLD));
     }
-    /* series: faint ones first so the others take the cells they share */
+    /* bands first, every other dot, then faint lines, so the others take
+     * the cells they share */
+    for (int s = 0; s < p->nbands; s++)
+        draw_band(&cv, p, &f, &p->bands[s]);
     for (int pass = 0; pass < 2; pass++)
         for (int s = 0; s < p->nseries; s++) {
             const ui_series *S = &p->series[s];
@@ -732,10 +772,26 @@ bool ui_plot_svg(FILE *f, const ui_plot *p, int W, int H)
         fprintf(f, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%d\" y2=\"%d\" stroke=\"%s\" stroke-dasharray=\"3 3\"/>\n",
                 SX(p->vmark), SX(p->vmark), mt, mt + ph, hex);
     }
+    for (int s = 0; s < p->nbands; s++) {
+        /* a band: lo forwards, hi backwards, filled */
+        const ui_band *B = &p->bands[s];
+        ui_color_hex(B->color, hex);
+        fprintf(f, "<polygon fill=\"%s\" fill-opacity=\"0.2\" stroke=\"none\" points=\"", hex);
+        int k = 0;
+        for (int pass = 0; pass < 2; pass++)
+            for (int j = 0; j < B->n; j++) {
+                int i = pass ? B->n - 1 - j : j;
+                double ty = ytrans(p, pass ? B->hi[i] : B->lo[i]);
+                if (isfinite(B->x[i]) && isfinite(ty))
+                    fprintf(f, "%s%.2f,%.2f", k++ ? " " : "", SX(B->x[i]), SY(ty));
+            }
+        fputs("\"/>\n", f);
+    }
     int lx = ml;
     for (int s = 0; s < p->nseries; s++) {
         const ui_series *S = &p->series[s];
         ui_color_hex(S->color, hex);
+
         fprintf(f, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"%s\"%s points=\"", hex,
                 S->faint ? "1" : "1.8", S->faint ? " stroke-opacity=\"0.35\"" : "");
         int k = 0;

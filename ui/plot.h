@@ -59,6 +59,14 @@ typedef struct {
     bool points;           /* dots only, no connecting lines */
 } ui_series;
 
+/* A band shaded between lo and hi under the lines (the spread of seeds
+ * around their mean); NaN breaks it. */
+typedef struct {
+    const double *x, *lo, *hi;   /* (n) */
+    int n;
+    int16_t color;
+} ui_band;
+
 typedef struct {
     double y;
     int16_t color;
@@ -71,6 +79,8 @@ typedef struct {
     int nseries;
     const ui_hline *hlines;
     int nhlines;
+    const ui_band *bands;
+    int nbands;
     bool logy;
     bool integer_x;        /* x are epochs */
     double vmark;          /* x of the best-epoch marker; NaN = none */

@@ -4,9 +4,12 @@
 #include "exp/slurm.h"
 
 #include <dirent.h>
+#include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 void ui_slurm_init(ui_slurm *s, const char *root)
 {
@@ -189,4 +192,158 @@ sm_status ui_slurm_cancel(const ui_slurm_run *r, char *msg, size_t n)
     else
         snprintf(msg, n, "scancel %s: Slurm task of %s cancelled", r->task, r->run_id);
     return st;
+}
+
+/* ---- the poller thread ------------------------------------------------------ */
+
+struct ui_slurm_poller {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;     /* stop or poke */
+    pthread_t th;
+    double period;
+    ui_slurm work;         /* the thread's own: squeue and the disk reach only this */
+    ui_slurm pub;          /* the last look, under mu */
+    uint64_t version;      /* of pub, under mu */
+    bool stop, poke;       /* under mu */
+    bool busy;             /* under mu: a look is under way */
+    bool orphan;           /* under mu: stopped while busy, the thread frees all */
+};
+
+/* Copies src's runs, jobs and counts into dst (whose arrays are reused). */
+static bool slurm_copy(ui_slurm *dst, const ui_slurm *src)
+{
+    if (dst->cap < src->n) {
+        ui_slurm_run *r = realloc(dst->runs, (size_t)src->n * sizeof *r);
+        if (!r)
+            return false;
+        dst->runs = r;
+        dst->cap = src->n;
+    }
+    char(*j)[32] = realloc(dst->jobs, (size_t)(src->njobs ? src->njobs : 1) * sizeof *j);
+    if (!j)
+        return false;
+    dst->jobs = j;
+    bool *act = realloc(dst->active, (size_t)(src->njobs ? src->njobs : 1) * sizeof *act);
+    if (!act)
+        return false;
+    dst->active = act;
+    if (src->n)
+        memcpy(dst->runs, src->runs, (size_t)src->n * sizeof *src->runs);
+    if (src->njobs) {
+        memcpy(dst->jobs, src->jobs, (size_t)src->njobs * sizeof *src->jobs);
+        memcpy(dst->active, src->active, (size_t)src->njobs * sizeof *src->active);
+    }
+    dst->n = src->n;
+    dst->njobs = src->njobs;
+    dst->npending = src->npending;
+    dst->nrunning = src->nrunning;
+    dst->next_poll = src->next_poll;
+    snprintf(dst->root, sizeof dst->root, "%s", src->root);
+    return true;
+}
+
+static void poller_free(ui_slurm_poller *p)
+{
+    ui_slurm_free(&p->work);
+    ui_slurm_free(&p->pub);
+    pthread_cond_destroy(&p->cv);
+    pthread_mutex_destroy(&p->mu);
+    free(p);
+}
+
+static void *poller_main(void *arg)
+{
+    ui_slurm_poller *p = arg;
+    bool first = true;
+    pthread_mutex_lock(&p->mu);
+    while (!p->stop) {
+        if (!first) {
+            /* the next look: a poke, or every second for new .runs files
+             * (ui_slurm_refresh asks squeue only once a period) */
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            ts.tv_sec += 1;
+            while (!p->stop && !p->poke)
+                if (pthread_cond_timedwait(&p->cv, &p->mu, &ts) == ETIMEDOUT)
+                    break;
+            if (p->stop)
+                break;
+        }
+        bool poked = p->poke;
+        p->poke = false;
+        p->busy = true;
+        pthread_mutex_unlock(&p->mu);
+        if (poked)
+            p->work.next_poll = 0;
+        bool changed = ui_slurm_refresh(&p->work, p->period);
+        pthread_mutex_lock(&p->mu);
+        p->busy = false;
+        if (p->orphan)
+            break;
+        if ((changed || first) && slurm_copy(&p->pub, &p->work))
+            p->version++;
+        first = false;
+    }
+    bool orphan = p->orphan;
+    pthread_mutex_unlock(&p->mu);
+    if (orphan)
+        poller_free(p);
+    return NULL;
+}
+
+ui_slurm_poller *ui_slurm_poller_start(const char *root, double period)
+{
+    ui_slurm_poller *p = calloc(1, sizeof *p);
+    if (!p)
+        return NULL;
+    ui_slurm_init(&p->work, root);
+    ui_slurm_init(&p->pub, root);
+    p->period = period;
+    pthread_mutex_init(&p->mu, NULL);
+    pthread_cond_init(&p->cv, NULL);
+    if (pthread_create(&p->th, NULL, poller_main, p) != 0) {
+        poller_free(p);
+        return NULL;
+    }
+    return p;
+}
+
+bool ui_slurm_poller_take(ui_slurm_poller *p, ui_slurm *s)
+{
+    bool took = false;
+    pthread_mutex_lock(&p->mu);
+    if (p->version != s->version && slurm_copy(s, &p->pub)) {
+        s->version = p->version;
+        took = true;
+    }
+    pthread_mutex_unlock(&p->mu);
+    return took;
+}
+
+void ui_slurm_poller_poke(ui_slurm_poller *p)
+{
+    pthread_mutex_lock(&p->mu);
+    p->poke = true;
+    pthread_cond_signal(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+}
+
+void ui_slurm_poller_stop(ui_slurm_poller *p)
+{
+    if (!p)
+        return;
+    pthread_mutex_lock(&p->mu);
+    p->stop = true;
+    bool busy = p->busy;
+    pthread_t th = p->th;
+    if (busy)
+        p->orphan = true;   /* from here on the thread owns p */
+    pthread_cond_signal(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+    if (busy) {
+        pthread_detach(th);   /* it frees p when squeue has answered */
+        return;
+    }
+    pthread_join(th, NULL);
+    poller_free(p);
 }

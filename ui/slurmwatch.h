@@ -3,7 +3,13 @@
  * read from ROOT/logs/<job>.runs (slurm.h); squeue is asked about the jobs
  * Slurm still lists, every few seconds, so each run of such an array gets
  * its task's state (pending with Slurm's reason, running, ...) beside
- * its results-directory state, and `c` can scancel its task. */
+ * its results-directory state, and `c` can scancel its task.
+ *
+ * squeue may take up to a minute on a busy or hung slurmctld, so the
+ * dashboard does not ask it from its own thread: a poller thread keeps a
+ * private ui_slurm up to date and publishes a copy under its lock; the UI
+ * takes the last published copy (ui_slurm_poller_take), which never waits
+ * on Slurm (cmus's worker model). */
 #ifndef SELFMI_UI_SLURMWATCH_H
 #define SELFMI_UI_SLURMWATCH_H
 
@@ -26,6 +32,7 @@ typedef struct {
     int njobs;
     int npending, nrunning; /* tasks, over every active job */
     double next_poll;       /* sm_now() of the next squeue */
+    uint64_t version;       /* the poller's publication this copy holds (0: none) */
 } ui_slurm;
 
 void ui_slurm_init(ui_slurm *s, const char *root);
@@ -40,5 +47,18 @@ const ui_slurm_run *ui_slurm_find(const ui_slurm *s, const char *run_id);
 void ui_slurm_describe(const ui_slurm_run *r, char *buf, size_t n);
 /* scancel of the run's task; a message for the status line into msg. */
 sm_status ui_slurm_cancel(const ui_slurm_run *r, char *msg, size_t n);
+
+typedef struct ui_slurm_poller ui_slurm_poller;
+/* Starts the thread that runs ui_slurm_refresh over root every period
+ * seconds and publishes each look; NULL when no thread could start. */
+ui_slurm_poller *ui_slurm_poller_start(const char *root, double period);
+/* Copies the last published look into s when it is newer than what s
+ * holds; true when it copied. Holds the lock only for the copy. */
+bool ui_slurm_poller_take(ui_slurm_poller *p, ui_slurm *s);
+/* Asks for a look now (after a scancel) instead of at the period's end. */
+void ui_slurm_poller_poke(ui_slurm_poller *p);
+/* Ends the thread. An squeue still running is not waited for: the thread
+ * is left to finish it and free itself. Accepts NULL. */
+void ui_slurm_poller_stop(ui_slurm_poller *p);
 
 #endif

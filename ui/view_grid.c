@@ -386,7 +386,7 @@ void ui_view_grid(ui_app *a, cellbuf *b, ui_rect r)
     char cmp_line[768], legend[256], note[1100];
     grid_footer(a, cmp_line, sizeof cmp_line);
     snprintf(legend, sizeof legend, "%d rows  * best in column  %s paired t-test p < 0.05 vs [ref]  x: metric  "
-             "*: reference  Enter: compare", a->ngrid, a->ascii ? "!" : "\xe2\x80\xa0");
+             "*: reference  Enter: compare  C: seeds as bands", a->ngrid, a->ascii ? "!" : "\xe2\x80\xa0");
     snprintf(note, sizeof note, "%s%s", a->grid_note[0] ? "note: " : "", a->grid_note);
     int foot = 1 + cellbuf_text_wrap(NULL, 0, 0, r.w, 3, UI_PLAIN, cmp_line) +
                cellbuf_text_wrap(NULL, 0, 0, r.w, 2, UI_PLAIN, legend) +
@@ -448,15 +448,7 @@ void ui_view_grid(ui_app *a, cellbuf *b, ui_rect r)
             x += w[2 + m] + 1;
         }
         if (k == a->grid_cur)
-            for (int cx = r.x; cx < r.x + r.w; cx++) {
-                ui_cell *c = cellbuf_at(b, cx, y);
-                if (a->color) {
-                    c->bg = UI_BLUE;
-                    if (c->fg == UI_DEFAULT || c->fg == UI_GREY)
-                        c->fg = UI_BRIGHT_WHITE;
-                } else
-                    c->attr |= UI_REVERSE;
-            }
+            ui_app_highlight(a, b, r.x, r.x + r.w, y);
     }
     int fy = r.y + r.h - foot;
     if (fy <= list.y || a->grid_cur >= a->ngrid || nm == 0)

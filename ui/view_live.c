@@ -96,7 +96,7 @@ bool ui_live_plot(const ui_app *a, const rs_run *run, int k, ui_plotdata *d)
         d->csv_name[s] = d->names[s];
         int16_t color = ui_series_colors[s % 8];
         if (a->smooth) {
-            ui_ema(raw, sm, n, 0.6);
+            ui_ema(raw, sm, n, a->smooth_w);
             d->series[d->nseries++] = (ui_series){NULL, x, raw, n, color, true, false};
             d->series[d->nseries++] = (ui_series){d->names[s], x, sm, n, color, false, false};
         } else {

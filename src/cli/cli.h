@@ -37,6 +37,8 @@ int cli_experiment_dirs(char dirs[][CLI_PATH_MAX], int max);
 /* name as a readable file, else NAME or NAME.conf in those folders (a name
  * without '/'); the path into out. */
 bool cli_experiment_find(const char *name, char *out, size_t n);
+/* Every experiment file of cli_experiment_dirs (exp_list); *out malloc'd. */
+sm_status cli_experiment_list(exp_listing **out, int *n, sm_err *err);
 /* The experiment file target names (cli_experiment_find, else target as
  * given) loaded into e, its path into path (n bytes); on failure prints
  * "selfmi CMD: reason" and returns 2, else 0. */

@@ -192,8 +192,10 @@ int cmd_dash(int argc, char **argv)
     }
     ui_backend be;
     ui_engine_backend(&eng, &be);
+    be.experiments = cli_experiment_list;   /* the picker (E): --list-experiments' list */
     ui_app app;
     ui_app_init(&app, root, exp_path, &be);
+    ui_app_slurm_async(&app);   /* squeue from a thread: a hung slurmctld never freezes the screen */
     config search_base;
     if (eng.have_exp && eng.exp.search.present && exp_grid_point(&eng.exp, 0, &search_base, &err) == SM_OK)
         ui_app_set_search(&app, &eng.exp.search, &search_base, exp_path, search_out);

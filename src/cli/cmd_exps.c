@@ -59,94 +59,39 @@ bool cli_experiment_find(const char *name, char *out, size_t n)
     return false;
 }
 
-static int cmp_str(const void *a, const void *b)
+sm_status cli_experiment_list(exp_listing **out, int *n, sm_err *err)
 {
-    return strcmp(*(char *const *)a, *(char *const *)b);
+    char dirs[3][CLI_PATH_MAX];
+    int nd = cli_experiment_dirs(dirs, 3);
+    const char *dp[3];
+    for (int i = 0; i < nd; i++)
+        dp[i] = dirs[i];
+    return exp_list(dp, nd, out, n, err);
 }
 
 int cmd_list_experiments(void)
 {
-    char dirs[3][CLI_PATH_MAX];
-    int nd = cli_experiment_dirs(dirs, 3);
-    char **seen = NULL;
-    int nseen = 0, cap = 0, listed = 0, rc = 0;
-    for (int i = 0; i < nd; i++) {
-        DIR *d = opendir(dirs[i]);
-        if (!d)
-            continue;
-        char **names = NULL;
-        int nn = 0, ncap = 0;
-        struct dirent *de;
-        while ((de = readdir(d)) != NULL) {
-            size_t len = strlen(de->d_name);
-            if (len <= 5 || de->d_name[0] == '.' || strcmp(de->d_name + len - 5, ".conf") != 0)
-                continue;
-            if (nn == ncap) {
-                ncap = ncap ? 2 * ncap : 16;
-                char **t = realloc(names, (size_t)ncap * sizeof *t);
-                if (!t)
-                    break;
-                names = t;
-            }
-            if (!(names[nn] = strdup(de->d_name)))
-                break;
-            nn++;
-        }
-        closedir(d);
-        if (nn)
-            qsort(names, (size_t)nn, sizeof *names, cmp_str);
-        bool header = false;
-        for (int k = 0; k < nn; k++) {
-            bool dup = false;
-            for (int s = 0; s < nseen && !dup; s++)
-                dup = strcmp(seen[s], names[k]) == 0;
-            if (dup) {   /* ./experiments shadows the data directory */
-                free(names[k]);
-                continue;
-            }
-            if (!header) {
-                printf("%s%s:\n", listed ? "\n" : "", dirs[i]);
-                header = true;
-            }
-            char path[2 * CLI_PATH_MAX];
-            if (snprintf(path, sizeof path, "%s/%s", dirs[i], names[k]) >= (int)sizeof path) {
-                free(names[k]);
-                continue;
-            }
-            experiment e;
-            sm_err err;
-            sm_err_clear(&err);
-            size_t len = strlen(names[k]);
-            names[k][len - 5] = '\0';
-            if (exp_load(&e, path, &err) == SM_OK) {
-                long g = exp_grid_size(&e);
-                char runs[32];
-                snprintf(runs, sizeof runs, "%ld run%s", g, g == 1 ? "" : "s");
-                printf("  %-22s %-9s %s\n", names[k], runs, e.title[0] ? e.title : "(no title)");
-                exp_free(&e);
-            } else {
-                fprintf(stderr, "selfmi: %s\n", err.msg);
-                rc = 2;   /* bad input, as every command says it */
-            }
-            names[k][len - 5] = '.';
-            listed++;
-            if (nseen == cap) {
-                cap = cap ? 2 * cap : 32;
-                char **t = realloc(seen, (size_t)cap * sizeof *t);
-                if (!t) {
-                    free(names[k]);
-                    continue;
-                }
-                seen = t;
-            }
-            seen[nseen++] = names[k];
-        }
-        free(names);
+    exp_listing *v;
+    int n, rc = 0;
+    sm_err err;
+    if (cli_experiment_list(&v, &n, &err)) {
+        fprintf(stderr, "selfmi: %s\n", err.msg);
+        return 1;
     }
-    for (int s = 0; s < nseen; s++)
-        free(seen[s]);
-    free(seen);
-    if (!listed) {
+    for (int k = 0; k < n; k++) {
+        if (k == 0 || strcmp(v[k].dir, v[k - 1].dir) != 0)
+            printf("%s%s:\n", k ? "\n" : "", v[k].dir);
+        if (v[k].runs < 0) {
+            fprintf(stderr, "selfmi: %s\n", v[k].title);
+            rc = 2;   /* bad input, as every command says it */
+            continue;
+        }
+        char runs[32];
+        snprintf(runs, sizeof runs, "%ld run%s", v[k].runs, v[k].runs == 1 ? "" : "s");
+        printf("  %-22s %-9s %s\n", v[k].name, runs, v[k].title[0] ? v[k].title : "(no title)");
+    }
+    free(v);
+    if (!n) {
         fprintf(stderr, "selfmi: no experiment files in ./experiments or %s/experiments\n", data_dir());
         return 1;
     }

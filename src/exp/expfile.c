@@ -5,6 +5,7 @@
 #include "exp/search.h"
 
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -661,4 +662,76 @@ void exp_idset_free(exp_idset *s)
     free(s->slot);
     free(s->hash);
     memset(s, 0, sizeof *s);
+}
+
+/* ---- listing a folder's experiments ----------------------------------------- */
+
+/* By file name, NAME.conf: "a-b.conf" before "a.conf". */
+static int listing_cmp(const void *a, const void *b)
+{
+    char x[300], y[300];
+    snprintf(x, sizeof x, "%s.conf", ((const exp_listing *)a)->name);
+    snprintf(y, sizeof y, "%s.conf", ((const exp_listing *)b)->name);
+    return strcmp(x, y);
+}
+
+sm_status exp_list(const char *const *dirs, int ndirs, exp_listing **out, int *n, sm_err *err)
+{
+    *out = NULL;
+    *n = 0;
+    exp_listing *v = NULL;
+    int cap = 0;
+    for (int i = 0; i < ndirs; i++) {
+        DIR *d = opendir(dirs[i]);
+        if (!d)
+            continue;
+        int first = *n;
+        struct dirent *de;
+        while ((de = readdir(d)) != NULL) {
+            size_t len = strlen(de->d_name);
+            if (len <= 5 || len - 5 >= sizeof v->name || de->d_name[0] == '.' ||
+                strcmp(de->d_name + len - 5, ".conf") != 0)
+                continue;
+            bool dup = false;
+            for (int k = 0; k < first && !dup; k++)
+                dup = strlen(v[k].name) == len - 5 && strncmp(v[k].name, de->d_name, len - 5) == 0;
+            if (dup)
+                continue;
+            if (*n == cap) {
+                int nc = cap ? 2 * cap : 32;
+                exp_listing *t = realloc(v, (size_t)nc * sizeof *t);
+                if (!t) {
+                    closedir(d);
+                    free(v);
+                    return sm_err_set(err, SM_ENOMEM, "out of memory listing %s", dirs[i]);
+                }
+                v = t;
+                cap = nc;
+            }
+            exp_listing *x = &v[(*n)++];
+            memset(x, 0, sizeof *x);
+            snprintf(x->name, sizeof x->name, "%.*s", (int)(len - 5), de->d_name);
+            snprintf(x->dir, sizeof x->dir, "%s", dirs[i]);
+            snprintf(x->path, sizeof x->path, "%.1023s/%.255s", dirs[i], de->d_name);
+        }
+        closedir(d);
+        if (*n > first)
+            qsort(v + first, (size_t)(*n - first), sizeof *v, listing_cmp);
+    }
+    for (int k = 0; k < *n; k++) {
+        experiment e;
+        sm_err lerr;
+        sm_err_clear(&lerr);
+        if (exp_load(&e, v[k].path, &lerr) == SM_OK) {
+            v[k].runs = exp_grid_size(&e);
+            v[k].search = e.search.present;
+            snprintf(v[k].title, sizeof v[k].title, "%s", e.title);
+            exp_free(&e);
+        } else {
+            v[k].runs = -1;
+            snprintf(v[k].title, sizeof v[k].title, "%s", lerr.msg);
+        }
+    }
+    *out = v;
+    return SM_OK;
 }

@@ -62,6 +62,24 @@ typedef struct {
     search_spec search;      /* the [search] section (search.present: the file has one) */
 } experiment;
 
+/* One experiment file of a folder listing (selfmi --list-experiments, the
+ * dashboard's experiment picker). */
+typedef struct {
+    char name[256];          /* the file name without .conf */
+    char dir[1024];          /* the folder it was found in */
+    char path[1300];
+    long runs;               /* the grid's runs; -1: the file does not load */
+    bool search;             /* it has a [search] section */
+    char title[1024];        /* its title ("" none), or why it does not load */
+} exp_listing;
+
+/* The experiment files (NAME.conf) of the folders dirs, folder by folder,
+ * sorted by name within one; a name found in an earlier folder hides the
+ * same name in later ones (./experiments shadows the data directory).
+ * Each file is loaded for its title and grid size. *out is malloc'd
+ * (free() it), NULL when none. */
+sm_status exp_list(const char *const *dirs, int ndirs, exp_listing **out, int *n, sm_err *err);
+
 /* Reads and checks an experiment file: every key and value is validated
  * here, and errors name the file, the line and the key. */
 sm_status exp_load(experiment *e, const char *path, sm_err *err);

@@ -4,20 +4,7 @@
 # its runs ended before it exits.
 . "$top_srcdir/tests/tui/lib.sh"
 
-cat > exp.conf <<'EOC'
-[experiment]
-dataset = synth:small
-preset = synth
-[config]
-max_epochs = 300
-early_stop = 300
-EOC
-
-start_dash 100 30 exp.conf --results res --jobs 1
-wait_for "No runs yet" 30
-keys n
-keys 2
-wait_for "of 300" 60
+start_training 300
 keys q
 wait_for "1 running, 0 queued: c cancel them and quit" 30
 keys k

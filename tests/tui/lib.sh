@@ -63,3 +63,37 @@ wait_epoch_above() {
     done
     fail "the epoch did not go past $1 within ${2:-20}s"
 }
+# synth_conf FILE EPOCHS [TITLE]: an experiment of one synth:small run that
+# trains EPOCHS epochs (early stopping never ends it first)
+synth_conf() {
+    mkdir -p "$(dirname "$1")"
+    {
+        echo "[experiment]"
+        [ -n "${3:-}" ] && echo "title = $3"
+        printf 'dataset = synth:small\npreset = synth\n[config]\n'
+        printf 'max_epochs = %s\nearly_stop = %s\n' "$2" "$2"
+    } > "$1"
+}
+# start_training EPOCHS: the dashboard (100x30) on exp.conf, a run of EPOCHS
+# epochs started with n and shown training in the Live view
+start_training() {
+    synth_conf exp.conf "$1"
+    start_dash 100 30 exp.conf --results res --jobs 1
+    wait_for "No runs yet" 30
+    keys n
+    keys 2
+    wait_for "of $1" 60
+}
+# stop_server: ends the tmux server and waits until it has gone, or the
+# next new-session may reach the dying server
+stop_server() {
+    T kill-server
+    local deadline=$(( $(date +%s) + 10 ))
+    while T ls >/dev/null 2>&1 && [ "$(date +%s)" -le "$deadline" ]; do sleep 0.05; done
+}
+# terminal_restored: after the dashboard has exited, the terminal is back
+# in canonical (cooked) mode
+terminal_restored() {
+    wait_for "STTY:"
+    screen | grep -qx "STTY:icanon" || fail "the terminal was left in raw mode"
+}

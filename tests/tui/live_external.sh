@@ -16,6 +16,5 @@ keys 1
 wait_for "✓ done" 20
 keys C-c
 wait_for "AFTER-DASH rc=0"
-wait_for "STTY:"
-screen | grep -qx "STTY:icanon" || fail "the terminal was left in raw mode"
+terminal_restored
 exit 0

@@ -428,6 +428,105 @@ static void test_rerun_prompt(void)
     ui_engine_close(&e, false);
 }
 
+/* The experiment picker's backend: three files, one of which does not
+ * load; switching hands over a plan of two rows. */
+static sm_status fake_experiments(exp_listing **out, int *n, sm_err *err)
+{
+    (void)err;
+    static const char *const names[3] = {"alpha", "beta", "broken"};
+    *out = calloc(3, sizeof **out);
+    *n = *out ? 3 : 0;
+    for (int i = 0; i < *n; i++) {
+        exp_listing *x = &(*out)[i];
+        snprintf(x->name, sizeof x->name, "%s", names[i]);
+        snprintf(x->dir, sizeof x->dir, "experiments");
+        snprintf(x->path, sizeof x->path, "experiments/%s.conf", names[i]);
+        x->runs = i == 2 ? -1 : 5 * (i + 1);
+        snprintf(x->title, sizeof x->title, "%s",
+                 i == 2 ? "experiments/broken.conf: line 3: unknown key 'colour'" : i ? "Beta runs" : "Alpha runs");
+    }
+    return SM_OK;
+}
+
+static int switched;
+
+static bool fake_switch(void *ud, const char *path, ui_plan *plan, char *msg, size_t n)
+{
+    (void)ud;
+    (void)msg;
+    (void)n;
+    static ui_plan_item items[2] = {{"beta-s1", "labels=mi"}, {"beta-s2", "labels=none"}};
+    switched++;
+    *plan = (ui_plan){items, 2, "", ""};
+    return strstr(path, "beta") != NULL;
+}
+
+/* E opens the picker over the current view; Enter on a file that does not
+ * load says why and stays; Enter on another switches to it. */
+static void test_picker(void)
+{
+    ui_backend be = {.experiments = fake_experiments, .switch_experiment = fake_switch};
+    ui_app a;
+    ui_app_init(&a, "results", "experiments/alpha.conf", &be);
+    ui_app_resize(&a, 100, 30);
+    ui_app_update(&a, true);
+    ui_app_key(&a, 'E');
+    tap_ok(a.picker && a.npicker == 3 && a.picker_cur == 0, "E opens the picker on the current experiment");
+    cellbuf b;
+    cellbuf_init(&b, 100, 30);
+    ui_app_render(&a, &b);
+    golden(&b, "picker");
+    ui_app_key(&a, 'G');
+    ui_app_key(&a, UI_KEY_ENTER);
+    tap_ok(a.picker && switched == 0 && a.msg_error && strstr(a.msg, "unknown key 'colour'"),
+           "a file that does not load: its error, and the picker stays (%s)", a.msg);
+    ui_app_key(&a, 'k');
+    ui_app_key(&a, UI_KEY_ENTER);
+    tap_ok(!a.picker && switched == 1 && !strcmp(a.experiment, "experiments/beta.conf") && a.nplan == 2,
+           "Enter switches to beta: its plan of %d runs (%s)", a.nplan, a.msg);
+    tap_ok(strstr(a.msg, "experiment beta: 10 runs in its grid") != NULL, "and says so: %s", a.msg);
+    ui_app_key(&a, 'E');
+    ui_app_key(&a, UI_KEY_ESC);
+    tap_ok(!a.picker && !strcmp(a.experiment, "experiments/beta.conf"), "Esc closes it, the experiment stays");
+    cellbuf_free(&b);
+    ui_app_free(&a);
+    ui_app_init(&a, "results", NULL, NULL);
+    ui_app_key(&a, 'E');
+    tap_ok(!a.picker && a.msg_error, "without a backend: no picker, a message (%s)", a.msg);
+    ui_app_free(&a);
+}
+
+/* The engine's switch: to a plain experiment its plan; a search, or a file
+ * that does not load, is refused and the old experiment stays. */
+static void test_engine_switch(void)
+{
+    put(".", "sw-a.conf", "[experiment]\ndataset = synth:small\n[config]\nmax_epochs = 1\n");
+    put(".", "sw-b.conf", "[experiment]\ndataset = synth:small\n[config]\nmax_epochs = 1\n"
+                          "[grid]\nseed = 1..2\nlabels = mi | none\n");
+    put(".", "sw-search.conf", "[experiment]\ndataset = synth:small\n[config]\nmax_epochs = 9\n"
+                               "[search]\nmethod = random\ntrials = 3\nbatch_size = 16 | 32\n");
+    put(".", "sw-bad.conf", "[experiment]\ndataset = synth:small\n[config]\ncolour = red\n");
+    ui_engine e;
+    sm_err err;
+    tap_ok(ui_engine_open(&e, "sw-a.conf", "swres", 1, &err) == SM_OK && e.nplan == 1, "an engine on sw-a: %s",
+           err.msg);
+    ui_backend be;
+    ui_engine_backend(&e, &be);
+    ui_plan plan;
+    char msg[512] = "";
+    plan.n = 0;
+    bool ok = be.switch_experiment(be.ud, "sw-b.conf", &plan, msg, sizeof msg);
+    tap_ok(ok && plan.n == 4 && e.nplan == 4 && !strcmp(e.exp.path, "sw-b.conf"),
+           "switched to sw-b: a plan of %d runs", plan.n);
+    tap_ok(!be.switch_experiment(be.ud, "sw-search.conf", &plan, msg, sizeof msg) && strstr(msg, "a search") &&
+               e.nplan == 4 && !strcmp(e.exp.path, "sw-b.conf"),
+           "a search is refused, sw-b stays: %s", msg);
+    tap_ok(!be.switch_experiment(be.ud, "sw-bad.conf", &plan, msg, sizeof msg) && strstr(msg, "colour") &&
+               e.nplan == 4 && !strcmp(e.exp.path, "sw-b.conf"),
+           "a file that does not load is refused, sw-b stays: %s", msg);
+    ui_engine_close(&e, true);
+}
+
 int main(void)
 {
     srcdir = getenv("top_srcdir");
@@ -465,18 +564,25 @@ int main(void)
     screen("grid", 120, 20, "4", true);
     screen("compare", 120, 36, "j <Space>5", true);
     screen("compare_many_columns", 120, 36, "      5xxxx", true);
+    /* two Grid rows (Space on each, then C): each its seeds' mean in a band,
+     * smoothed with the EMA's next weight (M), on a log y axis */
+    screen("compare_bands_smooth_logy", 120, 36, "4<Space><Space>CMy", true);
+    screen("compare_bands_nocolor", 100, 30, "4<Space><Space>C", false);
     /* every view at the three sizes a user meets: 80x24, 100x30, 160x48 */
     {
         static const int sizes[][2] = {{80, 24}, {100, 30}, {160, 48}};
         static const char *const views[][2] = {{"runs", ":update"}, {"live", "2"}, {"labels", "j3"},
-                                               {"grid", "4"}, {"compare", "j <Space>5"}};
+                                               {"grid", "4"}, {"compare", "j <Space>5"},
+                                               {"compare_bands", "4<Space><Space>C"}};
         for (int s = 0; s < 3; s++)
-            for (int v = 0; v < 5; v++) {
+            for (int v = 0; v < 6; v++) {
                 char name[64];
                 snprintf(name, sizeof name, "size_%s_%dx%d", views[v][0], sizes[s][0], sizes[s][1]);
                 screen(name, sizes[s][0], sizes[s][1], views[v][1], true);
             }
     }
+    test_picker();
+    test_engine_switch();
     screen("help", 100, 30, "?", true);
     screen("help_80", 80, 24, "?", true);
     screen("help_labels_160", 160, 48, "3?", true);
@@ -487,6 +593,32 @@ int main(void)
     screen("nocolor_runs", 90, 16, ":update", false);
     screen_mode("ascii_live", 100, 30, "2", true, true);
     screen_mode("ascii_labels", 100, 30, "3", true, true);
+
+    /* more runs selected than Compare overlays: said on screen */
+    {
+        mkdir("many", 0777);
+        for (int i = 0; i < 18; i++) {
+            char id[32];
+            snprintf(id, sizeof id, "many-s%d", i + 1);
+            write_run("many", id, "M", i + 1, 4, "done\n", 0.7 + 0.01 * i, 1700000000 + i);
+        }
+        ui_app m;
+        ui_app_init(&m, "many", NULL, NULL);
+        ui_app_resize(&m, 120, 30);
+        ui_app_update(&m, true);
+        for (int i = 0; i < 18; i++)
+            ui_app_key(&m, ' ');
+        ui_app_key(&m, '5');
+        cellbuf mb;
+        cellbuf_init(&mb, 120, 30);
+        ui_app_render(&m, &mb);
+        char *t = cellbuf_to_text(&mb);
+        tap_ok(m.nselected == 18 && t && strstr(t, "showing 16 of the 18 runs selected: Compare overlays at most 16"),
+               "Compare says it shows 16 of the 18 runs selected");
+        free(t);
+        cellbuf_free(&mb);
+        ui_app_free(&m);
+    }
 
     /* mouse: a click on a tab opens its view, a click on a row selects it */
     {
@@ -552,6 +684,32 @@ int main(void)
     ui_app_key(&a, '4');
     ui_app_key(&a, 'e');
     tap_ok(access("results/export-grid.csv", R_OK) == 0, "Grid export: %s", a.msg);
+    /* Grid rows in Compare: per row the seeds' mean, min and max per epoch
+     * (row M: seeds 1 and 2 at 1.40 and 1.43 in epoch 1) */
+    ui_app_free(&a);
+    ui_app_init(&a, "results", NULL, NULL);
+    ui_app_resize(&a, 120, 30);
+    ui_app_update(&a, true);
+    ui_app_key(&a, '4');
+    ui_app_key(&a, ' ');
+    ui_app_key(&a, 'C');
+    tap_ok(a.view == VIEW_COMPARE && a.ncmp_rows == 1 && !strcmp(a.cmp_rows[0], "M"),
+           "C in the Grid view opens Compare on the selected row (%d: %s)", a.ncmp_rows, a.cmp_rows[0]);
+    ui_app_key(&a, 'e');
+    char *bcsv = slurp("results/export-compare-val_mae.csv");
+    double bm = 0, blo = 0, bhi = 0;
+    const char *l1 = bcsv ? strchr(bcsv, '\n') : NULL;
+    bool band_ok = bcsv && strstr(bcsv, "\"M mean\",\"M min\",\"M max\"") && l1 &&
+                   sscanf(l1 + 1, "1,%lf,%lf,%lf", &bm, &blo, &bhi) == 3 && fabs(bm - 1.415) < 1e-9 &&
+                   fabs(blo - 1.40) < 1e-9 && fabs(bhi - 1.43) < 1e-9;
+    tap_ok(band_ok, "band export: epoch 1 of row M: mean %g, min %g, max %g", bm, blo, bhi);
+    free(bcsv);
+    char *bsvg = slurp("results/export-compare-val_mae.svg");
+    tap_ok(bsvg && strstr(bsvg, "<polygon") && strstr(bsvg, "band min-max"), "band SVG: a filled band, titled");
+    free(bsvg);
+    ui_app_key(&a, '4');
+    ui_app_key(&a, ' ');   /* selecting again: Compare shows runs */
+    tap_ok(a.ncmp_rows == 0, "a new selection ends the bands");
     ui_app_key(&a, 'q');
     tap_ok(a.quit, "q quits when nothing runs");
     ui_app_free(&a);

@@ -1,7 +1,9 @@
 /* test_ui_slurm.c: the dashboard's Slurm watch over a results root, with
  * squeue and scancel stood in for by small scripts on PATH: the arrays of
  * ROOT/logs/<job>.runs, each run's task state (a later submission wins),
- * the pending reason, the counts, and scancel of one task. */
+ * the pending reason, the counts, and scancel of one task; and the poller
+ * thread: with an squeue that takes its time, keys and updates are still
+ * answered at once, and its answer arrives when squeue gives it. */
 #include "config.h"
 #include "ui/app.h"
 #include "ui/slurmwatch.h"
@@ -11,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 static void write_file(const char *path, const char *text, int mode)
 {
@@ -116,6 +120,67 @@ static void grid_prompt(const char *root)
     ui_app_free(&a);
 }
 
+static void nap(double s)
+{
+    struct timespec ts = {(time_t)s, (long)((s - (double)(time_t)s) * 1e9)};
+    nanosleep(&ts, NULL);
+}
+
+/* Slurm asked from a thread: squeue (job 30) takes 1.5 s to answer; the
+ * app's keys, updates and frames meanwhile return at once. */
+static void poller(const char *dir, const char *bin)
+{
+    char root[400], path[600];
+    snprintf(root, sizeof root, "%s/slow", dir);
+    mkdir(root, 0755);
+    snprintf(path, sizeof path, "%s/logs", root);
+    mkdir(path, 0755);
+    snprintf(path, sizeof path, "%s/logs/30.runs", root);
+    write_file(path, "0\trun-slow\n", 0644);
+
+    ui_backend be = {.start = fake_start, .snapshot = fake_snapshot, .version = fake_version};
+    ui_app a;
+    ui_app_init(&a, root, "", &be);
+    ui_app_resize(&a, 100, 30);
+    ui_app_slurm_async(&a);
+    tap_ok(a.slurm_poller != NULL, "the poller thread started");
+    double t0 = sm_now(), worst = 0;
+    bool arrived = false;
+    int frames = 0;
+    static char text[100 * 31 + 64];
+    while (sm_now() - t0 < 15 && !arrived) {
+        double k0 = sm_now();
+        ui_app_update(&a, true);
+        ui_app_key(&a, frames % 2 ? '1' : '4');
+        screen_text(&a, text, sizeof text);
+        double dt = sm_now() - k0;
+        worst = dt > worst ? dt : worst;
+        arrived = a.slurm.nrunning == 1;
+        if (!arrived && sm_now() - t0 < 1.0)
+            frames++;
+        nap(0.02);
+    }
+    tap_ok(frames > 10, "keys answered while squeue runs (%d frames in its first second)", frames);
+    tap_ok(worst < 0.5, "no update, key or frame waited on squeue (slowest %.3f s)", worst);
+    tap_ok(arrived && sm_now() - t0 >= 1.4, "squeue's answer arrives when it is given (%.2f s)", sm_now() - t0);
+    const ui_slurm_run *r = ui_slurm_find(&a.slurm, "run-slow");
+    tap_ok(r && strcmp(r->state, "RUNNING") == 0, "run-slow: RUNNING, as squeue said");
+    ui_app_free(&a);
+
+    /* stopped while squeue runs: it is not waited for */
+    snprintf(path, sizeof path, "%s/squeue.done", bin);
+    unlink(path);
+    ui_slurm_poller *p = ui_slurm_poller_start(root, 5.0);
+    nap(0.2);
+    double s0 = sm_now();
+    ui_slurm_poller_stop(p);
+    tap_ok(p && sm_now() - s0 < 0.5, "stop returns at once while squeue runs (%.3f s)", sm_now() - s0);
+    /* the thread finishes squeue and frees itself */
+    for (int i = 0; i < 300 && access(path, F_OK) != 0; i++)
+        nap(0.01);
+    nap(0.2);
+}
+
 int main(void)
 {
     char dir[] = "ui_slurm.XXXXXX";
@@ -141,6 +206,7 @@ int main(void)
                "case \"$*\" in\n"
                "*' 7 '*) printf '1|RUNNING|None\\n2|PENDING|Resources\\n' ;;\n"
                "*' 12 '*) printf '0|PENDING|Priority\\n' ;;\n"
+               "*' 30 '*) sleep 1.5; printf '0|RUNNING|None\\n'; touch \"$0.done\" ;;\n"
                "esac\n",
                0755);
     char log[400], sc[600];
@@ -204,7 +270,8 @@ int main(void)
         tap_ok(started == START_GRID && app.prompt == PROMPT_NONE, "no sbatch: n starts the grid here at once");
         ui_app_free(&app);
     }
-    setenv("PATH", old ? old : "/usr/bin:/bin", 1);
+    setenv("PATH", newpath, 1);
+    poller(dir, bin);
     char cmd[400];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0)
