@@ -1,11 +1,14 @@
 /* fsutil.c: trim, mkdir -p, reading from an offset, opening regular files
- * without following symlinks, atomic replacement. */
+ * without following symlinks, atomic replacement, SIGBUS-guarded reads. */
 #include <config.h>
 #include "base/fsutil.h"
 
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -456,4 +459,48 @@ sm_status sm_kv_read(sm_kv *kv, const char *path, sm_err *err)
     sm_status st = sm_kv_parse(kv, buf, n, path, err);
     free(buf);
     return st;
+}
+
+/* ---- guarded reads of mapped files ------------------------------------------ */
+
+static _Thread_local sigjmp_buf *volatile guard_jb;   /* the innermost sm_guarded of this thread */
+static struct sigaction guard_prev;                    /* the action before ours */
+static pthread_once_t guard_once = PTHREAD_ONCE_INIT;
+
+static void guard_handler(int sig, siginfo_t *si, void *ctx)
+{
+    (void)si;
+    (void)ctx;
+    sigjmp_buf *jb = guard_jb;
+    if (jb)
+        siglongjmp(*jb, 1);
+    /* not ours: the fault repeats under the previous action */
+    sigaction(sig, &guard_prev, NULL);
+}
+
+static void guard_install(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = guard_handler;
+    /* SA_NODEFER: leaving the handler by siglongjmp must not leave SIGBUS
+     * blocked (a blocked SIGBUS from a fault kills the process) */
+    sa.sa_flags = SA_SIGINFO | SA_NODEFER;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGBUS, &sa, &guard_prev);
+}
+
+bool sm_guarded(void (*fn)(void *arg), void *arg)
+{
+    pthread_once(&guard_once, guard_install);
+    sigjmp_buf jb;
+    sigjmp_buf *volatile outer = guard_jb;
+    if (sigsetjmp(jb, 0)) {
+        guard_jb = outer;
+        return false;
+    }
+    guard_jb = &jb;
+    fn(arg);
+    guard_jb = outer;
+    return true;
 }

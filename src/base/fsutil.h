@@ -2,7 +2,8 @@
  * trimming a line, mkdir -p, reading a file from an offset, opening a file
  * inside a directory without following symlinks, and replacing a file
  * atomically (one temporary-name pattern for the whole program:
- * DIR/.NAME.tmp.XXXXXX beside DIR/NAME). */
+ * DIR/.NAME.tmp.XXXXXX beside DIR/NAME), and reading mapped files that may
+ * shrink under the reader. */
 #ifndef SELFMI_FSUTIL_H
 #define SELFMI_FSUTIL_H
 
@@ -103,5 +104,15 @@ sm_status sm_kv_parse(sm_kv *kv, const char *buf, size_t n, const char *name, sm
 void sm_kv_free(sm_kv *kv);
 /* The value of key, or NULL. */
 const char *sm_kv_get(const sm_kv *kv, const char *key);
+
+/* Runs fn(arg) so that a read of a mapped file's page that no longer
+ * exists (the file was truncated after mmap: SIGBUS) ends fn instead of the
+ * process: returns false when that happened, true otherwise. fn must only
+ * read and compute (no locks, no allocation), since it may be left
+ * mid-way. A SIGBUS outside sm_guarded keeps its default action (the
+ * handler, installed on first use for the whole process, restores the
+ * previous action and lets the fault repeat). Guards nest; each thread has
+ * its own. */
+bool sm_guarded(void (*fn)(void *arg), void *arg);
 
 #endif

@@ -481,7 +481,7 @@ int cmd_grid(int argc, char **argv)
     }
     /* bad data is bad input: every distinct dataset loads before any run */
     for (int i = 0; i < n; i++) {
-        if (queue_preload(q, runs[i].cfg.dataset, &err)) {
+        if (queue_preload(q, &runs[i].cfg, &err)) {
             fprintf(stderr, "selfmi grid: %s\n", err.msg);
             cli_dataset_hint("grid", runs[i].cfg.dataset, e.dir);
             queue_destroy(q, true);

@@ -312,7 +312,7 @@ int cmd_search(int argc, char **argv)
                 s->method == SEARCH_HALVING ? "halving" : "random", s->seeds, s->metric, out);
 
     queue *q = NULL;
-    if (queue_create(&q, jobs, root, &err) || queue_preload(q, base.dataset, &err)) {
+    if (queue_create(&q, jobs, root, &err) || queue_preload(q, &base, &err)) {
         fprintf(stderr, "selfmi search: %s\n", err.msg);
         if (q) {
             cli_dataset_hint("search", base.dataset, e.dir);

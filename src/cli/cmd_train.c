@@ -213,7 +213,7 @@ static int resume(const char *dir, progress *prog)
     prog->early_stop = c.early_stop;
     prog->sims = c.metrics == METRICS_SIMS;
     dataset ds;
-    if (run_dataset_load(&ds, c.dataset, &err)) {
+    if (run_dataset_load_for(&ds, &c, &err)) {
         fprintf(stderr, "selfmi train: --resume %s: %s\n", dir, err.msg);
         return 2;
     }
@@ -313,7 +313,7 @@ int cmd_train(int argc, char **argv)
     sm_err_clear(&err);
     /* bad data is bad input: found before a run directory exists */
     dataset ds;
-    if (run_dataset_load(&ds, c.dataset, &err)) {
+    if (run_dataset_load_for(&ds, &c, &err)) {
         fprintf(stderr, "selfmi train: %s\n", err.msg);
         return 2;
     }

@@ -47,7 +47,7 @@ void dataset_free(dataset *ds)
     free(ds->label);
     for (int m = 0; m < MOD_COUNT; m++) {
         free(ds->ulabel[m]);
-        free(ds->mod[m].x);
+        npy_release(ds->mod[m].x, &ds->mod[m].map);
         free(ds->mod[m].len);
     }
     free(ds->split);
@@ -175,7 +175,8 @@ int dataset_split_parse(const char *s)
 
 /* ---- checks ---------------------------------------------------------------- */
 
-/* Features of modality m: lengths in 1..L and every value finite. */
+/* Features of modality m: lengths in 1..L and every value a run reads
+ * (the steps below the sample's length) finite. */
 static sm_status check_modality(const dataset *ds, int m, sm_err *err)
 {
     const modality *md = &ds->mod[m];
@@ -189,7 +190,7 @@ static sm_status check_modality(const dataset *ds, int m, sm_err *err)
                               md->len[i], md->L);
         }
         const float *x = md->x + (size_t)i * md->L * md->D;   /* (L, D) */
-        size_t k = (size_t)md->L * md->D;
+        size_t k = (size_t)md->len[i] * md->D;
         for (size_t j = 0; j < k; j++) {
             if (!isfinite(x[j])) {
                 dataset_sample_id(ds, i, id, sizeof id);
@@ -455,71 +456,39 @@ static bool file_exists(const char *path)
     return stat(path, &sb) == 0;
 }
 
-/* DIR/<modality>.npy and DIR/<modality>_lengths.npy into ds->mod[m]. */
-static sm_status load_modality(dataset *ds, const char *dir, int m, sm_err *err)
+/* DIR/<modality><suffix> */
+static char *mod_file(const char *dir, int m, const char *suffix, sm_err *err)
+{
+    char name[64];
+    snprintf(name, sizeof name, "%s%s", mod_names[m], suffix);
+    return join(dir, name, err);
+}
+
+/* DIR/<modality>_lengths.npy (when present) into md->len, each in 1..L
+ * (L of the file). */
+static sm_status load_lengths(dataset *ds, const char *dir, int m, int L, sm_err *err)
 {
     modality *md = &ds->mod[m];
-    char name[64];
-    snprintf(name, sizeof name, "%s.npy", mod_names[m]);
-    char *path = join(dir, name, err);
+    char *path = mod_file(dir, m, "_lengths.npy", err);
     if (!path)
         return SM_ENOMEM;
-    npy_header h;
-    float *x;
-    sm_status st = npy_read_f32(path, &h, &x, err);
-    if (st != SM_OK) {
-        free(path);
-        return st;
-    }
-    char s[96];
-    npy_shape_str(&h, s, sizeof s);
-    if (h.ndim < 2)
-        st = sm_err_set(err, SM_EFORMAT, "%s: shape %s; expected (N, L, D) or (N, D)", path, s);
-    else if (h.shape[0] != ds->n)
-        st = sm_err_set(err, SM_EFORMAT, "%s: shape %s has %lld rows but label.csv has %d", path, s,
-                        (long long)h.shape[0], ds->n);
-    else if (h.shape[1] < 1 || h.shape[1] > INT32_MAX || (h.ndim == 3 && (h.shape[2] < 1 || h.shape[2] > INT32_MAX)))
-        st = sm_err_set(err, SM_EFORMAT, "%s: shape %s; expected lengths and widths of at least 1", path, s);
-    if (st != SM_OK) {
-        free(x);
-        free(path);
-        return st;
-    }
-    md->x = x;
-    md->L = h.ndim == 3 ? (int)h.shape[1] : 1;
-    md->D = h.ndim == 3 ? (int)h.shape[2] : (int)h.shape[1];
-    md->len = sm_alloc((size_t)ds->n, sizeof(int), err);
-    if (!md->len) {
-        free(path);
-        return SM_ENOMEM;
-    }
-    for (int i = 0; i < ds->n; i++)
-        md->len[i] = md->L;
-    /* audio -inf reads as 0 (SPEC section 1, as MMSA does) */
-    if (m == MOD_A)
-        for (size_t j = 0; j < h.count; j++)
-            if (isinf(x[j]) && x[j] < 0)
-                x[j] = 0.0f;
-    free(path);
-
-    snprintf(name, sizeof name, "%s_lengths.npy", mod_names[m]);
-    path = join(dir, name, err);
-    if (!path)
-        return SM_ENOMEM;
+    sm_status st = SM_OK;
     if (file_exists(path)) {
+        npy_header h;
         int64_t *len;
         st = npy_read_i64(path, &h, &len, err);
         if (st == SM_OK) {
+            char s[96];
             npy_shape_str(&h, s, sizeof s);
             if (h.ndim != 1 || h.shape[0] != ds->n)
                 st = sm_err_set(err, SM_EFORMAT, "%s: shape %s; expected (%d,), one length per row of label.csv", path,
                                 s, ds->n);
             for (int i = 0; st == SM_OK && i < ds->n; i++) {
-                if (len[i] < 1 || len[i] > md->L) {
+                if (len[i] < 1 || len[i] > L) {
                     char id[256];
                     dataset_sample_id(ds, i, id, sizeof id);
                     st = sm_err_set(err, SM_EFORMAT, "%s: sample %d (%s): length %lld outside 1..%d", path, i, id,
-                                    (long long)len[i], md->L);
+                                    (long long)len[i], L);
                 } else {
                     md->len[i] = (int)len[i];
                 }
@@ -531,8 +500,106 @@ static sm_status load_modality(dataset *ds, const char *dir, int m, sm_err *err)
     return st;
 }
 
-sm_status dataset_load(dataset *ds, const char *dir, sm_err *err)
+/* Audio -inf reads as 0 (SPEC section 1, as MMSA does), in the steps a run
+ * reads; in a mapping only the pages changed become this process's own. */
+static sm_status audio_inf_to_zero(dataset *ds, sm_err *err)
 {
+    modality *md = &ds->mod[MOD_A];
+    for (int i = 0; i < ds->n; i++) {
+        float *x = md->x + (size_t)i * md->L * md->D;   /* (L, D) */
+        size_t k = (size_t)md->len[i] * md->D, j = 0;
+        while (j < k && !(isinf(x[j]) && x[j] < 0))
+            j++;
+        if (j == k)
+            continue;
+        sm_status st = npy_map_writable(&md->map, x + j, (k - j) * sizeof *x, err);
+        if (st != SM_OK)
+            return st;
+        for (; j < k; j++)
+            if (isinf(x[j]) && x[j] < 0)
+                x[j] = 0.0f;
+    }
+    return SM_OK;
+}
+
+/* DIR/<modality>.npy and DIR/<modality>_lengths.npy into ds->mod[m]. */
+static sm_status load_modality(dataset *ds, const char *dir, int m, const dataset_load_opts *o, sm_err *err)
+{
+    modality *md = &ds->mod[m];
+    char *path = mod_file(dir, m, ".npy", err);
+    if (!path)
+        return SM_ENOMEM;
+    npy_header h;
+    float *x;
+    bool first = o->first_step >> m & 1;
+    sm_status st = first ? npy_read_f32_first(path, &h, &x, err)
+                 : o->no_map ? npy_read_f32(path, &h, &x, err) : npy_map_f32(path, &h, &x, &md->map, err);
+    if (st != SM_OK) {
+        free(path);
+        return st;
+    }
+    md->x = x;
+    char s[96];
+    npy_shape_str(&h, s, sizeof s);
+    if (h.ndim < 2)
+        st = sm_err_set(err, SM_EFORMAT, "%s: shape %s; expected (N, L, D) or (N, D)", path, s);
+    else if (h.shape[0] != ds->n)
+        st = sm_err_set(err, SM_EFORMAT, "%s: shape %s has %lld rows but label.csv has %d", path, s,
+                        (long long)h.shape[0], ds->n);
+    else if (h.shape[1] < 1 || h.shape[1] > INT32_MAX || (h.ndim == 3 && (h.shape[2] < 1 || h.shape[2] > INT32_MAX)))
+        st = sm_err_set(err, SM_EFORMAT, "%s: shape %s; expected lengths and widths of at least 1", path, s);
+    free(path);
+    if (st != SM_OK)
+        return st;
+    int L = h.ndim == 3 ? (int)h.shape[1] : 1;
+    md->L = first ? 1 : L;
+    md->D = h.ndim == 3 ? (int)h.shape[2] : (int)h.shape[1];
+    md->first_step = first && L > 1;
+    md->len = sm_alloc((size_t)ds->n, sizeof(int), err);
+    if (!md->len)
+        return SM_ENOMEM;
+    for (int i = 0; i < ds->n; i++)
+        md->len[i] = L;
+    st = load_lengths(ds, dir, m, L, err);
+    if (st == SM_OK && first)
+        for (int i = 0; i < ds->n; i++)
+            md->len[i] = 1;
+    return st;
+}
+
+/* What dataset_load does with the features, once they are mapped: audio
+ * -inf to 0, then the checks (reads of the mapping, under dataset_read). */
+typedef struct {
+    dataset *ds;
+    int m;
+    sm_status st;
+    sm_err *err;
+} scan_arg;
+
+static void scan_modality(void *p)
+{
+    scan_arg *a = p;
+    a->st = SM_OK;
+    if (a->m == MOD_A)
+        a->st = audio_inf_to_zero(a->ds, a->err);
+    if (a->st == SM_OK)
+        a->st = check_modality(a->ds, a->m, a->err);
+}
+
+sm_status dataset_read(const dataset *ds, void (*fn)(void *arg), void *arg, sm_err *err)
+{
+    if (sm_guarded(fn, arg))
+        return SM_OK;
+    return sm_err_set(err, SM_EIO, "%s: a feature file got shorter while in use (truncated or rewritten in place); "
+                      "replace dataset files by writing new ones and renaming them into place",
+                      ds->dir ? ds->dir : "dataset");
+}
+
+sm_status dataset_load_with(dataset *ds, const char *dir, const dataset_load_opts *o, sm_err *err)
+{
+    static const dataset_load_opts all;
+    if (!o)
+        o = &all;
     memset(ds, 0, sizeof *ds);
     char *path = join(dir, "label.csv", err);
     if (!path)
@@ -541,16 +608,25 @@ sm_status dataset_load(dataset *ds, const char *dir, sm_err *err)
     free(path);
     if (st != SM_OK)
         return st;
-    for (int m = 0; st == SM_OK && m < MOD_COUNT; m++) {
-        st = load_modality(ds, dir, m, err);
-        if (st == SM_OK && check_modality(ds, m, err) != SM_OK)
-            st = sm_err_prefix(err, "%s/%s.npy", dir, mod_names[m]);
-    }
-    if (st == SM_OK && !(ds->dir = sm_strdup(dir, err)))
+    if (!(ds->dir = sm_strdup(dir, err)))
         st = SM_ENOMEM;
+    for (int m = 0; st == SM_OK && m < MOD_COUNT; m++) {
+        st = load_modality(ds, dir, m, o, err);
+        if (st != SM_OK)
+            break;
+        scan_arg a = {ds, m, SM_OK, err};
+        st = dataset_read(ds, scan_modality, &a, err);
+        if (st == SM_OK && a.st != SM_OK)
+            st = a.st == SM_EFORMAT ? sm_err_prefix(err, "%s/%s.npy", dir, mod_names[m]) : a.st;
+    }
     if (st != SM_OK)
         dataset_free(ds);
     return st;
+}
+
+sm_status dataset_load(dataset *ds, const char *dir, sm_err *err)
+{
+    return dataset_load_with(ds, dir, NULL, err);
 }
 
 /* ---- saving ---------------------------------------------------------------- */

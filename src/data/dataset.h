@@ -7,11 +7,13 @@
  *   DIR/vision.npy       (N, L_v, D_v)
  *   DIR/{text,audio,vision}_lengths.npy   (N) integer, optional
  * Row k of every array is row k of label.csv. Features are kept as float32
- * whatever the file's dtype. */
+ * whatever the file's dtype: a '<f4' file is mapped and used in place
+ * (npy_map_f32), anything else is read and converted. */
 #ifndef SELFMI_DATASET_H
 #define SELFMI_DATASET_H
 
 #include "base/base.h"
+#include "data/npy.h"
 
 enum { MOD_T = 0, MOD_A = 1, MOD_V = 2, MOD_COUNT = 3 };
 enum { SPLIT_TRAIN = 0, SPLIT_VALID = 1, SPLIT_TEST = 2, SPLIT_COUNT = 3 };
@@ -22,8 +24,10 @@ extern const char *const split_names[SPLIT_COUNT]; /* "train", "valid", "test" *
 
 typedef struct {
     int L, D;       /* padded length and feature width; L = 1 for one vector per sample */
-    float *x;       /* (N, L, D) */
+    float *x;       /* (N, L, D); steps at and past len[i] (padding) are never read */
     int *len;       /* (N) true lengths, 1..L */
+    npy_map map;    /* x lies in this mapping of the file when map.addr is set */
+    bool first_step;   /* only step 0 of each sample was loaded: L = 1, len 1 */
 } modality;
 
 typedef struct {
@@ -40,8 +44,28 @@ typedef struct {
 } dataset;
 
 /* Loads DIR; on failure returns a status, err names the file, line or field
- * and what was expected, and ds is left empty (nothing to free). */
+ * and what was expected, and ds is left empty (nothing to free). The
+ * checks cover what a run reads: lengths within 1..L, and finite values in
+ * the steps below each sample's length (padding is never read, so it is
+ * neither checked nor paged in). */
 sm_status dataset_load(dataset *ds, const char *dir, sm_err *err);
+
+typedef struct {
+    /* modalities (1 << MOD_*) loaded as their first step only: x (N, 1, D)
+     * read from x[:, 0, :] of the file, the rest never read (the lengths
+     * file is still checked) */
+    unsigned first_step;
+    bool no_map;    /* read every array into memory, never map */
+} dataset_load_opts;
+
+/* dataset_load with options (NULL: all of every modality, mapped where
+ * the dtype allows). Mapped features are read through dataset_read: a
+ * file truncated while mapped ends that read with an error. */
+sm_status dataset_load_with(dataset *ds, const char *dir, const dataset_load_opts *o, sm_err *err);
+/* Runs fn(arg), which reads ds's features, under sm_guarded: SM_EIO with
+ * a message naming the directory when a mapped feature file was truncated
+ * (or shrunk by being rewritten in place) meanwhile. */
+sm_status dataset_read(const dataset *ds, void (*fn)(void *arg), void *arg, sm_err *err);
 /* Writes DIR (created if needed; files written to temporaries and renamed). */
 sm_status dataset_save(const dataset *ds, const char *dir, sm_err *err);
 void dataset_free(dataset *ds);

@@ -3,7 +3,6 @@
 #include "config.h"
 #include "data/npy.h"
 #include "base/fsutil.h"
-#include "base/fsutil.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -11,6 +10,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 static const char *const dtype_strs[] = {"<f4", "<f8", "<i4", "<i8"};
 static const size_t dtype_sizes[] = {4, 8, 4, 8};
@@ -391,21 +391,19 @@ static void *alloc_array(size_t count, size_t size, sm_err *err)
 
 typedef enum { AS_F32, AS_I64 } read_kind;
 
-static sm_status read_file(const char *path, read_kind kind, npy_header *h, void **out, sm_err *err)
+/* Opens path (a regular file, sm_fopen_input), reads and parses its header
+ * and checks that the file holds exactly the data the header announces.
+ * Returns the stream positioned at the data, or NULL with err set. */
+static FILE *open_checked(const char *path, npy_header *h, sm_err *err)
 {
-    *out = NULL;
     memset(h, 0, sizeof *h);
     struct stat sb;
     FILE *f = sm_fopen_input(path, &sb, err);
     if (!f)
-        return SM_EIO;
+        return NULL;
     size_t fsize = (size_t)sb.st_size;
-    sm_status st = SM_OK;
     uint8_t pre[12];
     size_t got = fread(pre, 1, sizeof pre, f);
-    uint8_t *hbuf = NULL;
-    void *data = NULL;
-    uint8_t *chunk = NULL;
     /* the preamble gives the header length; the header is then read whole */
     size_t hl = 0, np = 10;
     if (got >= 10 && memcmp(pre, "\x93NUMPY", 6) == 0) {
@@ -416,34 +414,41 @@ static sm_status read_file(const char *path, read_kind kind, npy_header *h, void
     if (hl > NPY_MAX_HEADER)
         hl = NPY_MAX_HEADER + 1;   /* the parser reports it */
     size_t want = SM_MIN(np + hl, fsize);
-    hbuf = sm_alloc(want > got ? want : got, 1, err);
-    if (!hbuf) {
-        st = SM_ENOMEM;
-        goto done;
+    uint8_t *hbuf = sm_alloc(want > got ? want : got, 1, err);
+    sm_status st = hbuf ? SM_OK : SM_ENOMEM;
+    if (st == SM_OK) {
+        memcpy(hbuf, pre, got);
+        if (want > got)
+            got += fread(hbuf + got, 1, want - got, f);
+        st = npy_header_parse(hbuf, got, path, h, err);
+        free(hbuf);
     }
-    memcpy(hbuf, pre, got);
-    if (want > got)
-        got += fread(hbuf + got, 1, want - got, f);
-    st = npy_header_parse(hbuf, got, path, h, err);
-    if (st != SM_OK)
-        goto done;
     char s[96];
     npy_shape_str(h, s, sizeof s);
-    if (fsize < h->data_offset + h->data_bytes) {
+    if (st == SM_OK && fsize < h->data_offset + h->data_bytes)
         st = sm_err_set(err, SM_EFORMAT, "%s: truncated data: shape %s of %s needs %zu bytes, the file holds %zu",
                         path, s, npy_dtype_str(h->dtype), h->data_bytes, fsize - h->data_offset);
-        goto done;
-    }
-    if (fsize > h->data_offset + h->data_bytes) {
+    else if (st == SM_OK && fsize > h->data_offset + h->data_bytes)
         st = sm_err_set(err, SM_EFORMAT, "%s: %zu unexpected bytes after the data of shape %s", path,
                         fsize - h->data_offset - h->data_bytes, s);
-        goto done;
-    }
-    if (fseek(f, (long)h->data_offset, SEEK_SET) != 0) {
+    else if (st == SM_OK && fseek(f, (long)h->data_offset, SEEK_SET) != 0)
         st = sm_err_set(err, SM_EIO, "%s: seek failed: %s", path, strerror(errno));
-        goto done;
+    if (st != SM_OK) {
+        fclose(f);
+        return NULL;
     }
-    data = alloc_array(h->count, kind == AS_F32 ? sizeof(float) : sizeof(int64_t), err);
+    return f;
+}
+
+static sm_status read_file(const char *path, read_kind kind, npy_header *h, void **out, sm_err *err)
+{
+    *out = NULL;
+    FILE *f = open_checked(path, h, err);
+    if (!f)
+        return err ? err->status : SM_EFORMAT;
+    sm_status st = SM_OK;
+    uint8_t *chunk = NULL;
+    void *data = alloc_array(h->count, kind == AS_F32 ? sizeof(float) : sizeof(int64_t), err);
     if (!data) {
         st = SM_ENOMEM;
         goto done;
@@ -482,7 +487,6 @@ static sm_status read_file(const char *path, read_kind kind, npy_header *h, void
     }
 done:
     fclose(f);
-    free(hbuf);
     free(chunk);
     if (st != SM_OK) {
         free(data);
@@ -505,6 +509,97 @@ sm_status npy_read_i64(const char *path, npy_header *h, int64_t **out, sm_err *e
     void *p;
     sm_status st = read_file(path, AS_I64, h, &p, err);
     *out = p;
+    return st;
+}
+
+/* ---- mapping ----------------------------------------------------------------- */
+
+sm_status npy_map_f32(const char *path, npy_header *h, float **out, npy_map *map, sm_err *err)
+{
+    *out = NULL;
+    memset(map, 0, sizeof *map);
+    FILE *f = open_checked(path, h, err);
+    if (!f)
+        return err ? err->status : SM_EFORMAT;
+    /* in place only when the bytes are the floats: <f4 on a little-endian
+     * host, at an offset a float can start at */
+    if (h->dtype != NPY_F4 || !host_little_endian() || h->data_offset % sizeof(float) != 0 || h->data_bytes == 0) {
+        fclose(f);
+        return npy_read_f32(path, h, out, err);
+    }
+    /* open_checked compared the size from fstat with the header: the
+     * mapping covers exactly the bytes that were there */
+    size_t len = h->data_offset + h->data_bytes;
+    void *p = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fileno(f), 0);
+    int e = errno;
+    fclose(f);
+    if (p == MAP_FAILED) {
+        if (e == ENODEV || e == EINVAL || e == EACCES)   /* a file system without mmap */
+            return npy_read_f32(path, h, out, err);
+        return sm_err_set(err, SM_EIO, "%s: cannot map %zu bytes: %s", path, len, strerror(e));
+    }
+    map->addr = p;
+    map->len = len;
+    *out = (float *)((uint8_t *)p + h->data_offset);
+    return SM_OK;
+}
+
+sm_status npy_map_writable(npy_map *map, void *p, size_t n, sm_err *err)
+{
+    if (!map->addr || n == 0)
+        return SM_OK;
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    uintptr_t lo = (uintptr_t)p / page * page, hi = ((uintptr_t)p + n + page - 1) / page * page;
+    if (mprotect((void *)lo, hi - lo, PROT_READ | PROT_WRITE) != 0)
+        return sm_err_set(err, SM_EIO, "cannot make %zu mapped bytes writable: %s", hi - lo, strerror(errno));
+    return SM_OK;
+}
+
+void npy_release(float *x, npy_map *map)
+{
+    if (map && map->addr)
+        munmap(map->addr, map->len);
+    else
+        free(x);
+    if (map)
+        memset(map, 0, sizeof *map);
+}
+
+sm_status npy_read_f32_first(const char *path, npy_header *h, float **out, sm_err *err)
+{
+    *out = NULL;
+    FILE *f = open_checked(path, h, err);
+    if (!f)
+        return err ? err->status : SM_EFORMAT;
+    size_t rows = (size_t)h->shape[0], row = rows ? h->count / rows : 0, es = npy_dtype_size(h->dtype);
+    size_t take = h->ndim == 3 ? (size_t)h->shape[2] : row;
+    uint8_t *buf = sm_alloc(take ? take : 1, es, err);
+    float *x = buf ? alloc_array(rows * take > 0 ? rows * take : 1, sizeof(float), err) : NULL;
+    sm_status st = x ? SM_OK : SM_ENOMEM;
+    for (size_t i = 0; st == SM_OK && i < rows; i++) {
+        off_t off = (off_t)(h->data_offset + i * row * es);
+        size_t want = take * es, got = 0;
+        while (got < want) {
+            ssize_t k = pread(fileno(f), buf + got, want - got, off + (off_t)got);
+            if (k < 0 && errno == EINTR)
+                continue;
+            if (k <= 0) {
+                st = sm_err_set(err, SM_EIO, "%s: read error at row %zu: %s", path, i,
+                                k < 0 ? strerror(errno) : "the file got shorter");
+                break;
+            }
+            got += (size_t)k;
+        }
+        if (st == SM_OK)
+            npy_convert_f32(h->dtype, buf, take, x + i * take);
+    }
+    fclose(f);
+    free(buf);
+    if (st != SM_OK) {
+        free(x);
+        x = NULL;
+    }
+    *out = x;
     return st;
 }
 

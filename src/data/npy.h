@@ -53,6 +53,35 @@ sm_status npy_read_f32(const char *path, npy_header *h, float **out, sm_err *err
 /* The same for integer data (lengths): *out has h->count int64 values. */
 sm_status npy_read_i64(const char *path, npy_header *h, int64_t **out, sm_err *err);
 
+/* A read-only private mapping of a whole file; addr is NULL when the data
+ * was read into the heap instead. */
+typedef struct {
+    void *addr;
+    size_t len;
+} npy_map;
+
+/* Like npy_read_f32, but a '<f4' file on a little-endian host is mapped
+ * (mmap, read-only, MAP_PRIVATE) and used in place: nothing is read until
+ * touched, only touched pages are resident, and processes mapping the same
+ * file share its page cache. Other dtypes are read and converted into the
+ * heap (map->addr NULL). The size is checked against the header before
+ * mapping. A file truncated while mapped makes a later read of the lost
+ * pages raise SIGBUS: read mapped data under sm_guarded (base/fsutil.h).
+ * A file rewritten in place is seen as it changes; one replaced by rename
+ * (a new inode) is not: the mapping keeps the old file. Release with
+ * npy_release. */
+sm_status npy_map_f32(const char *path, npy_header *h, float **out, npy_map *map, sm_err *err);
+/* Makes the pages holding p[0..n) of a mapping writable; writes then copy
+ * those pages for this process only (copy on write). No-op for heap data. */
+sm_status npy_map_writable(npy_map *map, void *p, size_t n, sm_err *err);
+/* Unmaps map, or frees x when the data was read into the heap. */
+void npy_release(float *x, npy_map *map);
+/* Reads only x[:, 0, :] of a 3-D array (a 1- or 2-D array whole), by
+ * positioned reads that skip the rest of the file: *out is (shape[0],
+ * shape[2]) float32 (free() it). The header and size checks are those of
+ * npy_read_f32; h describes the whole file. */
+sm_status npy_read_f32_first(const char *path, npy_header *h, float **out, sm_err *err);
+
 /* Writes a version 1.0 file: dt is NPY_F4 (data is float *), NPY_I4 (int32_t *)
  * or NPY_I8 (int64_t *); shape has ndim (1..3) entries. Written to a
  * temporary beside path and renamed. */

@@ -26,6 +26,7 @@
 
 typedef struct {
     char name[1024];
+    unsigned first_step;      /* run_dataset_first_step of the runs using it */
     pthread_mutex_t mu;       /* held while loading */
     bool tried;
     sm_status st;
@@ -106,12 +107,12 @@ static void metrics_from_run(const rs_run *r, metrics *m)
 
 /* ---- the dataset cache --------------------------------------------------- */
 
-static ds_entry *dataset_entry(queue *q, const char *name, sm_err *err)
+static ds_entry *dataset_entry(queue *q, const char *name, unsigned first_step, sm_err *err)
 {
     pthread_mutex_lock(&q->mu);
     ds_entry *e = NULL;
     for (int i = 0; i < q->ndsc && !e; i++)
-        if (strcmp(q->dsc[i]->name, name) == 0)
+        if (strcmp(q->dsc[i]->name, name) == 0 && q->dsc[i]->first_step == first_step)
             e = q->dsc[i];
     if (!e) {
         ds_entry **n = sm_realloc(q->dsc, (size_t)q->ndsc + 1, sizeof *n, err);
@@ -120,6 +121,7 @@ static ds_entry *dataset_entry(queue *q, const char *name, sm_err *err)
             e = sm_alloc(1, sizeof *e, err);
             if (e) {
                 snprintf(e->name, sizeof e->name, "%s", name);
+                e->first_step = first_step;
                 pthread_mutex_init(&e->mu, NULL);
                 q->dsc[q->ndsc++] = e;
             }
@@ -129,18 +131,19 @@ static ds_entry *dataset_entry(queue *q, const char *name, sm_err *err)
     return e;
 }
 
-/* The shared dataset of name, loaded on first use; NULL with err set when
- * it cannot be loaded (the error is remembered for later runs). */
-static const dataset *dataset_get(queue *q, const char *name, sm_err *err)
+/* The shared dataset of c's runs (by name and by what they read of it),
+ * loaded on first use; NULL with err set when it cannot be loaded (the
+ * error is remembered for later runs). */
+static const dataset *dataset_get(queue *q, const config *c, sm_err *err)
 {
-    ds_entry *e = dataset_entry(q, name, err);
+    ds_entry *e = dataset_entry(q, c->dataset, run_dataset_first_step(c), err);
     if (!e)
         return NULL;
     pthread_mutex_lock(&e->mu);
     if (!e->tried) {
         sm_err le;
         sm_err_clear(&le);
-        e->st = run_dataset_load(&e->ds, name, &le);
+        e->st = run_dataset_load_for(&e->ds, c, &le);
         snprintf(e->msg, sizeof e->msg, "%s", le.msg);
         e->tried = true;
     }
@@ -151,9 +154,9 @@ static const dataset *dataset_get(queue *q, const char *name, sm_err *err)
     return st ? NULL : &e->ds;
 }
 
-sm_status queue_preload(queue *q, const char *name, sm_err *err)
+sm_status queue_preload(queue *q, const config *c, sm_err *err)
 {
-    return dataset_get(q, name, err) ? SM_OK : err->status;
+    return dataset_get(q, c, err) ? SM_OK : err->status;
 }
 
 /* ---- hooks (worker thread) ------------------------------------------------ */
@@ -244,7 +247,7 @@ static void *worker_main(void *arg)
         run_summary sum;
         memset(&sum, 0, sizeof sum);
         sm_status st;
-        const dataset *ds = dataset_get(q, cfg.dataset, &err);
+        const dataset *ds = dataset_get(q, &cfg, &err);
         if (ds) {
             run_hooks h = {.ud = j, .on_start = hook_start, .on_epoch = hook_epoch, .on_batch = hook_batch,
                            .should_cancel = hook_cancel};

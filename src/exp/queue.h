@@ -68,10 +68,11 @@ enum { QUEUE_SKIPPED = RUN_INTERRUPTED + 1, QUEUE_NCOUNTS };
 void queue_counts(queue *q, int counts[QUEUE_NCOUNTS]);
 /* Waits at most seconds; true when every submitted job has finished. */
 bool queue_wait_for(queue *q, double seconds);
-/* Loads a dataset into the queue's cache now, in the caller's thread, so a
- * bad dataset is reported before any run starts. Runs share each distinct
- * dataset (by name) read-only; it is loaded once per queue. */
-sm_status queue_preload(queue *q, const char *name, sm_err *err);
+/* Loads the dataset of c's runs into the queue's cache now, in the caller's
+ * thread, so a bad dataset is reported before any run starts. Runs share
+ * each distinct dataset (by name and by what they read of it,
+ * run_dataset_load_for) read-only; it is loaded once per queue. */
+sm_status queue_preload(queue *q, const config *c, sm_err *err);
 /* Number of worker threads. */
 int queue_workers(const queue *q);
 /* Cancels what is running (when cancel is true) or waits for it, stops the

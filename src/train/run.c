@@ -11,7 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-sm_status run_dataset_load(dataset *ds, const char *name, sm_err *err)
+static sm_status dataset_by_name(dataset *ds, const char *name, const dataset_load_opts *o, sm_err *err)
 {
     if (strncmp(name, "synth:", 6) == 0) {
         char preset[64];
@@ -33,7 +33,24 @@ sm_status run_dataset_load(dataset *ds, const char *name, sm_err *err)
     }
     if (!*name)
         return sm_err_set(err, SM_EINVAL, "no dataset: set dataset = DIR or synth:PRESET");
-    return dataset_load(ds, name, err);
+    return dataset_load_with(ds, name, o, err);
+}
+
+sm_status run_dataset_load(dataset *ds, const char *name, sm_err *err)
+{
+    return dataset_by_name(ds, name, NULL, err);
+}
+
+unsigned run_dataset_first_step(const config *c)
+{
+    /* the cls and frozen text encoders read the [CLS] row only (Eq. 2) */
+    return c->text_encoder == TEXT_CLS || c->text_encoder == TEXT_FROZEN ? 1u << MOD_T : 0;
+}
+
+sm_status run_dataset_load_for(dataset *ds, const config *c, sm_err *err)
+{
+    dataset_load_opts o = {.first_step = run_dataset_first_step(c)};
+    return dataset_by_name(ds, c->dataset, &o, err);
 }
 
 uint32_t run_config_hash(const config *c)
@@ -380,7 +397,7 @@ static sm_status run_body(run_ctx *x, const config *cfg, const dataset *ds_in, b
     memset(&t, 0, sizeof t);
     bool logs = false;
     if (!ds) {
-        st = run_dataset_load(&own, cfg->dataset, err);
+        st = run_dataset_load_for(&own, cfg, err);
         if (st)
             goto done;
         ds = &own;
@@ -441,8 +458,8 @@ static sm_status run_body(run_ctx *x, const config *cfg, const dataset *ds_in, b
         out->test = (metrics){.sims = t.sims, .mae = NAN, .corr = NAN, .has0_acc2 = NAN, .has0_f1 = NAN,
                               .non0_acc2 = NAN, .non0_f1 = NAN, .acc5 = NAN, .acc7 = NAN, .acc2 = NAN,
                               .acc3 = NAN, .f1 = NAN};
-    else
-        trainer_test(&t, &out->test);
+    else if ((st = trainer_test(&t, &out->test, err)))
+        goto done;
     x->rs.lazy_checkpoint = false;
     st = write_checkpoint(x, err);
     if (!st && !cfg->sealed_test)

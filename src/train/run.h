@@ -39,6 +39,13 @@ typedef struct {
 /* A dataset by name: a dataset directory, or "synth:PRESET[:SEED]" built in
  * memory (seed 1 by default, so every run of a grid sees the same data). */
 sm_status run_dataset_load(dataset *ds, const char *name, sm_err *err);
+/* The modalities a run of c reads as their first step only
+ * (dataset_load_opts.first_step): text with the cls and frozen encoders. */
+unsigned run_dataset_first_step(const config *c);
+/* c->dataset loaded with only what a run of c reads: every modality is
+ * used by the model, but the cls and frozen text encoders read step 0 of
+ * the text only, so the rest of text.npy is never read. */
+sm_status run_dataset_load_for(dataset *ds, const config *c, sm_err *err);
 
 /* A run's identity is its resolved configuration plus the dataset's
  * identity (dataset_identity): sets c->dataset to the dataset's canonical

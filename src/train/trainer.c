@@ -22,6 +22,10 @@ sm_status trainer_init(trainer *t, const config *cfg, const dataset *ds, sm_err 
     t->sims = cfg->metrics == METRICS_SIMS || (cfg->metrics == METRICS_AUTO && t->H <= 1.0f);
     rng_seed(&t->r, cfg->seed);
     sm_status st = SM_OK;
+    if (ds->mod[MOD_T].first_step && cfg->text_encoder != TEXT_CLS && cfg->text_encoder != TEXT_FROZEN)
+        return sm_err_set(err, SM_EINTERNAL, "the text of %s was loaded as its first step only; the %s encoder "
+                          "reads every step", ds->dir ? ds->dir : cfg->dataset,
+                          cfg->text_encoder == TEXT_MEAN ? "mean" : "lstm");
     for (int sp = 0; sp < SPLIT_COUNT; sp++) {
         t->idx[sp] = sm_alloc((size_t)ds->n, sizeof(int), err);
         if (!t->idx[sp]) {
@@ -225,13 +229,36 @@ static void mm_store_and_center(trainer *t, const int *pos, int B)
 
 /* ------------------------------------------------------------ evaluation */
 
-int trainer_eval(trainer *t, int split)
+/* A batch's inputs: model_gather under dataset_read, since the features
+ * may be a mapped file. */
+typedef struct {
+    model *m;
+    const dataset *ds;
+    const int *idx;
+    int B;
+} gather_arg;
+
+static void gather_fn(void *p)
+{
+    gather_arg *a = p;
+    model_gather(a->m, a->ds, a->idx, a->B);
+}
+
+static sm_status gather(trainer *t, const int *idx, int B, sm_err *err)
+{
+    gather_arg a = {&t->m, t->ds, idx, B};
+    return dataset_read(t->ds, gather_fn, &a, err);
+}
+
+sm_status trainer_eval(trainer *t, int split, sm_err *err)
 {
     int n = t->n_split[split], B = t->batch;
     const int *idx = t->idx[split];
     for (int i0 = 0; i0 < n; i0 += B) {
         int nb = SM_MIN(B, n - i0);
-        model_gather(&t->m, t->ds, idx + i0, nb);
+        sm_status st = gather(t, idx + i0, nb, err);
+        if (st)
+            return st;
         model_predict(&t->m, &t->r);
         for (int b = 0; b < nb; b++) {
             for (int h = 0; h < HEAD_COUNT; h++)
@@ -239,7 +266,7 @@ int trainer_eval(trainer *t, int split)
             t->truth[i0 + b] = t->ds->label[idx[i0 + b]];
         }
     }
-    return n;
+    return SM_OK;
 }
 
 static void compute_metrics(const trainer *t, metrics *m, int n)
@@ -250,11 +277,13 @@ static void compute_metrics(const trainer *t, metrics *m, int n)
         metrics_mosi(m, t->pred[HEAD_M], t->truth, n);
 }
 
-void trainer_test(trainer *t, metrics *out)
+sm_status trainer_test(trainer *t, metrics *out, sm_err *err)
 {
     memcpy(t->m.P.data, t->best, t->m.P.n * sizeof(real));
-    int n = trainer_eval(t, SPLIT_TEST);
-    compute_metrics(t, out, n);
+    sm_status st = trainer_eval(t, SPLIT_TEST, err);
+    if (st == SM_OK)
+        compute_metrics(t, out, t->n_split[SPLIT_TEST]);
+    return st;
 }
 
 /* Label statistics over the training samples (epoch_record). */
@@ -347,7 +376,9 @@ sm_status trainer_epoch(trainer *t, const train_hooks *hooks, epoch_record *rec,
             for (int s = 0; s < MOD_COUNT; s++)
                 t->bys[s][b] = t->ys[s][pos[b]];
         }
-        model_gather(m, ds, t->bidx, cnt);
+        sm_status st = gather(t, t->bidx, cnt, err);
+        if (st)
+            return st;
         real loss = model_forward(m, t->bym, ysp, true, &t->r);
         if (c->inject_nan_epoch == n && bi == 0)
             loss = (real)NAN;
@@ -405,7 +436,10 @@ sm_status trainer_epoch(trainer *t, const train_hooks *hooks, epoch_record *rec,
                 return sm_err_set(err, SM_EDIVERGED, "non-finite %s label at epoch %d", mod_names[s], n);
 
     /* validation on y^_m (section 5) */
-    int nv = trainer_eval(t, SPLIT_VALID);
+    sm_status st = trainer_eval(t, SPLIT_VALID, err);
+    if (st)
+        return st;
+    int nv = t->n_split[SPLIT_VALID];
     compute_metrics(t, &rec->val, nv);
     rec->val_mae_baseline = t->baseline_mae[SPLIT_VALID];
     double vmae = metrics_mae(t->pred[HEAD_M], t->truth, nv);
@@ -445,6 +479,5 @@ sm_status trainer_run(trainer *t, const train_hooks *hooks, metrics *test, sm_er
         if (st)
             return st;
     }
-    trainer_test(t, test);
-    return SM_OK;
+    return trainer_test(t, test, err);
 }

@@ -4,8 +4,13 @@
 # (SELFMI_ISA, forced) and once per OpenBLAS kernel (OPENBLAS_CORETYPE:
 # Prescott, Haswell, and SkylakeX where the processor has AVX-512), in one
 # table, so a run on one machine shows what other processors would get.
-# Run by `make bench`; not a test. Timings are the best of repeats (LSTM)
-# and the mean of epochs 2 and 3 (epoch).
+# The SIMD-level rows run with the OpenBLAS kernel selfmi itself chooses
+# (`selfmi info --machine`). Each row's LSTM rate is compared with three
+# sgemm rates: its own row's, the best here, and that of the OpenBLAS
+# kernel of the same instruction set (Prescott: SSE2, Haswell: AVX2+FMA,
+# SkylakeX: AVX-512), the fair reference for a level without wider vectors
+# or FMA. Run by `make bench`; not a test. Timings are the best of repeats
+# (LSTM) and the mean of epochs 2 and 3 (epoch).
 set -e
 : "${SELFMI:=./selfmi}"
 : "${BENCH_LSTM:=./tests/bench/bench_lstm}"
@@ -43,14 +48,25 @@ row() {
                   NR > 2 { s += $c["seconds"]; n++ } END { printf "%.3f", n ? s / n : 0 }' "$work/r/e/epochs.csv")
     echo "$kern $bcore $sgemm $fwd $bwd $gf $ep" >> "$work/rows"
 }
-for l in $levels; do row "$l" ""; done
+for l in $levels; do row "$l" "$own"; done
 for c in $cores; do [ "$c" = "$own" ] || row "" "$c"; done
 
 best=$(awk '$3 > b { b = $3 } END { print b }' "$work/rows")
 echo
 echo "LSTM B=32 T=375 F=20 H=64 (forward + backward) and a synth --preset mosi epoch, one thread;"
-echo "% sgemm: of that row's own sgemm rate; % best: of the best sgemm rate here ($best GFLOP/s)"
-printf "%-8s %-10s %8s %8s %8s %8s %7s %7s %9s\n" simd "blas core" "sgemm" "fwd ms" "bwd ms" "GFLOP/s" "% sgemm" \
-    "% best" "epoch s"
-awk -v b="$best" '{ printf "%-8s %-10s %8.1f %8.2f %8.2f %8.1f %6.1f%% %6.1f%% %9.3f\n",
-                    $1, $2, $3, $4, $5, $6, 100 * $6 / $3, 100 * $6 / b, $7 }' "$work/rows"
+echo "% sgemm: of that row's own sgemm rate; % best: of the best sgemm rate here ($best GFLOP/s);"
+echo "% level: of the sgemm rate of the OpenBLAS kernel of the row's SIMD level (Prescott for sse2,"
+echo "Haswell for avx2, SkylakeX for avx512; - when not measured here)"
+printf "%-8s %-10s %8s %8s %8s %8s %7s %7s %7s %9s\n" simd "blas core" "sgemm" "fwd ms" "bwd ms" "GFLOP/s" "% sgemm" \
+    "% best" "% level" "epoch s"
+awk -v b="$best" '
+    { row[NR] = $0; if ($3 > rate[$2]) rate[$2] = $3 }
+    END {
+        core["sse2"] = "Prescott"; core["avx2"] = "Haswell"; core["avx512"] = "SkylakeX"
+        for (i = 1; i <= NR; i++) {
+            split(row[i], f, " ")
+            lv = rate[core[f[1]]]
+            printf "%-8s %-10s %8.1f %8.2f %8.2f %8.1f %6.1f%% %6.1f%% %7s %9.3f\n", f[1], f[2], f[3], f[4], f[5],
+                   f[6], 100 * f[6] / f[3], 100 * f[6] / b, lv ? sprintf("%6.1f%%", 100 * f[6] / lv) : "-", f[7]
+        }
+    }' "$work/rows"

@@ -2,6 +2,7 @@
  * shapes, beside the machine's single-core sgemm rate.
  * Usage: bench_lstm [seconds per shape, default 0.3] [B T F H (one shape only)] */
 #include "config.h"
+#include "base/cpu.h"
 #include "nn/nn.h"
 
 #include <math.h>
@@ -130,15 +131,17 @@ int main(int argc, char **argv)
     if (!(secs > 0))
         secs = 0.3;
     blas_single_thread();
+    /* as on every thread that trains (selfmi(1), DENORMALS) */
+    bool ftz = cpu_flush_denormals();
     char cpu[256];
     cpu_model(cpu, sizeof cpu);
     printf("command: %s", argv[0]);
     for (int i = 1; i < argc; i++)
         printf(" %s", argv[i]);
     printf("\nmachine: nproc %ld, cpu %s\nblas: %s (one thread), core %s\nlstm kernels: %s (SELFMI_ISA caps)\n"
-           "real: %s, best of repeats over %.2f s per shape\n",
+           "real: %s, best of repeats over %.2f s per shape; denormals %s\n",
            sysconf(_SC_NPROCESSORS_ONLN), cpu, blas_describe(), blas_core_name(), nn_lstm_kernel_name(), REAL_NAME,
-           secs);
+           secs, ftz ? "flushed to zero" : "kept (FTZ/DAZ not available)");
     double peak = gemm_rate(512, secs);
     printf("sgemm 512x512x512: %.1f GFLOP/s\n\n", peak);
     printf("%4s %4s %4s %4s %6s  %9s %9s %9s  %8s %7s\n", "B", "T", "F", "H", "lens", "fwd ms", "bwd ms",

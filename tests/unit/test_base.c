@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <pthread.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -87,6 +88,34 @@ static void test_open_regular(void)
 
 /* A fresh thread: flush denormals, then multiply a subnormal (DAZ reads it
  * as 0) and underflow a normal product (FTZ writes 0). */
+/* sm_guarded: sums bytes of a mapping; a page past a truncation faults */
+typedef struct {
+    const volatile unsigned char *p;
+    size_t n;
+    unsigned sum;
+    bool nest;      /* read inside a second, inner guard */
+    bool inner_ok;
+} touch_arg;
+
+static void touch(void *arg)
+{
+    touch_arg *a = arg;
+    if (a->nest) {
+        a->nest = false;
+        a->inner_ok = sm_guarded(touch, a);
+        return;
+    }
+    for (size_t k = 0; k < a->n; k += 512)
+        a->sum += a->p[k];
+}
+
+static void *guarded_thread(void *arg)
+{
+    touch_arg *a = arg;
+    a->inner_ok = sm_guarded(touch, a);
+    return NULL;
+}
+
 static volatile float sub_in = 1e-40f, tiny = 1e-30f;
 static void *flush_thread(void *arg)
 {
@@ -232,6 +261,40 @@ int main(void)
         char d[400];
         cpu_describe(d, sizeof d);
         tap_ok(strstr(d, "family") != NULL, "cpu: %s", d);
+    }
+
+    /* ---- reads of a mapping whose file is truncated meanwhile ---- */
+    {
+        char path[64];
+        snprintf(path, sizeof path, "tmp-test-base-map-%d", (int)getpid());
+        size_t pg = (size_t)sysconf(_SC_PAGESIZE), nb = 4 * pg;
+        int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+        unsigned char *page = calloc(1, nb);
+        page[0] = 1;
+        page[3 * pg] = 2;
+        bool ok = fd >= 0 && write(fd, page, nb) == (ssize_t)nb;
+        void *m = ok ? mmap(NULL, nb, PROT_READ, MAP_PRIVATE, fd, 0) : MAP_FAILED;
+        tap_ok(m != MAP_FAILED, "a 4-page file mapped");
+        if (m != MAP_FAILED) {
+            touch_arg ta = {m, nb, 0, false, false};
+            tap_ok(sm_guarded(touch, &ta) && ta.sum == 3, "a whole file reads under the guard");
+            tap_ok(ftruncate(fd, (off_t)pg) == 0, "the file truncated to one page under the mapping");
+            ta = (touch_arg){m, nb, 0, false, false};
+            tap_ok(!sm_guarded(touch, &ta), "a read past the new end ends the guarded call, not the process");
+            ta = (touch_arg){m, pg, 0, false, false};
+            tap_ok(sm_guarded(touch, &ta) && ta.sum == 1, "the page still there reads, the guard is reusable");
+            ta = (touch_arg){m, nb, 0, true, true};
+            tap_ok(sm_guarded(touch, &ta) && !ta.inner_ok, "guards nest: the inner one reports the fault");
+            ta = (touch_arg){m, nb, 0, false, true};
+            pthread_t th;
+            tap_ok(pthread_create(&th, NULL, guarded_thread, &ta) == 0 && pthread_join(th, NULL) == 0 && !ta.inner_ok,
+                   "another thread's guard catches its own fault");
+            munmap(m, nb);
+        }
+        if (fd >= 0)
+            close(fd);
+        unlink(path);
+        free(page);
     }
     return tap_done();
 }

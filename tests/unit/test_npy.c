@@ -132,6 +132,23 @@ int main(void)
     free(y);
     tap_ok(tdu_count_entries(dir) == 1, "no temporary left beside it");
 
+    /* mapped: the same floats, in place in the file's pages */
+    npy_map map;
+    tap_ok(npy_map_f32(path, &h, &y, &map, &err) == SM_OK && map.addr && h.count == 24 &&
+               (const uint8_t *)y == (const uint8_t *)map.addr + h.data_offset && memcmp(x, y, sizeof x) == 0,
+           "<f4 mapped in place, the same bits as read");
+    tap_ok(npy_map_writable(&map, y + 5, sizeof *y, &err) == SM_OK, "a page made writable: %s", err.msg);
+    y[5] = 42;
+    npy_release(y, &map);
+    tap_ok(map.addr == NULL && npy_read_f32(path, &h, &y, &err) == SM_OK && y[5] == x[5],
+           "a write to the mapping stays private: the file is unchanged");
+    free(y);
+    /* the first step of each row only */
+    tap_ok(npy_read_f32_first(path, &h, &y, &err) == SM_OK && h.ndim == 3 && h.shape[1] == 3 &&
+               memcmp(y, x, 4 * sizeof *y) == 0 && memcmp(y + 4, x + 12, 4 * sizeof *y) == 0,
+           "x[:, 0, :] read of (2, 3, 4)");
+    free(y);
+
     int32_t len32[5] = {1, 2, 3, 4, 5};
     int64_t len64[5] = {10, 20, 30, 40, 50};
     int64_t *li64 = NULL;
@@ -157,6 +174,17 @@ int main(void)
         tap_ok(npy_read_f32(path, &h, &y, &err) == SM_OK && y[0] == 1.5f && y[1] == -2.5f && isinf(y[2]),
                "<f8 file read as float32");
         free(y);
+        tap_ok(npy_map_f32(path, &h, &y, &map, &err) == SM_OK && map.addr == NULL && y[0] == 1.5f && isinf(y[2]),
+               "<f8 is not mapped: read and converted");
+        npy_release(y, &map);
+        size_t n2;
+        uint8_t *b2 = tdu_npy(1, "{'descr': '<f8', 'fortran_order': False, 'shape': (2, 2), }", dd, sizeof dd, &n2);
+        tdu_write(path, b2, n2);
+        free(b2);
+        tap_ok(npy_read_f32_first(path, &h, &y, &err) == SM_OK && y[0] == 1.5f && y[1] == -2.5f && isinf(y[2]),
+               "a 2-D <f8 file: the first-step read takes it whole, converted");
+        free(y);
+        tdu_write(path, b, n);
         /* truncated on disk */
         tdu_write(path, b, n - 3);
         y = (float *)1;
@@ -181,6 +209,10 @@ int main(void)
         tdu_write(path, b, n);
         tap_ok(npy_read_f32(path, &h, &y, &err) == SM_EFORMAT && strstr(err.msg, "truncated data"),
                "a huge shape over a tiny file is refused before allocating: %s", err.msg);
+        tap_ok(npy_map_f32(path, &h, &y, &map, &err) == SM_EFORMAT && strstr(err.msg, "truncated data") && !map.addr,
+               "... and before mapping: %s", err.msg);
+        tap_ok(npy_read_f32_first(path, &h, &y, &err) == SM_EFORMAT && strstr(err.msg, "truncated data"),
+               "... and before a first-step read: %s", err.msg);
         free(b);
     }
     snprintf(path, sizeof path, "%s/none.npy", dir);

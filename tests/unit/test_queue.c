@@ -94,12 +94,14 @@ int main(void)
     queue *q;
     tap_ok(queue_create(&q, 2, root, &err) == SM_OK, "queue with 2 workers");
     tap_ok(queue_workers(q) == 2, "2 workers");
-    tap_ok(queue_preload(q, "synth:small", &err) == SM_OK, "dataset preloaded once");
-    tap_ok(queue_preload(q, "/nonexistent/data", &err) != SM_OK && strstr(err.msg, "/nonexistent/data"),
-           "a bad dataset is reported by preload, naming it");
-    uint64_t v0 = queue_version(q);
     config cs[4] = {small_config(1111, "M,T,A,V", 3), small_config(1112, "M,T,A,V", 3), small_config(1111, "M", 3),
                     small_config(1112, "M", 3)};
+    config nodata = cs[0];
+    snprintf(nodata.dataset, sizeof nodata.dataset, "/nonexistent/data");
+    tap_ok(queue_preload(q, &cs[0], &err) == SM_OK, "dataset preloaded once");
+    tap_ok(queue_preload(q, &nodata, &err) != SM_OK && strstr(err.msg, "/nonexistent/data"),
+           "a bad dataset is reported by preload, naming it");
+    uint64_t v0 = queue_version(q);
     int ids[4];
     for (int i = 0; i < 4; i++)
         ids[i] = queue_submit(q, &cs[i], NULL, &err);
