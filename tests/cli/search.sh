@@ -13,21 +13,7 @@ out=$(mktemp -d "$top_builddir/search.XXXXXX") || exit 1
 trap 'rm -rf "$out"' EXIT
 fail() { echo "FAIL: $*"; for f in "$out"/*.txt; do echo "== $f"; cat "$f"; done; exit 1; }
 
-cat > "$out/s.conf" <<'CONF'
-[experiment]
-dataset = synth:small
-[config]
-max_epochs = 9
-[search]
-method = halving
-trials = 9
-min_epochs = 1
-eta = 3
-lr_other = loguniform(1e-4, 1e-2)
-batch_size = 16 | 32
-post_fusion_dropout = uniform(0, 0.3)
-ulg_start = 1..4
-CONF
+cp "$top_srcdir/tests/cli/search-halving.conf" "$out/s.conf"
 
 "$SELFMI" search "$out/s.conf" --jobs 1 --out "$out/one" > "$out/one.txt" 2> "$out/one_log.txt" || fail "search --jobs 1: exit $?"
 "$SELFMI" search "$out/s.conf" --jobs 2 --out "$out/two" > "$out/two.txt" 2> "$out/two_log.txt" || fail "search --jobs 2: exit $?"

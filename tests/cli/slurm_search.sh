@@ -22,21 +22,7 @@ same_search() {
 }
 
 printf '[experiment]\ndataset = synth:small\n[config]\nmax_epochs = 2\n[search]\ntrials = 4\nbatch_size = 16 | 32\nlr_other = loguniform(1e-4, 1e-2)\n[slurm]\ntime = 10\nmem = 200M\n' > "$d/r.conf"
-cat > "$d/h.conf" <<'CONF'
-[experiment]
-dataset = synth:small
-[config]
-max_epochs = 9
-[search]
-method = halving
-trials = 9
-min_epochs = 1
-eta = 3
-lr_other = loguniform(1e-4, 1e-2)
-batch_size = 16 | 32
-post_fusion_dropout = uniform(0, 0.3)
-ulg_start = 1..4
-CONF
+cp "$top_srcdir/tests/cli/search-halving.conf" "$d/h.conf"
 "$SELFMI" search "$d/r.conf" --jobs 2 --out "$d/rl" > /dev/null 2>&1 || fail "local random search: exit $?"
 "$SELFMI" search "$d/h.conf" --jobs 2 --out "$d/hl" > /dev/null 2>&1 || fail "local halving search: exit $?"
 
