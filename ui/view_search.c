@@ -231,10 +231,16 @@ void ui_view_search(ui_app *a, cellbuf *b, ui_rect r)
         for (int i = 0; i < nr && k < sizeof rungs; i++)
             k += (size_t)snprintf(rungs + k, sizeof rungs - k, " %d%s", rg[i], rg[i] == t.top_rung ? "*" : "");
     }
-    cellbuf_printf(b, r.x, r.y, r.w, ui_sty(UI_DEFAULT, UI_DEFAULT, UI_BOLD),
-                   "Search: %s, %d trials on %s (%s is better): %d done, %d running%s",
-                   t.halving ? "halving" : "random", s->trials, s->metric,
-                   s->maximise ? "higher" : "lower", t.ndone, t.nrunning, rungs);
+    /* the title, shorter when the full one does not fit */
+    char title[512];
+    int tn = snprintf(title, sizeof title, "Search: %s, %d trials on %s (%s is better): %d done, %d running%s",
+                      t.halving ? "halving" : "random", s->trials, s->metric, s->maximise ? "higher" : "lower",
+                      t.ndone, t.nrunning, rungs);
+    if (tn > r.w)
+        snprintf(title, sizeof title, "%s, %d trials, %s %s: %d done, %d running%s",
+                 t.halving ? "Halving" : "Random", s->trials, s->metric, s->maximise ? "up" : "down", t.ndone,
+                 t.nrunning, rungs);
+    cellbuf_printf(b, r.x, r.y, r.w, ui_sty(UI_DEFAULT, UI_DEFAULT, UI_BOLD), "%s", title);
     /* the ranked list above, the scatter below */
     ui_rect list = r, plot = r;
     list.y += 1;
@@ -284,9 +290,12 @@ void ui_view_search(ui_app *a, cellbuf *b, ui_rect r)
     }
     if (plot.h > 0)
         draw_scatter(a, &t, b, plot);
-    cellbuf_printf(b, r.x, r.y + r.h - 1, r.w, grey,
-                   "Enter: the trial's run in Live   x: scatter against the next key (%s)   B: write best.conf",
-                   s->dists[a->srch_key % s->ndists].key);
+    const char *key = s->dists[a->srch_key % s->ndists].key;
+    int fn = snprintf(title, sizeof title,
+                      "Enter: the trial's run in Live   x: scatter against the next key (%s)   B: write best.conf", key);
+    if (fn > r.w)
+        snprintf(title, sizeof title, "Enter: run in Live  x: next key (%s)  B: write best.conf", key);
+    cellbuf_printf(b, r.x, r.y + r.h - 1, r.w, grey, "%s", title);
     table_free(&t);
 }
 
