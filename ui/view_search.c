@@ -55,6 +55,23 @@ static double run_score(const rs_run *r, const char *metric, bool maximise, int 
     return best;
 }
 
+/* Whether an interrupted run is a halving survivor's run made ready to go
+ * on from the rung before (selfmi-results(5) continued) that has not
+ * trained a new epoch yet: waiting, not failed. */
+static bool continuation_waiting(const rs_run *r)
+{
+    char path[1100];
+    snprintf(path, sizeof path, "%s/" RUNSTORE_CONTINUED, r->dir);
+    sm_kv kv;
+    sm_err err;
+    if (sm_kv_read(&kv, path, &err))
+        return false;
+    const char *e = sm_kv_get(&kv, "epoch");
+    bool waiting = e && r->epochs.nrows <= atoi(e);
+    sm_kv_free(&kv);
+    return waiting;
+}
+
 static const search_spec *spec_of(const ui_app *a)
 {
     return a->srch_spec;
@@ -109,6 +126,8 @@ static bool table_build(const ui_app *a, srch_table *t)
             continue;
         srch_row *x = &t->rows[tr];
         run_state st = rs_run_state(r);
+        if (st == RUN_INTERRUPTED && continuation_waiting(r))
+            st = RUN_QUEUED;
         x->nruns++;
         x->ndone += st == RUN_DONE;
         x->nrunning += st == RUN_RUNNING || st == RUN_QUEUED;

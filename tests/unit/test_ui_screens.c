@@ -271,6 +271,12 @@ static void search_screens(void)
         snprintf(name, sizeof name, "size_search_%dx%d", sizes[k][0], sizes[k][1]);
         screen(name, sizes[k][0], sizes[k][1], "4", true);
     }
+    /* trial 4's run of rung 9 made ready to go on from its run of rung 3
+     * (run_extend), nothing trained yet: waiting in the race, not failed */
+    unlink("search/trials/t004-s1111-e9/test.csv");
+    write_run("search/trials", "t004-s1111-e9", "M,T,A,V", 1111, 3, "running\n", quality[4], 1700003000);
+    put("search/trials/t004-s1111-e9", "continued", "from = t004-s1111-e3\nepoch = 3\n");
+    screen("search_continuing", 100, 30, "4", true);
     screen_search = NULL;
     exp_free(&e);
 }
