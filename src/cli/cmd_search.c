@@ -197,7 +197,7 @@ static int rung_runs(const search_spec *s, const trial *t, int n, unsigned long 
     return m;
 }
 
-/* The array of runs r (ids and cfgs allocated here: cli_array_free them). */
+/* The array of runs r (ids and cfgs allocated here: runs_array_free them). */
 static bool runs_array(const experiment *e, const char *title, const char *root, const rung_run *r, int m,
                        bool quiet, cli_array *a)
 {
@@ -681,7 +681,10 @@ int cmd_search(int argc, char **argv)
                 continue;
             }
             if (!x->any) {
-                x->alive = false; /* not run: the budget, or not finished yet (--collect) */
+                /* not run at this rung: the budget, or not finished yet
+                 * (--collect); a score of a rung before does not compete */
+                x->alive = false;
+                x->not_run = true;
                 continue;
             }
             x->not_run = false;

@@ -47,6 +47,15 @@ trained=$(($(cat "$out"/one/trials/*/epochs.csv | grep -c '^[0-9]') - $(cat "$ou
   awk '/^epoch = / { s += $3 } END { print s + 0 }')))
 [ "$trained" -eq 21 ] || fail "$trained epochs trained, 21 expected"
 [ -z "$(ls -A "$out/one/trials" | grep '^\.')" ] || fail "a run built aside was left: $(ls -A "$out/one/trials")"
+# --collect of a halving search whose last rung has not run: that trial is
+# not run (its rung-3 score does not make it the best), no best.conf
+mkdir "$out/col" && cp -r "$out/one/trials" "$out/col/trials" && rm -r "$out/col/trials/$e9"
+"$SELFMI" search "$out/s.conf" --collect --out "$out/col" > /dev/null 2> "$out/col_log.txt"
+[ $? -eq 1 ] || fail "--collect without the last rung: exit 1 expected"
+awk -F, -v t="$(echo "${e9#t}" | sed 's/-.*//; s/^0*//')" '$1 == (t == "" ? 0 : t) && $(NF - 1) == "\"not run\""' "$out/col/search.csv" |
+  grep -q . || fail "--collect: the trial waiting for rung 9 is not 'not run'"
+[ ! -e "$out/col/best.conf" ] || fail "--collect: a best.conf without a trial at the last rung"
+[ ! -e "$out/col/trials/$e9" ] || fail "--collect trained a run"
 
 best=$(sed -n 's/^best: trial \([0-9]*\),.*/\1/p' "$out/one.txt")
 [ -n "$best" ] || fail "no best trial printed"
