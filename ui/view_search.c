@@ -55,6 +55,23 @@ static double run_score(const rs_run *r, const char *metric, bool maximise, int 
     return best;
 }
 
+/* Whether an interrupted run is a halving survivor's run made ready to go
+ * on from the rung before (selfmi-results(5) continued) that has not
+ * trained a new epoch yet: waiting, not failed. */
+static bool continuation_waiting(const rs_run *r)
+{
+    char path[1100];
+    snprintf(path, sizeof path, "%s/" RUNSTORE_CONTINUED, r->dir);
+    sm_kv kv;
+    sm_err err;
+    if (sm_kv_read(&kv, path, &err))
+        return false;
+    const char *e = sm_kv_get(&kv, "epoch");
+    bool waiting = e && r->epochs.nrows <= atoi(e);
+    sm_kv_free(&kv);
+    return waiting;
+}
+
 static const search_spec *spec_of(const ui_app *a)
 {
     return a->srch_spec;
@@ -109,6 +126,8 @@ static bool table_build(const ui_app *a, srch_table *t)
             continue;
         srch_row *x = &t->rows[tr];
         run_state st = rs_run_state(r);
+        if (st == RUN_INTERRUPTED && continuation_waiting(r))
+            st = RUN_QUEUED;
         x->nruns++;
         x->ndone += st == RUN_DONE;
         x->nrunning += st == RUN_RUNNING || st == RUN_QUEUED;
@@ -231,10 +250,16 @@ void ui_view_search(ui_app *a, cellbuf *b, ui_rect r)
         for (int i = 0; i < nr && k < sizeof rungs; i++)
             k += (size_t)snprintf(rungs + k, sizeof rungs - k, " %d%s", rg[i], rg[i] == t.top_rung ? "*" : "");
     }
-    cellbuf_printf(b, r.x, r.y, r.w, ui_sty(UI_DEFAULT, UI_DEFAULT, UI_BOLD),
-                   "Search: %s, %d trials on %s (%s is better): %d done, %d running%s",
-                   t.halving ? "halving" : "random", s->trials, s->metric,
-                   s->maximise ? "higher" : "lower", t.ndone, t.nrunning, rungs);
+    /* the title, shorter when the full one does not fit */
+    char title[512];
+    int tn = snprintf(title, sizeof title, "Search: %s, %d trials on %s (%s is better): %d done, %d running%s",
+                      t.halving ? "halving" : "random", s->trials, s->metric, s->maximise ? "higher" : "lower",
+                      t.ndone, t.nrunning, rungs);
+    if (tn > r.w)
+        snprintf(title, sizeof title, "%s, %d trials, %s %s: %d done, %d running%s",
+                 t.halving ? "Halving" : "Random", s->trials, s->metric, s->maximise ? "up" : "down", t.ndone,
+                 t.nrunning, rungs);
+    cellbuf_printf(b, r.x, r.y, r.w, ui_sty(UI_DEFAULT, UI_DEFAULT, UI_BOLD), "%s", title);
     /* the ranked list above, the scatter below */
     ui_rect list = r, plot = r;
     list.y += 1;
@@ -284,9 +309,12 @@ void ui_view_search(ui_app *a, cellbuf *b, ui_rect r)
     }
     if (plot.h > 0)
         draw_scatter(a, &t, b, plot);
-    cellbuf_printf(b, r.x, r.y + r.h - 1, r.w, grey,
-                   "Enter: the trial's run in Live   x: scatter against the next key (%s)   B: write best.conf",
-                   s->dists[a->srch_key % s->ndists].key);
+    const char *key = s->dists[a->srch_key % s->ndists].key;
+    int fn = snprintf(title, sizeof title,
+                      "Enter: the trial's run in Live   x: scatter against the next key (%s)   B: write best.conf", key);
+    if (fn > r.w)
+        snprintf(title, sizeof title, "Enter: run in Live  x: next key (%s)  B: write best.conf", key);
+    cellbuf_printf(b, r.x, r.y + r.h - 1, r.w, grey, "%s", title);
     table_free(&t);
 }
 

@@ -9,6 +9,7 @@
 #include "train/run.h"
 #include "exp/results.h"
 #include "exp/expfile.h"
+#include "exp/slurm.h"
 
 int cmd_train(int argc, char **argv);
 int cmd_grid(int argc, char **argv);
@@ -60,5 +61,33 @@ void cli_signals_restore(const struct sigaction *old_int, const struct sigaction
 int cmd_list_experiments(void);
 /* `selfmi --help-keys`: the dashboard's key table on stdout. */
 int cmd_dash_keys(void);
+
+
+/* ---- a job array of runs on Slurm (slurm_array.c): grid --slurm and search --slurm ---- */
+typedef struct {
+    const char *cmd;                /* "grid", "search": messages start "selfmi CMD: " */
+    const slurm_options *opts;      /* the experiment's [slurm] */
+    const char *title;              /* the experiment, named in the script */
+    const char *out;                /* the runs' root: the script, configs/ and logs/ go there too */
+    const config *cfgs;             /* (n) task i trains cfgs[i] ... */
+    const char *const *ids;         /* (n) ... as run ids[i] */
+    const char *const *labels;      /* (n) the runs' names in messages, or NULL: their ids */
+    int n;
+    bool quiet;                     /* no progress lines */
+} cli_array;
+/* Writes the array into out (slurm_array_write), the script's path into
+ * script; prints why not and returns 1, else 0. */
+int cli_array_emit(const cli_array *a, char *script, size_t sn);
+/* Writes, submits (slurm_submit) and records (slurm_array_record) the
+ * array, its job id into jobid: 0; 2 when it could not be written or
+ * sbatch refused it, 1 when only the record failed (printed). */
+int cli_array_submit(const cli_array *a, char *jobid, size_t jn);
+/* Follows job jobid with progress lines (runs done, running, pending,
+ * failed, from out and squeue) until Slurm lists none of its tasks, then a
+ * line naming the Slurm log of each run not done. When deadline (an
+ * sm_now() time; 0: none) passes, the job is cancelled and *expired (may
+ * be NULL) set. Returns the number of runs done, -1 when interrupted (the
+ * job goes on). */
+int cli_array_wait(const cli_array *a, const char *jobid, double deadline, bool *expired);
 
 #endif

@@ -71,139 +71,31 @@ typedef struct {
     char label[512];
 } grid_run;
 
-/* OUT/configs/<i>.conf for every run, OUT/logs and OUT/grid.sbatch
- * (slurm_array_write); the script's path into script. */
-static int emit_slurm(const experiment *e, const grid_run *runs, int n, const char *out, char *script, size_t sn)
+/* The array of the grid's runs (ids and cfgs allocated here: free them). */
+static bool grid_array(const experiment *e, const grid_run *runs, int n, const char *out, bool quiet, cli_array *a)
 {
-    const char **ids = calloc((size_t)n + 1, sizeof *ids);
+    const char **ids = calloc((size_t)n + 1, sizeof *ids), **labels = calloc((size_t)n + 1, sizeof *labels);
     config *cfgs = calloc((size_t)n + 1, sizeof *cfgs);
-    sm_err err;
-    sm_err_clear(&err);
-    sm_status st = SM_ENOMEM;
-    if (ids && cfgs) {
-        for (int i = 0; i < n; i++) {
-            ids[i] = runs[i].id;
-            cfgs[i] = runs[i].cfg;
-        }
-        st = slurm_array_write(&e->slurm, e->path, cfgs, ids, n, out, script, sn, &err);
+    if (!ids || !labels || !cfgs) {
+        free(ids), free(labels), free(cfgs);
+        fprintf(stderr, "selfmi grid: out of memory\n");
+        return false;
     }
-    free(ids);
-    free(cfgs);
-    if (st)
-        fprintf(stderr, "selfmi grid: %s\n", st == SM_ENOMEM && !err.msg[0] ? "out of memory" : err.msg);
-    return st ? 1 : 0;
-}
-
-/* What --wait counts, per run of the array. */
-typedef enum { W_PENDING, W_RUNNING, W_DONE, W_FAILED, W_LOST, W_NKINDS } wait_kind;
-
-/* The run's state in the results directory and Slurm's word on its task:
- * one of wait_kind; Slurm's reason for a pending task into reason. */
-static wait_kind wait_classify(const char *out, const grid_run *r, const slurm_task *t, char *why, size_t wn)
-{
-    runstore rs;
-    sm_err err;
-    run_state s;
-    bool known = runstore_open(&rs, out, r->id, &err) == SM_OK &&
-                 runstore_state(&rs, &s, why, wn, &err) == SM_OK;
-    if (known && s == RUN_DONE)
-        return W_DONE;
-    if (t && (strcmp(t->state, "PENDING") == 0 || strcmp(t->state, "REQUEUED") == 0 ||
-              strcmp(t->state, "REQUEUE_HOLD") == 0 || strcmp(t->state, "SUSPENDED") == 0)) {
-        snprintf(why, wn, "%s", t->reason);
-        return W_PENDING;
-    }
-    if (t)
-        return W_RUNNING;
-    if (known && s == RUN_FAILED)
-        return W_FAILED;
-    if (!known)
-        snprintf(why, wn, "the task ended before its run started");
-    else if (s != RUN_FAILED && s != RUN_CANCELLED)
-        snprintf(why, wn, "%s: the task ended before its run did", run_state_name(s));
-    else if (!why[0])
-        snprintf(why, wn, "%s", run_state_name(s));
-    return W_LOST;
-}
-
-/* --wait: progress of job jobid (array task i = runs[i]) until Slurm lists
- * none of its tasks; then a line for each run that is not done. Returns
- * the number of runs done, or -1 when interrupted. */
-static int wait_array(const char *jobid, const grid_run *runs, int n, const char *out, bool quiet)
-{
-    slurm_task *tasks = calloc((size_t)n + 1, sizeof *tasks);
-    const slurm_task **of = calloc((size_t)n + 1, sizeof *of);
-    if (!tasks || !of) {
-        free(tasks);
-        free(of);
-        return 0;
-    }
-    double t0 = sm_now(), last_line = 0;
-    int last[W_NKINDS] = {-1, -1, -1, -1, -1}, errors = 0;
-    bool finished = false;
-    while (!finished && !cli_interrupted) {
-        int nt = 0;
-        sm_err err;
-        sm_err_clear(&err);
-        if (slurm_job_tasks(jobid, tasks, n + 1, &nt, &err)) {
-            /* the controller may be busy: a few failures in a row end it */
-            fprintf(stderr, "selfmi grid: %s\n", err.msg);
-            if (++errors >= 5)
-                break;
-            sleep(2);
-            continue;
-        }
-        errors = 0;
-        finished = nt == 0;
-        memset(of, 0, ((size_t)n + 1) * sizeof *of);
-        for (int k = 0; k < nt; k++)
-            if (tasks[k].task >= 0 && tasks[k].task < n)
-                of[tasks[k].task] = &tasks[k];
-        int c[W_NKINDS] = {0};
-        char reason[256] = "";
-        for (int i = 0; i < n; i++) {
-            char why[256] = "";
-            wait_kind w = wait_classify(out, &runs[i], finished ? NULL : of[i], why, sizeof why);
-            if (w == W_LOST && !finished)
-                w = W_FAILED; /* no longer listed: as good as failed for the count */
-            c[w]++;
-            if (w == W_PENDING && !reason[0] && why[0])
-                snprintf(reason, sizeof reason, " (%s)", why);
-        }
-        bool changed = memcmp(c, last, sizeof c) != 0;
-        if (!quiet && (changed || sm_now() - last_line >= 30 || finished)) {
-            fprintf(stderr, "selfmi grid: job %s: %d done, %d running, %d pending%s, %d failed, %.0fs\n", jobid,
-                    c[W_DONE], c[W_RUNNING], c[W_PENDING], c[W_PENDING] ? reason : "", c[W_FAILED] + c[W_LOST],
-                    sm_now() - t0);
-            last_line = sm_now();
-        }
-        memcpy(last, c, sizeof c);
-        /* squeue once a second for the first minute, then every 5 s */
-        int ticks = sm_now() - t0 < 60 ? 10 : 50;
-        if (!finished)
-            for (int s = 0; s < ticks && !cli_interrupted; s++)
-                usleep(100000);
-    }
-    free(of);
-    free(tasks);
-    if (cli_interrupted) {
-        fprintf(stderr, "selfmi grid: interrupted: job %s goes on (scancel %s stops it)\n", jobid, jobid);
-        return -1;
-    }
-    int done = 0;
     for (int i = 0; i < n; i++) {
-        char why[256] = "";
-        wait_kind w = wait_classify(out, &runs[i], NULL, why, sizeof why);
-        if (w == W_DONE) {
-            done++;
-            continue;
-        }
-        fprintf(stderr, "selfmi grid: %s: %s; Slurm log %s/logs/%s_%d.out\n", runs[i].label[0] ? runs[i].label : runs[i].id,
-                why[0] ? why : "not done", out, jobid, i);
+        ids[i] = runs[i].id;
+        labels[i] = runs[i].label;
+        cfgs[i] = runs[i].cfg;
     }
-    if (!quiet)
-        fprintf(stderr, "selfmi grid: job %s: %d of %d runs done in %.1fs\n", jobid, done, n, sm_now() - t0);
-    return done;
+    *a = (cli_array){.cmd = "grid", .opts = &e->slurm, .title = e->path, .out = out, .cfgs = cfgs, .ids = ids,
+                     .labels = labels, .n = n, .quiet = quiet};
+    return true;
+}
+
+static void grid_array_free(cli_array *a)
+{
+    free((void *)a->ids);
+    free((void *)a->labels);
+    free((void *)a->cfgs);
 }
 
 /* The final table over this grid's runs, as selfmi report. */
@@ -231,37 +123,22 @@ static int print_table(const char *out, const grid_run *runs, int n, const exper
 static int grid_slurm(const experiment *e, const grid_run *runs, int n, const char *out, bool wait, bool quiet,
                       const char *group_by, const char *reference, const char *format)
 {
-    char script[1300];
-    if (emit_slurm(e, runs, n, out, script, sizeof script))
+    cli_array a;
+    if (!grid_array(e, runs, n, out, quiet, &a))
         return 2;
     char jobid[64];
-    sm_err err;
-    sm_err_clear(&err);
-    if (slurm_submit(script, jobid, sizeof jobid, &err)) {
-        fprintf(stderr, "selfmi grid: %s\n", err.msg);
-        return 2;
-    }
-    /* which run each task trains, for the dashboard and report */
-    const char **ids = calloc((size_t)n + 1, sizeof *ids);
-    int wrc = 1;
-    if (ids) {
-        for (int i = 0; i < n; i++)
-            ids[i] = runs[i].id;
-        wrc = slurm_array_record(out, jobid, ids, n, &err) != SM_OK;
-        if (wrc)
-            fprintf(stderr, "selfmi grid: %s\n", err.msg);
-        free(ids);
-    }
-    if (!quiet)
-        fprintf(stderr, "selfmi grid: submitted job %s: %d runs into %s, logs in %s/logs\n", jobid, n, out, out);
-    if (!wait) {
-        printf("%s\n", jobid);
-        return wrc ? 1 : 0;
+    int wrc = cli_array_submit(&a, jobid, sizeof jobid);
+    if (wrc == 2 || !wait) {
+        if (wrc != 2)
+            printf("%s\n", jobid);
+        grid_array_free(&a);
+        return wrc;
     }
     struct sigaction old_int, old_term;
     cli_signals_catch(&old_int, &old_term);
-    int done = wait_array(jobid, runs, n, out, quiet);
+    int done = cli_array_wait(&a, jobid, 0, NULL);
     cli_signals_restore(&old_int, &old_term);
+    grid_array_free(&a);
     if (done < 0)
         return 130;
     int rc = done == n && !wrc ? 0 : 1;
@@ -458,7 +335,12 @@ int cmd_grid(int argc, char **argv)
     }
     if (emit) {
         char script[1300];
-        int rc = emit_slurm(&e, runs, n, out, script, sizeof script);
+        cli_array a;
+        int rc = 1;
+        if (grid_array(&e, runs, n, out, quiet, &a)) {
+            rc = cli_array_emit(&a, script, sizeof script);
+            grid_array_free(&a);
+        }
         if (!rc)
             printf("%s\n", script);
         free(runs);

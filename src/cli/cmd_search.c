@@ -31,7 +31,8 @@ static void search_usage(FILE *f)
             "threads, ranked by a validation metric. Trial runs are sealed: they never\n"
             "evaluate the test set and write no test.csv or predictions.csv. Method\n"
             "random trains every trial to max_epochs; method halving trains them rung by\n"
-            "rung (min_epochs * eta^k epochs) and only the best 1/eta go on.\n"
+            "rung (min_epochs * eta^k epochs) and only the best 1/eta go on, each from\n"
+            "its checkpoint. A time_budget stops queued and running trials when spent.\n"
             "Runs land in OUT/trials; runs already done are kept, so an interrupted\n"
             "search started again continues where it stopped. Then it writes\n"
             "OUT/search.csv (one row per trial) and OUT/best.conf (the best trial as an\n"
@@ -42,10 +43,19 @@ static void search_usage(FILE *f)
             "  --out DIR         where the search goes (default results/search-NAME, NAME\n"
             "                    the file's name without .conf and a leading search-)\n"
             "  --method M        random or halving, in place of the file's method\n"
-            "  --emit slurm      random search: write OUT/trials/grid.sbatch, a Slurm job\n"
-            "                    array of every trial's runs (the file's [slurm] section),\n"
-            "                    instead of running; once it has run, selfmi search again\n"
-            "                    keeps the runs and writes search.csv and best.conf\n"
+            "  --slurm           train the trials on Slurm, one job array as selfmi grid\n"
+            "                    --slurm submits (the file's [slurm] section); random\n"
+            "                    search alone prints the job id: once it has run,\n"
+            "                    --collect writes search.csv and best.conf\n"
+            "  --wait            with --slurm: follow the array to its end, then write\n"
+            "                    search.csv and best.conf; halving submits one array per\n"
+            "                    rung and chooses each rung's trials as a local search\n"
+            "  --collect         train nothing: search.csv and best.conf from the runs\n"
+            "                    in OUT/trials as they are (unfinished trials: not run)\n"
+            "  --emit slurm      write a script instead of running: random search\n"
+            "                    OUT/trials/grid.sbatch, the array of every trial's runs;\n"
+            "                    halving OUT/search.sbatch, a driver job running\n"
+            "                    selfmi search --slurm --wait\n"
             "  --quiet           no progress lines\n"
             "  --help            show this help and exit\n"
             "  --version         show the version and exit\n"
@@ -65,10 +75,14 @@ typedef struct {
     bool complete;           /* every seed stopped by itself before its rung: nothing more to train */
     bool stopped_early;      /* halving stopped it before the last rung */
     bool failed, not_run;
+    bool budget;             /* the time budget stopped it while it trained */
     double score;
     int epochs;
     char run_id[256];        /* the first seed's last run */
-    int *jobs;               /* (seeds) queue job ids of this rung, -1 = none */
+    /* the rung being scored: over its seeds */
+    double sum;
+    int nok, maxlen;
+    bool all_short, any;
 } trial;
 
 /* Writes text through a temporary file and a rename. */
@@ -110,7 +124,11 @@ static int write_search_csv(const char *out, const search_spec *s, const trial *
             csvw_num(&w, t[i].score);
         csvw_int(&w, t[i].epochs);
         csvw_str(&w, t[i].stopped_early ? "yes" : "no");
-        csvw_str(&w, !t[i].valid ? "invalid" : t[i].failed ? "failed" : t[i].not_run ? "not run" : "done");
+        csvw_str(&w, !t[i].valid    ? "invalid"
+                     : t[i].failed  ? "failed"
+                     : t[i].not_run ? "not run"
+                     : t[i].budget  ? "stopped by the budget"
+                                    : "done");
         csvw_str(&w, t[i].run_id);
         csvw_end(&w);
     }
@@ -139,56 +157,279 @@ static int write_best_conf(const char *out, const char *exp_path, const search_s
     return rc;
 }
 
-/* --emit slurm: every valid trial's runs (trials known in advance: random
- * search only) as a job array into root. */
-static int emit_slurm(const experiment *e, const char *target, const char *root, const trial *t, int n)
+/* One run of a rung: seed j of trial i, trained to the rung's epochs. */
+typedef struct {
+    int trial;
+    config cfg;
+    char id[64];
+    int job;                 /* its queue job (local), -1 = none */
+} rung_run;
+
+/* How a search trains a rung's runs. */
+typedef enum {
+    MODE_LOCAL,              /* the worker queue of this process */
+    MODE_SLURM,              /* a job array, waited for */
+    MODE_COLLECT             /* nothing: the runs on disk as they are */
+} search_mode;
+
+/* The runs of rung k: every seed of every trial still in the race, into a
+ * fresh *out (free() it); their number, -1 when out of memory. */
+static int rung_runs(const search_spec *s, const trial *t, int n, unsigned long seed0, int epochs, rung_run **out)
 {
-    const search_spec *s = &e->search;
-    if (s->method != SEARCH_RANDOM) {
-        fprintf(stderr, "selfmi search: --emit slurm: random search only (halving chooses each rung's trials "
-                "from the rung before; run it with selfmi search)\n");
-        return 2;
-    }
-    size_t cap = (size_t)n * (size_t)s->seeds + 1;
-    config *cfgs = calloc(cap, sizeof *cfgs);
-    char (*idbuf)[64] = calloc(cap, sizeof *idbuf);
-    const char **ids = calloc(cap, sizeof *ids);
+    rung_run *r = calloc((size_t)n * (size_t)s->seeds + 1, sizeof *r);
+    if (!r)
+        return -1;
     int m = 0;
-    sm_err err;
-    sm_err_clear(&err);
-    sm_status st = cfgs && idbuf && ids ? SM_OK : SM_ENOMEM;
-    for (int i = 0; i < n && !st; i++) {
-        if (!t[i].valid) {
-            fprintf(stderr, "selfmi search: trial %d left out: %s\n", i, t[i].reason);
+    for (int i = 0; i < n; i++) {
+        if (!t[i].alive || t[i].complete)
             continue;
-        }
         for (int j = 0; j < s->seeds; j++) {
-            cfgs[m] = t[i].cfg;
-            cfgs[m].seed = t[i].cfg.seed + (unsigned long)j;
-            search_run_id(s, i, cfgs[m].seed, cfgs[m].max_epochs, idbuf[m], sizeof idbuf[m]);
-            ids[m] = idbuf[m];
+            r[m].trial = i;
+            r[m].cfg = t[i].cfg;
+            r[m].cfg.seed = seed0 + (unsigned long)j;
+            r[m].cfg.max_epochs = epochs;
+            r[m].job = -1;
+            search_run_id(s, i, r[m].cfg.seed, epochs, r[m].id, sizeof r[m].id);
             m++;
         }
     }
+    *out = r;
+    return m;
+}
+
+/* The array of runs r (ids and cfgs allocated here: runs_array_free them). */
+static bool runs_array(const experiment *e, const char *title, const char *root, const rung_run *r, int m,
+                       bool quiet, cli_array *a)
+{
+    const char **ids = calloc((size_t)m + 1, sizeof *ids);
+    config *cfgs = calloc((size_t)m + 1, sizeof *cfgs);
+    if (!ids || !cfgs) {
+        free(ids), free(cfgs);
+        fprintf(stderr, "selfmi search: out of memory\n");
+        return false;
+    }
+    for (int i = 0; i < m; i++) {
+        ids[i] = r[i].id;
+        cfgs[i] = r[i].cfg;
+    }
+    *a = (cli_array){.cmd = "search", .opts = &e->slurm, .title = title, .out = root, .cfgs = cfgs, .ids = ids,
+                     .n = m, .quiet = quiet};
+    return true;
+}
+
+static void runs_array_free(cli_array *a)
+{
+    free((void *)a->ids);
+    free((void *)a->cfgs);
+}
+
+/* Whether root/id holds a finished run. */
+static bool run_done(const char *root, const char *id)
+{
+    runstore rs;
+    sm_err err;
+    run_state st;
+    return runstore_open(&rs, root, id, &err) == SM_OK && runstore_state(&rs, &st, NULL, 0, &err) == SM_OK &&
+           st == RUN_DONE;
+}
+
+/* The runs of r not finished yet, moved to its front; their number. */
+static int runs_to_train(const char *root, rung_run *r, int m)
+{
+    int k = 0;
+    for (int i = 0; i < m; i++)
+        if (!run_done(root, r[i].id)) {
+            rung_run tmp = r[k];
+            r[k++] = r[i];
+            r[i] = tmp;
+        }
+    return k;
+}
+
+/* --emit slurm of a halving search: OUT/search.sbatch, one job running
+ * selfmi search --slurm --wait, which submits each rung's array from
+ * inside its allocation. */
+static int emit_driver(const experiment *e, const char *target, const char *out)
+{
     char script[1200];
-    if (!st)
-        st = slurm_array_write(&e->slurm, target, cfgs, ids, m, root, script, sizeof script, &err);
-    free(cfgs);
-    free(idbuf);
-    free(ids);
-    if (st) {
-        fprintf(stderr, "selfmi search: %s\n", st == SM_ENOMEM && !err.msg[0] ? "out of memory" : err.msg);
+    sm_err err;
+    sm_err_clear(&err);
+    if (slurm_driver_write(&e->slurm, target, out, script, sizeof script, &err)) {
+        fprintf(stderr, "selfmi search: %s\n", err.msg);
         return 1;
     }
     printf("%s\n", script);
     return 0;
 }
 
+/* --emit slurm (random search) and --slurm without --wait: every valid
+ * trial's runs as one array into root, written, or submitted. */
+static int array_all(const experiment *e, const char *target, const char *root, const char *out,
+                     const char *out_arg, trial *t, int n, unsigned long seed0, int epochs, bool submit, bool quiet)
+{
+    const search_spec *s = &e->search;
+    for (int i = 0; i < n; i++)
+        if (!t[i].valid)
+            fprintf(stderr, "selfmi search: trial %d left out: %s\n", i, t[i].reason);
+    rung_run *r;
+    int m = rung_runs(s, t, n, seed0, epochs, &r);
+    if (m < 0) {
+        fprintf(stderr, "selfmi search: out of memory\n");
+        return 1;
+    }
+    if (submit)
+        m = runs_to_train(root, r, m);
+    cli_array a;
+    int rc = 1;
+    if (m == 0) {
+        fprintf(stderr, "selfmi search: every trial is finished: selfmi search %s --collect writes search.csv\n",
+                target);
+        rc = 0;
+    } else if (runs_array(e, target, root, r, m, quiet, &a)) {
+        char script[1300], jobid[64];
+        rc = submit ? cli_array_submit(&a, jobid, sizeof jobid) : cli_array_emit(&a, script, sizeof script);
+        if (rc != 2 && !(rc && !submit))
+            printf("%s\n", submit ? jobid : script);
+        if (submit && rc != 2 && !quiet)
+            fprintf(stderr, "selfmi search: once job %s has finished, selfmi search %s%s%s --collect writes "
+                    "%s/search.csv and %s/best.conf\n", jobid, target, out_arg ? " --out " : "", out_arg ? out_arg : "",
+                    out, out);
+        runs_array_free(&a);
+    }
+    free(r);
+    return rc;
+}
+
+/* What became of a run of a rung. */
+typedef enum { RO_DONE, RO_FAILED, RO_NOT_RUN, RO_BUDGET } run_outcome;
+
+/* From its queue job (ji, local) or its directory (Slurm, --collect). The
+ * reason of a failure into why. */
+static run_outcome outcome(search_mode mode, const char *root, const rung_run *r, const job_info *ji,
+                           bool over_budget, char *why, size_t wn)
+{
+    runstore rs;
+    sm_err err;
+    run_state st = RUN_QUEUED;
+    why[0] = '\0';
+    bool there = runstore_open(&rs, root, r->id, &err) == SM_OK && runstore_state(&rs, &st, why, wn, &err) == SM_OK;
+    if (ji) {
+        if (ji->state == RUN_DONE)
+            return RO_DONE;
+        if (ji->state == RUN_CANCELLED && over_budget)
+            return there ? RO_BUDGET : RO_NOT_RUN;
+        snprintf(why, wn, "%s", ji->reason[0] ? ji->reason : run_state_name(ji->state));
+        return RO_FAILED;
+    }
+    if (there && st == RUN_DONE)
+        return RO_DONE;
+    if (there && st == RUN_FAILED)
+        return RO_FAILED;
+    if (over_budget)
+        return there ? RO_BUDGET : RO_NOT_RUN;
+    if (mode == MODE_COLLECT || !there)
+        return RO_NOT_RUN; /* not finished (yet) */
+    if (!why[0])
+        snprintf(why, wn, "%s", run_state_name(st));
+    return RO_FAILED;
+}
+
+/* Trains the runs r of one rung on the local queue; false when
+ * interrupted. Past the time budget (t0 + budget) what is queued or
+ * running is cancelled and *over_budget set. */
+static bool rung_local(queue *q, rung_run *r, int m, const search_spec *s, double t0, bool *over_budget,
+                       job_info **snap, int *njobs, int k, int nr, int epochs, bool quiet, trial *t)
+{
+    sm_err err;
+    int submitted = 0;
+    for (int i = 0; i < m; i++) {
+        r[i].job = queue_submit(q, &r[i].cfg, r[i].id, &err);
+        if (r[i].job < 0) {
+            t[r[i].trial].failed = true;
+            snprintf(t[r[i].trial].reason, sizeof t[r[i].trial].reason, "%s", err.msg);
+        } else {
+            submitted++;
+            (*njobs)++;
+        }
+    }
+    job_info *ns = realloc(*snap, (size_t)(*njobs + 1) * sizeof *ns);
+    if (!ns)
+        return false;
+    *snap = ns;
+    int reported = 0;
+    for (;;) {
+        bool finished = queue_wait_for(q, 1.0);
+        if (cli_interrupted)
+            return false;
+        int mm = queue_snapshot(q, *snap, *njobs);
+        int done = 0;
+        for (int i = 0; i < mm; i++)
+            done += !job_active(&(*snap)[i]);
+        if (!quiet && done > reported) {
+            fprintf(stderr, "selfmi search: rung %d/%d (%d epochs): %d of %d runs finished, %.0fs\n", k + 1, nr,
+                    epochs, done - (*njobs - submitted), submitted, sm_now() - t0);
+            reported = done;
+        }
+        if (!*over_budget && s->time_budget > 0 && sm_now() - t0 > s->time_budget) {
+            /* the time budget: queued runs do not start, running ones stop */
+            *over_budget = true;
+            for (int i = 0; i < mm; i++)
+                if (job_active(&(*snap)[i]))
+                    queue_cancel(q, (*snap)[i].id);
+            if (!quiet)
+                fprintf(stderr, "selfmi search: the time budget is spent: running trials stop, no further trials "
+                        "start\n");
+        }
+        if (finished)
+            break;
+    }
+    queue_snapshot(q, *snap, *njobs);
+    return true;
+}
+
+/* Trains the runs r of one rung as a Slurm job array and waits for it;
+ * false when interrupted or the array could not be submitted (*rc says
+ * the exit status). */
+static bool rung_slurm(const experiment *e, const char *title, const char *root, rung_run *r, int m, double t0,
+                       bool *over_budget, bool quiet, int *rc)
+{
+    int ntrain = runs_to_train(root, r, m);
+    if (ntrain == 0)
+        return true;
+    cli_array a;
+    if (!runs_array(e, title, root, r, ntrain, quiet, &a)) {
+        *rc = 1;
+        return false;
+    }
+    char jobid[64];
+    int src = cli_array_submit(&a, jobid, sizeof jobid);
+    if (src == 2) {
+        runs_array_free(&a);
+        *rc = 2;
+        return false;
+    }
+    double deadline = e->search.time_budget > 0 ? t0 + e->search.time_budget : 0;
+    bool expired = false;
+    int done = cli_array_wait(&a, jobid, deadline, &expired);
+    runs_array_free(&a);
+    if (expired) {
+        *over_budget = true;
+        if (!quiet)
+            fprintf(stderr, "selfmi search: the time budget is spent: job %s cancelled, no further trials start\n",
+                    jobid);
+    }
+    if (done < 0) {
+        *rc = 130;
+        return false;
+    }
+    return true;
+}
+
 int cmd_search(int argc, char **argv)
 {
     const char *target = NULL, *out_arg = NULL, *method = NULL, *emit = NULL;
     int jobs = 0;
-    bool quiet = false;
+    bool quiet = false, slurm = false, wait = false, collect = false;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         bool more = i + 1 < argc;
@@ -197,6 +438,12 @@ int cmd_search(int argc, char **argv)
             return 0;
         } else if (strcmp(a, "--quiet") == 0) {
             quiet = true;
+        } else if (strcmp(a, "--slurm") == 0) {
+            slurm = true;
+        } else if (strcmp(a, "--wait") == 0) {
+            wait = true;
+        } else if (strcmp(a, "--collect") == 0) {
+            collect = true;
         } else if (strcmp(a, "--jobs") == 0 && more) {
             char *end;
             long v = strtol(argv[++i], &end, 10);
@@ -233,6 +480,12 @@ int cmd_search(int argc, char **argv)
         fprintf(stderr, "selfmi search: missing EXPERIMENT\nTry 'selfmi search --help'.\n");
         return 2;
     }
+    if ((wait && !slurm) || (slurm && (emit || collect)) || (emit && collect)) {
+        fprintf(stderr, "selfmi search: %s\n", wait && !slurm ? "--wait goes with --slurm"
+                                               : slurm     ? "--slurm submits: not with --emit or --collect"
+                                                           : "--emit writes a script: not with --collect");
+        return 2;
+    }
     char found[CLI_PATH_MAX + 300];
     experiment e;
     if (cli_experiment_load("search", target, &e, found, sizeof found))
@@ -251,6 +504,12 @@ int cmd_search(int argc, char **argv)
     if (e.naxes > 0) {
         fprintf(stderr, "selfmi search: %s:%d: key '%s': a search file has no [grid] (the search draws its "
                 "trials; seeds come from [search]'s seeds)\n", target, e.axes[0].line, e.axes[0].key);
+        exp_free(&e);
+        return 2;
+    }
+    if (slurm && !wait && s->method == SEARCH_HALVING) {
+        fprintf(stderr, "selfmi search: --slurm: halving submits each rung's trials after the rung before: use "
+                "--slurm --wait (or --emit slurm, a job that does)\n");
         exp_free(&e);
         return 2;
     }
@@ -278,17 +537,15 @@ int cmd_search(int argc, char **argv)
     int n = s->trials;
     trial *t = calloc((size_t)n, sizeof *t);
     char (*vals)[64] = calloc((size_t)n * (size_t)s->ndists, sizeof *vals);
-    int *jobids = calloc((size_t)n * (size_t)s->seeds, sizeof *jobids);
-    if (!t || !vals || !jobids) {
+    if (!t || !vals) {
         fprintf(stderr, "selfmi search: out of memory\n");
-        free(t), free(vals), free(jobids);
+        free(t), free(vals);
         exp_free(&e);
         return 1;
     }
     for (int i = 0; i < n; i++) {
         trial *x = &t[i];
         x->vals = vals + (size_t)i * (size_t)s->ndists;
-        x->jobs = jobids + (size_t)i * (size_t)s->seeds;
         x->score = NAN;
         x->valid = search_trial_config(s, &base, i, &x->cfg, x->vals, &err) == SM_OK;
         if (!x->valid)
@@ -297,9 +554,11 @@ int cmd_search(int argc, char **argv)
         x->not_run = true;
     }
 
-    if (emit) {
-        int rc = emit_slurm(&e, target, root, t, n);
-        free(t), free(vals), free(jobids);
+    if (emit || (slurm && !wait)) {
+        int rc = emit && s->method == SEARCH_HALVING
+                     ? emit_driver(&e, target, out)
+                     : array_all(&e, target, root, out, out_arg, t, n, base.seed, base.max_epochs, slurm, quiet);
+        free(t), free(vals);
         exp_free(&e);
         return rc;
     }
@@ -307,18 +566,20 @@ int cmd_search(int argc, char **argv)
     int rungs[SEARCH_RUNGS_MAX];
     int nr = s->method == SEARCH_HALVING ? search_rungs(s->min_epochs, s->eta, base.max_epochs, rungs, SEARCH_RUNGS_MAX)
                                          : (rungs[0] = base.max_epochs, 1);
+    search_mode mode = slurm ? MODE_SLURM : collect ? MODE_COLLECT : MODE_LOCAL;
     if (!quiet)
-        fprintf(stderr, "selfmi search: %s: %d trials (%s, %d seed(s) each) on %s into %s\n", target, n,
-                s->method == SEARCH_HALVING ? "halving" : "random", s->seeds, s->metric, out);
+        fprintf(stderr, "selfmi search: %s: %d trials (%s, %d seed(s) each) on %s into %s%s\n", target, n,
+                s->method == SEARCH_HALVING ? "halving" : "random", s->seeds, s->metric, out,
+                mode == MODE_SLURM ? " on Slurm" : mode == MODE_COLLECT ? " (collecting: nothing trains)" : "");
 
     queue *q = NULL;
-    if (queue_create(&q, jobs, root, &err) || queue_preload(q, &base, &err)) {
+    if (mode == MODE_LOCAL && (queue_create(&q, jobs, root, &err) || queue_preload(q, &base, &err))) {
         fprintf(stderr, "selfmi search: %s\n", err.msg);
         if (q) {
             cli_dataset_hint("search", base.dataset, e.dir);
             queue_destroy(q, true);
         }
-        free(t), free(vals), free(jobids);
+        free(t), free(vals);
         exp_free(&e);
         return 2;
     }
@@ -326,127 +587,114 @@ int cmd_search(int argc, char **argv)
     cli_signals_catch(&old_int, &old_term);
 
     double t0 = sm_now();
-    bool over_budget = false;
+    bool over_budget = false, stop = false;
     int njobs = 0;
     job_info *snap = NULL;
     int rc = 0;
-    for (int k = 0; k < nr && !cli_interrupted && !over_budget; k++) {
-        int submitted = 0;
-        for (int i = 0; i < n; i++) {
-            trial *x = &t[i];
-            for (int j = 0; j < s->seeds; j++)
-                x->jobs[j] = -1;
-            if (!x->alive || x->complete)
-                continue;
-            for (int j = 0; j < s->seeds; j++) {
-                config c = x->cfg;
-                c.seed = base.seed + (unsigned long)j;
-                c.max_epochs = rungs[k];
-                char id[256];
-                search_run_id(s, i, c.seed, rungs[k], id, sizeof id);
-                if (j == 0)
-                    snprintf(x->run_id, sizeof x->run_id, "%s", id);
-                x->jobs[j] = queue_submit(q, &c, id, &err);
-                if (x->jobs[j] < 0) {
-                    x->failed = true;
-                    snprintf(x->reason, sizeof x->reason, "%s", err.msg);
-                } else {
-                    submitted++;
-                    njobs++;
-                }
-            }
-            x->rung = k;
-        }
-        job_info *ns = realloc(snap, (size_t)(njobs + 1) * sizeof *ns);
-        if (!ns) {
+    for (int k = 0; k < nr && !stop && !over_budget; k++) {
+        rung_run *r;
+        int m = rung_runs(s, t, n, base.seed, rungs[k], &r);
+        if (m < 0) {
             rc = 1;
             break;
         }
-        snap = ns;
-        int reported = 0;
-        for (;;) {
-            bool finished = queue_wait_for(q, 1.0);
-            if (cli_interrupted)
-                break;
-            int m = queue_snapshot(q, snap, njobs);
-            int done = 0;
-            for (int i = 0; i < m; i++)
-                done += !job_active(&snap[i]);
-            if (!quiet && done > reported) {
-                fprintf(stderr, "selfmi search: rung %d/%d (%d epochs): %d of %d runs finished, %.0fs\n", k + 1, nr,
-                        rungs[k], done - (njobs - submitted), submitted, sm_now() - t0);
-                reported = done;
+        for (int i = 0; i < m; i++) {
+            trial *x = &t[r[i].trial];
+            if (r[i].cfg.seed == base.seed)
+                snprintf(x->run_id, sizeof x->run_id, "%s", r[i].id);
+            x->rung = k;
+            /* a survivor goes on from its checkpoint at the rung before */
+            if (k > 0 && mode != MODE_COLLECT) {
+                char prev[64];
+                bool existed;
+                search_run_id(s, r[i].trial, r[i].cfg.seed, rungs[k - 1], prev, sizeof prev);
+                if (run_extend(root, prev, &r[i].cfg, root, r[i].id, &existed, &err) && !quiet)
+                    fprintf(stderr, "selfmi search: %s trains from epoch 1: %s\n", r[i].id, err.msg);
             }
-            if (!over_budget && s->time_budget > 0 && sm_now() - t0 > s->time_budget) {
-                /* no trial starts after the budget: the queued ones are cancelled */
-                over_budget = true;
-                for (int i = 0; i < m; i++)
-                    if (snap[i].state == RUN_QUEUED && !job_skipped(&snap[i]))
-                        queue_cancel(q, snap[i].id);
-                if (!quiet)
-                    fprintf(stderr, "selfmi search: the time budget is spent: no further trials start\n");
-            }
-            if (finished)
-                break;
         }
-        if (cli_interrupted)
+        if (mode == MODE_LOCAL)
+            stop = !rung_local(q, r, m, s, t0, &over_budget, &snap, &njobs, k, nr, rungs[k], quiet, t);
+        else if (mode == MODE_SLURM)
+            stop = !rung_slurm(&e, target, root, r, m, t0, &over_budget, quiet, &rc);
+        if (stop) {
+            free(r);
+            if (!rc)
+                rc = cli_interrupted ? 130 : 1;
             break;
-        queue_snapshot(q, snap, njobs);
-        /* the rung's scores, from the runs' epochs.csv */
+        }
+        /* the rung's scores, from the runs' epochs.csv: a trial's is the
+         * mean over its seeds of each one's best */
+        for (int i = 0; i < n; i++)
+            if (t[i].alive && !t[i].complete) {
+                t[i].sum = 0;
+                t[i].nok = 0;
+                t[i].maxlen = 0;
+                t[i].all_short = true;
+                t[i].any = false;
+            }
+        for (int i = 0; i < m; i++) {
+            trial *x = &t[r[i].trial];
+            char why[512];
+            const job_info *ji = mode == MODE_LOCAL && r[i].job >= 0 ? &snap[r[i].job] : NULL;
+            if (mode == MODE_LOCAL && r[i].job < 0)
+                continue; /* not submitted: failed above */
+            run_outcome o = outcome(mode, root, &r[i], ji, over_budget, why, sizeof why);
+            if (o == RO_FAILED) {
+                x->failed = true;
+                snprintf(x->reason, sizeof x->reason, "%s: %s", r[i].id, why);
+                continue;
+            }
+            if (o == RO_NOT_RUN)
+                continue;
+            char dir[1500];
+            snprintf(dir, sizeof dir, "%s/%s", root, r[i].id);
+            double *curve;
+            int len;
+            if (search_curve_read(dir, s->metric, &curve, &len, &err)) {
+                if (o == RO_BUDGET)
+                    continue; /* stopped before its first epoch */
+                x->failed = true;
+                snprintf(x->reason, sizeof x->reason, "%s", err.msg);
+                continue;
+            }
+            if (o == RO_BUDGET && len == 0) {
+                free(curve);
+                continue;
+            }
+            x->budget |= o == RO_BUDGET;
+            x->any = true;
+            double v = search_curve_score(curve, len, rungs[k], s->maximise);
+            free(curve);
+            if (!isnan(v)) {
+                x->sum += v;
+                x->nok++;
+            }
+            x->maxlen = len > x->maxlen ? len : x->maxlen;
+            x->all_short &= len < rungs[k];
+        }
+        free(r);
         for (int i = 0; i < n; i++) {
             trial *x = &t[i];
-            if (!x->alive)
+            if (!x->alive || x->complete)
                 continue;
-            if (x->complete)
-                continue;
-            double sum = 0;
-            int nok = 0, maxlen = 0;
-            bool all_short = true, any = false;
-            for (int j = 0; j < s->seeds; j++) {
-                if (x->jobs[j] < 0)
-                    continue;
-                const job_info *ji = &snap[x->jobs[j]];
-                bool ok = ji->state == RUN_DONE;
-                if (!ok) {
-                    if (ji->state == RUN_CANCELLED && over_budget)
-                        continue;
-                    x->failed = true;
-                    snprintf(x->reason, sizeof x->reason, "%s", ji->reason);
-                    continue;
-                }
-                char id[256], dir[1500];
-                search_run_id(s, i, base.seed + (unsigned long)j, rungs[k], id, sizeof id);
-                snprintf(dir, sizeof dir, "%s/%s", root, id);
-                double *curve;
-                int len;
-                if (search_curve_read(dir, s->metric, &curve, &len, &err)) {
-                    x->failed = true;
-                    snprintf(x->reason, sizeof x->reason, "%s", err.msg);
-                    continue;
-                }
-                any = true;
-                double v = search_curve_score(curve, len, rungs[k], s->maximise);
-                free(curve);
-                if (!isnan(v)) {
-                    sum += v;
-                    nok++;
-                }
-                maxlen = len > maxlen ? len : maxlen;
-                all_short &= len < rungs[k];
-            }
             if (x->failed) {
                 x->alive = false;
                 x->not_run = false;
                 continue;
             }
-            if (!any) {
-                x->alive = false; /* cancelled by the budget */
+            if (!x->any) {
+                /* not run at this rung: the budget, or not finished yet
+                 * (--collect); a score of a rung before does not compete */
+                x->alive = false;
+                x->not_run = true;
                 continue;
             }
             x->not_run = false;
-            x->score = nok ? sum / nok : NAN;
-            x->epochs = maxlen;
-            x->complete = all_short;
+            x->score = x->nok ? x->sum / x->nok : NAN;
+            x->epochs = x->maxlen;
+            x->complete = x->all_short && !x->budget;
+            if (x->budget)
+                x->alive = false;
         }
         if (k + 1 < nr && !over_budget) {
             double *score = calloc((size_t)n, sizeof *score);
@@ -472,15 +720,19 @@ int cmd_search(int argc, char **argv)
             free(score), free(alive), free(keep);
         }
     }
-    bool interrupted = cli_interrupted;
+    bool interrupted = cli_interrupted || rc == 130;
     cli_signals_restore(&old_int, &old_term);
-    queue_destroy(q, interrupted);
+    if (q)
+        queue_destroy(q, interrupted);
     free(snap);
     double wall = sm_now() - t0;
 
-    int best = -1;
+    /* the best among the trials that finished training: not stopped by
+     * halving nor by the budget */
+    int best = -1, unfinished = 0;
     for (int i = 0; i < n; i++) {
-        if (!t[i].valid || t[i].failed || t[i].not_run || t[i].stopped_early || isnan(t[i].score))
+        unfinished += t[i].valid && t[i].not_run;
+        if (!t[i].valid || t[i].failed || t[i].not_run || t[i].stopped_early || t[i].budget || isnan(t[i].score))
             continue;
         if (best < 0 || (s->maximise ? t[i].score > t[best].score : t[i].score < t[best].score))
             best = i;
@@ -495,6 +747,8 @@ int cmd_search(int argc, char **argv)
         if (best >= 0)
             fprintf(stderr, ", %s/best.conf", out);
         fprintf(stderr, "\n");
+        if (mode == MODE_COLLECT && unfinished)
+            fprintf(stderr, "selfmi search: %d trials not finished yet (\"not run\" in search.csv)\n", unfinished);
     }
     if (!interrupted && best >= 0 && !rc) {
         printf("best: trial %d, %s %.4f (%d epochs)", best, s->metric, t[best].score, t[best].epochs);
@@ -508,7 +762,7 @@ int cmd_search(int argc, char **argv)
     for (int i = 0; i < n && !quiet; i++)
         if (!t[i].valid || t[i].failed)
             fprintf(stderr, "selfmi search: trial %d: %s\n", i, t[i].reason);
-    free(t), free(vals), free(jobids);
+    free(t), free(vals);
     exp_free(&e);
     if (interrupted) {
         fprintf(stderr, "selfmi search: interrupted; run it again to continue\n");

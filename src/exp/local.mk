@@ -36,9 +36,10 @@ EXP_CLI_TESTS = \
 	tests/cli/report_formats.sh \
 	tests/cli/report_grid.sh \
 	tests/cli/report_man_keys.sh \
-	tests/cli/search.sh
+	tests/cli/search.sh \
+	tests/cli/slurm_search.sh
 TESTS += $(EXP_CLI_TESTS)
-EXTRA_DIST += $(EXP_CLI_TESTS)
+EXTRA_DIST += $(EXP_CLI_TESTS) tests/cli/slurm_lib.sh tests/cli/search-halving.conf
 
 ## benchmark: Table 5's grid on mosi-bclstm, --jobs 1 vs 2
 EXTRA_PROGRAMS += tests/bench/bench_grid

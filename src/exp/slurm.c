@@ -153,6 +153,17 @@ static bool sbatch_path_ok(const char *p)
     return true;
 }
 
+/* Where a job goes: [slurm]'s partition, account and qos. */
+static void sbatch_where(FILE *f, const slurm_options *o)
+{
+    if (o->partition[0])
+        fprintf(f, "#SBATCH --partition=%s\n", o->partition);
+    if (o->account[0])
+        fprintf(f, "#SBATCH --account=%s\n", o->account);
+    if (o->qos[0])
+        fprintf(f, "#SBATCH --qos=%s\n", o->qos);
+}
+
 sm_status slurm_script_write(FILE *f, const slurm_options *o, const char *title, const char *out,
                              const char *workdir, const char *const *ids, int n, sm_err *err)
 {
@@ -181,12 +192,7 @@ sm_status slurm_script_write(FILE *f, const slurm_options *o, const char *title,
     fprintf(f, "#SBATCH --output=%s/logs/%%A_%%a.out\n#SBATCH --open-mode=append\n#SBATCH --requeue\n"
                "#SBATCH --chdir=%s\n",
             out, workdir);
-    if (o->partition[0])
-        fprintf(f, "#SBATCH --partition=%s\n", o->partition);
-    if (o->account[0])
-        fprintf(f, "#SBATCH --account=%s\n", o->account);
-    if (o->qos[0])
-        fprintf(f, "#SBATCH --qos=%s\n", o->qos);
+    sbatch_where(f, o);
     if (o->time[0])
         fprintf(f, "#SBATCH --time=%s\n", o->time);
     if (o->mem[0])
@@ -269,6 +275,48 @@ sm_status slurm_array_write(const slurm_options *o, const char *title, const con
         snprintf(script, sn, "%s/grid.sbatch", out);
         st = write_whole(script, buf, len, true, err);
     }
+    free(buf);
+    return st;
+}
+
+sm_status slurm_driver_write(const slurm_options *o, const char *exp, const char *out, char *script, size_t sn,
+                             sm_err *err)
+{
+    char absexp[PATH_MAX], absout[PATH_MAX], cwd[PATH_MAX];
+    if (!realpath(exp, absexp))
+        return sm_err_set(err, SM_EIO, "%s: %s", exp, strerror(errno));
+    if (!realpath(out, absout))
+        return sm_err_set(err, SM_EIO, "%s: %s", out, strerror(errno));
+    if (!getcwd(cwd, sizeof cwd))
+        return sm_err_set(err, SM_EIO, "the current directory: %s", strerror(errno));
+    if (!sbatch_path_ok(absout) || !sbatch_path_ok(cwd))
+        return sm_err_set(err, SM_EINVAL, "%s (in %s): a Slurm output folder and working directory must be paths "
+                          "without blanks, quotes or '%%'", absout, cwd);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    if (!f)
+        return sm_err_set(err, SM_ENOMEM, "out of memory");
+    fprintf(f, "#!/bin/bash\n"
+               "# Slurm driver of the halving search %s: one task that submits each\n"
+               "# rung's job array (selfmi search --slurm --wait) and decides the next\n"
+               "# rung from it. It lasts as long as the whole search: give it the time\n"
+               "# (sbatch --time=...) the search needs. Submit from any directory:\n"
+               "#   sbatch %s/search.sbatch\n"
+               "# Started again, it keeps every finished run and goes on.\n",
+            absexp, absout);
+    fprintf(f, "#SBATCH --job-name=selfmi-search\n#SBATCH --ntasks=1\n#SBATCH --cpus-per-task=1\n"
+               "#SBATCH --output=%s/search-%%j.out\n#SBATCH --open-mode=append\n#SBATCH --chdir=%s\n",
+            absout, cwd);
+    sbatch_where(f, o);
+    fprintf(f, "\nset -eu\nexec \"${SELFMI:-selfmi}\" search ");
+    sh_quote(f, absexp);
+    fprintf(f, " --out ");
+    sh_quote(f, absout);
+    fprintf(f, " --slurm --wait\n");
+    fclose(f);
+    snprintf(script, sn, "%s/search.sbatch", out);
+    sm_status st = write_whole(script, buf, len, true, err);
     free(buf);
     return st;
 }

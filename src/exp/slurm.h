@@ -51,6 +51,14 @@ sm_status slurm_script_write(FILE *f, const slurm_options *o, const char *title,
 sm_status slurm_array_write(const slurm_options *o, const char *title, const config *cfgs,
                             const char *const *ids, int n, const char *out, char *script, size_t sn, sm_err *err);
 
+/* A halving search's driver job, out/search.sbatch (its path into script):
+ * one task that runs `selfmi search EXP --out OUT --slurm --wait` in the
+ * current directory, which submits each rung's array from inside the
+ * allocation. [slurm]'s partition, account and qos apply; its time, mem
+ * and sbatch lines (a trial's) do not. */
+sm_status slurm_driver_write(const slurm_options *o, const char *exp, const char *out, char *script, size_t sn,
+                             sm_err *err);
+
 /* After a submission: out/logs/<jobid>.runs, "<task>\t<run-id>" lines. */
 sm_status slurm_array_record(const char *out, const char *jobid, const char *const *ids, int n, sm_err *err);
 

@@ -213,5 +213,6 @@ uint32_t runstore_crc32(uint32_t crc, const void *data, size_t n);
 #define RUNSTORE_PREDICTIONS "predictions.csv"
 #define RUNSTORE_CHECKPOINT "checkpoint"
 #define RUNSTORE_LOCK "lock"
+#define RUNSTORE_CONTINUED "continued"   /* a run continued from a shorter one (run_extend) */
 
 #endif

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 static sm_status dataset_by_name(dataset *ds, const char *name, const dataset_load_opts *o, sm_err *err)
 {
@@ -659,5 +660,131 @@ sm_status run_resume(const char *dir, const dataset *ds, const run_hooks *hooks,
     st = run_body(&x, &cfg, ds, true, hooks, out, err);
 out:
     runstore_lock_release(&lk);
+    return st;
+}
+
+/* Removes a directory run_extend built aside (its files are known). */
+static void extend_discard(const char *dir)
+{
+    static const char *const files[] = {RUNSTORE_CONF,   RUNSTORE_STATUS,     RUNSTORE_EPOCHS,
+                                        RUNSTORE_LABELS, RUNSTORE_CHECKPOINT, RUNSTORE_CONTINUED};
+    char p[RUNSTORE_PATH_MAX + 32];
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        snprintf(p, sizeof p, "%s/%s", dir, files[i]);
+        unlink(p);
+    }
+    rmdir(dir);
+}
+
+/* Copies the log src/<file> whole into dst. */
+static sm_status extend_copy(const runstore *src, const runstore *dst, const char *file, sm_err *err)
+{
+    char path[RUNSTORE_PATH_MAX];
+    sm_status st = runstore_path(src, file, path, sizeof path, err);
+    if (st)
+        return st;
+    size_t n;
+    char *buf = sm_read_file(path, &n, err);
+    if (!buf)
+        return SM_EIO;
+    st = runstore_file_replace(dst, file, buf, n, err);
+    free(buf);
+    return st;
+}
+
+sm_status run_extend(const char *src_root, const char *src_id, const config *cfg_in, const char *root,
+                     const char *run_id, bool *existed, sm_err *err)
+{
+    *existed = false;
+    config cfg = *cfg_in;
+    sm_status st = run_identity(&cfg, err);
+    if (st)
+        return st;
+    char dir[RUNSTORE_PATH_MAX];
+    struct stat sb;
+    if ((size_t)snprintf(dir, sizeof dir, "%s/%s", root, run_id) >= sizeof dir)
+        return sm_err_set(err, SM_EINVAL, "%s/%s: path too long", root, run_id);
+    if (lstat(dir, &sb) == 0) {
+        *existed = true;
+        return SM_OK;
+    }
+    /* the source: a finished run of this configuration but for max_epochs */
+    runstore src;
+    if ((st = runstore_open(&src, src_root, src_id, err)))
+        return st;
+    config prev;
+    config_defaults(&prev, cfg.preset);
+    run_state s;
+    if ((st = runstore_config_read(&src, &prev, err)) || (st = runstore_status_read(&src, &s, NULL, 0, err)))
+        return st;
+    if (s != RUN_DONE)
+        return sm_err_set(err, SM_EINVAL, "%s: cannot continue a run that is not done (%s)", src.dir,
+                          run_state_name(s));
+    uint32_t prev_hash = run_config_hash(&prev);
+    int prev_epochs = prev.max_epochs;
+    prev.max_epochs = cfg.max_epochs;
+    if (prev_epochs >= cfg.max_epochs || run_config_hash(&prev) != run_config_hash(&cfg))
+        return sm_err_set(err, SM_EINVAL, "%s: not the configuration of %s with fewer epochs", src.dir, run_id);
+    runstore_ckpt ck;
+    if ((st = runstore_checkpoint_read(&src, RUNSTORE_CHECKPOINT, &ck, err)))
+        return st;
+    runstore_blob *b = calloc((size_t)ck.n + 1, sizeof *b);
+    long c[CK_NCOUNTERS];
+    if (!b) {
+        runstore_ckpt_free(&ck);
+        return sm_err_set(err, SM_ENOMEM, "out of memory");
+    }
+    if ((st = runstore_ckpt_get(&ck, "counters", c, sizeof c, err)))
+        goto out;
+    if (c[CK_CONF_HASH] != (long)prev_hash || c[CK_EPOCH] < 1 || c[CK_EPOCH] > prev_epochs || c[CK_PATIENCE] < 0) {
+        st = sm_err_set(err, SM_EFORMAT, "%s: the checkpoint is not the run's last (epoch %ld)", ck.path,
+                        c[CK_EPOCH]);
+        goto out;
+    }
+    /* the counters of a run of cfg after the same epoch: its own identity,
+     * and finished only when early stopping says so (trainer_epoch) */
+    c[CK_CONF_HASH] = (long)run_config_hash(&cfg);
+    c[CK_FINISHED] = c[CK_PATIENCE] >= cfg.early_stop || c[CK_EPOCH] >= cfg.max_epochs;
+    for (int i = 0; i < ck.n; i++) {
+        b[i].name = ck.names[i];
+        b[i].data = strcmp(ck.names[i], "counters") == 0 ? (const void *)c : ck.buf + ck.offsets[i];
+        b[i].size = ck.sizes[i];
+    }
+    /* built aside in a dot folder (not listed as runs), then renamed */
+    char aside[RUNSTORE_PATH_MAX], tmp_id[256];
+    if ((size_t)snprintf(aside, sizeof aside, "%s/.extend", root) >= sizeof aside ||
+        (size_t)snprintf(tmp_id, sizeof tmp_id, "%.200s.%ld", run_id, (long)getpid()) >= sizeof tmp_id) {
+        st = sm_err_set(err, SM_EINVAL, "%s/%s: path too long", root, run_id);
+        goto out;
+    }
+    runstore dst;
+    char tmp_dir[RUNSTORE_PATH_MAX + 256];
+    snprintf(tmp_dir, sizeof tmp_dir, "%s/%s", aside, tmp_id);
+    extend_discard(tmp_dir); /* a leftover of a process of our pid that died building it */
+    if ((st = runstore_create(&dst, aside, tmp_id, err)))
+        goto out;
+    char note[400];
+    int nn = snprintf(note, sizeof note, "from = %s\nepoch = %ld\n", src_id, c[CK_EPOCH]);
+    if (!(st = runstore_config_write(&dst, &cfg, err)) && !(st = extend_copy(&src, &dst, RUNSTORE_EPOCHS, err)) &&
+        !(st = extend_copy(&src, &dst, RUNSTORE_LABELS, err)) &&
+        !(st = runstore_log_cut(&dst, RUNSTORE_EPOCHS, (int)c[CK_EPOCH], err)) &&
+        !(st = runstore_log_cut(&dst, RUNSTORE_LABELS, (int)c[CK_EPOCH], err)) &&
+        !(st = runstore_checkpoint_write(&dst, RUNSTORE_CHECKPOINT, b, ck.n, err)) &&
+        !(st = runstore_file_replace(&dst, RUNSTORE_CONTINUED, note, (size_t)nn, err)))
+        st = runstore_status_write(&dst, RUN_RUNNING, NULL, err);
+    if (!st && rename(dst.dir, dir) != 0) {
+        if (errno == EEXIST || errno == ENOTEMPTY)
+            *existed = true; /* made meanwhile by another process */
+        else
+            st = sm_err_set(err, SM_EIO, "%s: cannot rename to %s: %s", dst.dir, dir, strerror(errno));
+    }
+    if (st || *existed)
+        extend_discard(dst.dir);
+    else
+        sm_dir_sync(root);
+    rmdir(aside); /* unless another process builds there too */
+out:
+    free(b);
+    runstore_ckpt_free(&ck);
     return st;
 }

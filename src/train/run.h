@@ -104,4 +104,20 @@ sm_status run_execute(const config *cfg, const dataset *ds, const char *root, co
  * refused (SM_EINVAL naming it). */
 sm_status run_resume(const char *dir, const dataset *ds, const run_hooks *hooks, run_summary *out, sm_err *err);
 
+/* Makes <root>/<run_id> the run of cfg continued from the finished run
+ * <src_root>/<src_id>, whose configuration is cfg's but for a smaller
+ * max_epochs (a survivor of successive halving going on to the next
+ * rung): cfg's run.conf, the source's epochs.csv and labels.csv, its last
+ * checkpoint with the trainer's counters made cfg's, a `continued` file
+ * naming the source and its epoch, and the status running with nobody
+ * holding the lock. That is an interrupted run of cfg at the source's last
+ * epoch, bit for bit what a run of cfg from epoch 1 held then, so
+ * run_start(RUN_CONTINUE), selfmi train --continue and --resume finish it
+ * into the files, bytes and all, of a run of cfg from scratch (the seconds
+ * column of epochs.csv apart). The directory appears whole (built aside,
+ * then renamed into place); when <root>/<run_id> exists already nothing
+ * is done and *existed is set. */
+sm_status run_extend(const char *src_root, const char *src_id, const config *cfg, const char *root,
+                     const char *run_id, bool *existed, sm_err *err);
+
 #endif

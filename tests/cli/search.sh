@@ -1,29 +1,19 @@
 #!/bin/sh
 # search.sh: selfmi search on the synthetic data: halving's trials and
-# search.csv the same on one worker and two; no trial directory holds
-# test.csv or predictions.csv; report refuses the trials; an interrupted
-# search started again ends with the same search.csv; best.conf's 5-seed
-# grid is named by report; a bad [search] line exits 2 naming file:line.
+# search.csv the same on one worker and two; a survivor continued from its
+# checkpoint equals, bytes and all, a run from epoch 1; no trial directory
+# holds test.csv or predictions.csv; report refuses the trials; an
+# interrupted search started again ends with the same search.csv;
+# best.conf's 5-seed grid is named by report; an emitted array collected
+# with --collect gives the local search.csv; halving's --emit slurm is a
+# driver job; the time budget stops a trial while it trains; a bad
+# [search] line exits 2 naming file:line.
 set -u
 out=$(mktemp -d "$top_builddir/search.XXXXXX") || exit 1
 trap 'rm -rf "$out"' EXIT
 fail() { echo "FAIL: $*"; for f in "$out"/*.txt; do echo "== $f"; cat "$f"; done; exit 1; }
 
-cat > "$out/s.conf" <<'CONF'
-[experiment]
-dataset = synth:small
-[config]
-max_epochs = 9
-[search]
-method = halving
-trials = 9
-min_epochs = 1
-eta = 3
-lr_other = loguniform(1e-4, 1e-2)
-batch_size = 16 | 32
-post_fusion_dropout = uniform(0, 0.3)
-ulg_start = 1..4
-CONF
+cp "$top_srcdir/tests/cli/search-halving.conf" "$out/s.conf"
 
 "$SELFMI" search "$out/s.conf" --jobs 1 --out "$out/one" > "$out/one.txt" 2> "$out/one_log.txt" || fail "search --jobs 1: exit $?"
 "$SELFMI" search "$out/s.conf" --jobs 2 --out "$out/two" > "$out/two.txt" 2> "$out/two_log.txt" || fail "search --jobs 2: exit $?"
@@ -35,6 +25,37 @@ cmp -s "$out/one/search.csv" "$out/two/search.csv" || fail "1 and 2 workers: dif
 [ "$(ls "$out/one/trials" | grep -c -- '-e1$')" -eq 9 ] || fail "9 runs at rung 1"
 [ "$(ls "$out/one/trials" | grep -c -- '-e3$')" -eq 3 ] || fail "3 runs at rung 3"
 [ "$(ls "$out/one/trials" | grep -c -- '-e9$')" -eq 1 ] || fail "1 run at rung 9"
+# a survivor goes on from its checkpoint at the rung before, into a run
+# directory that holds, bytes and all, what a run from epoch 1 holds
+e9=$(ls "$out/one/trials" | grep -- '-e9$')
+e3=${e9%-e9}-e3
+grep -qx "from = $e3" "$out/one/trials/$e9/continued" && grep -qx "epoch = 3" "$out/one/trials/$e9/continued" ||
+  fail "$e9 does not say it continued $e3 at epoch 3"
+[ "$(ls "$out/one/trials" | grep -c -- '-e3$')" -eq "$(cat "$out"/one/trials/*-e3/continued | grep -c '^from = ')" ] ||
+  fail "not every run of rung 3 continued its run of rung 1"
+"$SELFMI" train "$out/one/trials/$e9/run.conf" --out "$out/scratch" --run-id "$e9" --quiet > /dev/null 2>&1 ||
+  fail "$e9 from scratch: exit $?"
+for f in labels.csv checkpoint run.conf status; do
+  cmp -s "$out/scratch/$e9/$f" "$out/one/trials/$e9/$f" || fail "$e9/$f: the continued run differs from a run from epoch 1"
+done
+cut -d, -f1,3- "$out/scratch/$e9/epochs.csv" > "$out/ea.csv"
+cut -d, -f1,3- "$out/one/trials/$e9/epochs.csv" > "$out/eb.csv"
+[ "$(wc -l < "$out/ea.csv")" -eq 10 ] && cmp -s "$out/ea.csv" "$out/eb.csv" ||
+  fail "$e9/epochs.csv: the continued run differs from a run from epoch 1"
+# continued: 9 + 3 x 2 + 1 x 6 epochs trained, not 9 + 3 x 3 + 1 x 9
+trained=$(($(cat "$out"/one/trials/*/epochs.csv | grep -c '^[0-9]') - $(cat "$out"/one/trials/*/continued |
+  awk '/^epoch = / { s += $3 } END { print s + 0 }')))
+[ "$trained" -eq 21 ] || fail "$trained epochs trained, 21 expected"
+[ -z "$(ls -A "$out/one/trials" | grep '^\.')" ] || fail "a run built aside was left: $(ls -A "$out/one/trials")"
+# --collect of a halving search whose last rung has not run: that trial is
+# not run (its rung-3 score does not make it the best), no best.conf
+mkdir "$out/col" && cp -r "$out/one/trials" "$out/col/trials" && rm -r "$out/col/trials/$e9"
+"$SELFMI" search "$out/s.conf" --collect --out "$out/col" > /dev/null 2> "$out/col_log.txt"
+[ $? -eq 1 ] || fail "--collect without the last rung: exit 1 expected"
+awk -F, -v t="$(echo "${e9#t}" | sed 's/-.*//; s/^0*//')" '$1 == (t == "" ? 0 : t) && $(NF - 1) == "\"not run\""' "$out/col/search.csv" |
+  grep -q . || fail "--collect: the trial waiting for rung 9 is not 'not run'"
+[ ! -e "$out/col/best.conf" ] || fail "--collect: a best.conf without a trial at the last rung"
+[ ! -e "$out/col/trials/$e9" ] || fail "--collect trained a run"
 
 best=$(sed -n 's/^best: trial \([0-9]*\),.*/\1/p' "$out/one.txt")
 [ -n "$best" ] || fail "no best trial printed"
@@ -144,13 +165,50 @@ if command -v bash > /dev/null; then
       fail "array task $i: exit $?"
   done
   [ "$(find "$out/sl/trials" -name status -exec cat {} + | grep -c '^done$')" -eq 6 ] || fail "6 array runs done"
-  "$SELFMI" search "$out/r.conf" --jobs 2 --out "$out/sl" > /dev/null 2> "$out/sl_log.txt" || fail "search after the array"
-  grep -q "runs finished" "$out/sl_log.txt" || fail "no progress after the array"
+  "$SELFMI" search "$out/r.conf" --collect --out "$out/sl" > /dev/null 2> "$out/sl_log.txt" || fail "--collect after the array"
+  grep -q "collecting: nothing trains" "$out/sl_log.txt" || fail "--collect does not say it trains nothing"
   cmp -s "$out/r/search.csv" "$out/sl/search.csv" || fail "the array's search.csv differs from the local one"
+  # best.conf names its search's folder
+  sed "s|$out/sl|$out/r|g" "$out/sl/best.conf" | cmp -s "$out/r/best.conf" - || fail "the array's best.conf differs from the local one"
   [ "$(find "$out/sl/trials" -name test.csv | wc -l)" -eq 0 ] || fail "array trials hold test.csv"
-  "$SELFMI" search "$out/s.conf" --emit slurm --out "$out/sh" > "$out/emit2.txt" 2>&1
-  [ $? -eq 2 ] && grep -q "random search only" "$out/emit2.txt" || fail "--emit slurm of a halving search"
+  # --collect before the runs: every trial not run, nothing trained
+  "$SELFMI" search "$out/r.conf" --emit slurm --out "$out/sl0" > /dev/null 2>&1 || fail "--emit slurm again: exit $?"
+  "$SELFMI" search "$out/r.conf" --collect --out "$out/sl0" > /dev/null 2> "$out/sl0_log.txt"
+  [ $? -eq 1 ] || fail "--collect of nothing: exit 1 expected"
+  [ "$(grep -c '"not run"' "$out/sl0/search.csv")" -eq 3 ] || fail "--collect of nothing: 3 trials not run"
+  [ -z "$(ls "$out/sl0/trials" | grep '^t')" ] || fail "--collect trained a run"
+  # halving: a driver job that runs the search rung by rung on Slurm
+  "$SELFMI" search "$out/s.conf" --emit slurm --out "$out/sh" > "$out/emit2.txt" 2>&1 || fail "--emit slurm halving: exit $?"
+  [ "$(cat "$out/emit2.txt")" = "$out/sh/search.sbatch" ] || fail "--emit slurm halving prints $(cat "$out/emit2.txt")"
+  grep -q "search '.*/s.conf' --out '$out/sh' --slurm --wait$" "$out/sh/search.sbatch" ||
+    fail "the driver does not run selfmi search --slurm --wait"
+  "$SELFMI" search "$out/s.conf" --slurm --out "$out/sh" > "$out/emit3.txt" 2>&1
+  [ $? -eq 2 ] && grep -q "use --slurm --wait" "$out/emit3.txt" || fail "--slurm without --wait of a halving search"
 fi
+
+# the time budget stops the trial that trains when it is spent: trial 0
+# (early_stop 1) finishes, trial 1 (early_stop 400 of 400 epochs) is
+# stopped while it trains, trial 2 never starts; best.conf is trial 0
+cat > "$out/tb.conf" <<'CONF'
+[experiment]
+dataset = synth:small
+[config]
+max_epochs = 400
+[search]
+trials = 3
+sample_seed = 4
+early_stop = 1 | 400
+time_budget = 4s
+CONF
+"$SELFMI" search "$out/tb.conf" --jobs 1 --out "$out/tb" > /dev/null 2> "$out/tb_log.txt" || fail "budget: exit $?"
+grep -q "running trials stop" "$out/tb_log.txt" || fail "budget: not said"
+awk -F, '$1 == 0 && $6 == "\"done\""' "$out/tb/search.csv" | grep -q . || fail "budget: trial 0 not done"
+row=$(awk -F, '$1 == 1 && $6 == "\"stopped by the budget\""' "$out/tb/search.csv")
+ep=$(echo "$row" | cut -d, -f4)
+[ -n "$row" ] && [ "$ep" -gt 0 ] && [ "$ep" -lt 400 ] || fail "budget: trial 1 not stopped while training: $row"
+[ "$(cat "$out/tb/trials/t001-s1111/status")" = cancelled ] || fail "budget: trial 1's run not stopped"
+awk -F, '$1 == 2 && $6 == "\"not run\""' "$out/tb/search.csv" | grep -q . || fail "budget: trial 2 started"
+grep -qx "early_stop = 1" "$out/tb/best.conf" || fail "budget: best.conf is not trial 0"
 
 # bad input: file:line: key, exit 2
 printf '[search]\nlr_text = loguniform(0, 1)\n' > "$out/bad.conf"

@@ -217,6 +217,63 @@ static void test_resume_run(void)
            "RUN_CONTINUE over a done run: already done");
 }
 
+/* A 2-epoch run continued to 4 (run_extend, then RUN_CONTINUE): the same
+ * files as a 4-epoch run from epoch 1; a source of another configuration
+ * or not done is refused; an existing target is left alone. */
+static void test_extend(void)
+{
+    config c;
+    config_defaults(&c, PRESET_SYNTH);
+    snprintf(c.dataset, sizeof c.dataset, "synth:small");
+    c.labels = LABELS_MM;
+    c.max_epochs = 4;
+    config c2 = c;
+    c2.max_epochs = 2;
+    sm_err err;
+    sm_err_clear(&err);
+    run_summary a, b;
+    char ra[1200], rx[1200];
+    snprintf(ra, sizeof ra, "%s/ea", root);
+    snprintf(rx, sizeof rx, "%s/ex", root);
+    tap_ok(run_execute(&c, NULL, ra, "r4", NULL, &a, &err) == SM_OK, "a 4-epoch run: %s", err.msg);
+    tap_ok(run_execute(&c2, NULL, rx, "r2", NULL, &b, &err) == SM_OK, "a 2-epoch run: %s", err.msg);
+    bool existed = true;
+    tap_ok(run_extend(rx, "r2", &c, rx, "r4", &existed, &err) == SM_OK && !existed, "continued to 4 epochs: %s",
+           err.msg);
+    runstore rs;
+    run_state st = RUN_DONE;
+    char why[256];
+    tap_ok(runstore_open(&rs, rx, "r4", &err) == SM_OK && runstore_state(&rs, &st, why, sizeof why, &err) == SM_OK &&
+               st == RUN_INTERRUPTED,
+           "the continued run reads as interrupted");
+    tap_ok(run_start(&c, NULL, rx, "r4", RUN_CONTINUE, NULL, &b, &err) == SM_OK && b.resumed && b.resumed_epoch == 2,
+           "RUN_CONTINUE resumes it from epoch 2: %s", err.msg);
+    const char *files[] = {"test.csv", "predictions.csv", "labels.csv", "checkpoint", "run.conf"};
+    for (int i = 0; i < 5; i++) {
+        char pa[1400], pb[1400];
+        snprintf(pa, sizeof pa, "%s/r4/%s", ra, files[i]);
+        snprintf(pb, sizeof pb, "%s/r4/%s", rx, files[i]);
+        tap_ok(same_file(pa, pb), "continued %s: the bytes of a run from epoch 1", files[i]);
+    }
+    tap_ok(b.epochs == 4 && b.best_epoch == a.best_epoch && b.test.mae == a.test.mae, "the same summary");
+    tap_ok(run_extend(rx, "r2", &c, rx, "r4", &existed, &err) == SM_OK && existed, "an existing target: left alone");
+    config other = c;
+    other.lr[GROUP_COUNT - 1] *= 2;
+    tap_ok(run_extend(rx, "r2", &other, rx, "r4b", &existed, &err) == SM_EINVAL &&
+               strstr(err.msg, "not the configuration"),
+           "another configuration is refused: %s", err.msg);
+    tap_ok(run_extend(rx, "r2", &c2, rx, "r2b", &existed, &err) == SM_EINVAL, "no more epochs: refused");
+    put(&rs, RUNSTORE_STATUS, "running\n");
+    config c8 = c;
+    c8.max_epochs = 8;
+    tap_ok(run_extend(rx, "r4", &c8, rx, "r8", &existed, &err) == SM_EINVAL && strstr(err.msg, "not done"),
+           "a source not done is refused: %s", err.msg);
+    struct stat sb;
+    char aside[1300];
+    snprintf(aside, sizeof aside, "%s/.extend", rx);
+    tap_ok(stat(aside, &sb) != 0, "nothing left aside");
+}
+
 int main(void)
 {
     const char *bd = getenv("top_builddir");
@@ -235,6 +292,7 @@ int main(void)
     test_lock(&rs);
     test_cut(&rs);
     test_resume_run();
+    test_extend();
     nftw(root, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
     return tap_done();
 }

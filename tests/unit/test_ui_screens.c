@@ -14,6 +14,7 @@
 #include "rundir/runstore.h"
 #include "train/run.h"
 #include "ui/engine.h"
+#include "exp/expfile.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -193,11 +194,20 @@ static void write_fixture(const char *root)
     write_run(root, "selfmi-MA-s1", "M,A", 1, 3, "failed: non-finite loss at epoch 3 batch 1\n", 0.9, 1700000500);
 }
 
+/* The search the next screens show (search_screens), or none. */
+static const experiment *screen_search;
+static config screen_search_base;
+
 /* Runs a key script on a fresh app at w x h and compares the screen. */
 static void screen_mode(const char *name, int w, int h, const char *keys, bool color, bool ascii)
 {
     ui_app a;
-    ui_app_init(&a, "results", "experiments/fixture.conf", NULL);
+    if (screen_search) {
+        ui_app_init(&a, "search/trials", screen_search->path, NULL);
+        ui_app_set_search(&a, &screen_search->search, &screen_search_base, screen_search->path, "search");
+    } else {
+        ui_app_init(&a, "results", "experiments/fixture.conf", NULL);
+    }
     a.color = color;
     a.ascii = ascii;
     ui_app_resize(&a, w, h);
@@ -221,6 +231,54 @@ static void screen_mode(const char *name, int w, int h, const char *keys, bool c
 static void screen(const char *name, int w, int h, const char *keys, bool color)
 {
     screen_mode(name, w, h, keys, color, false);
+}
+
+/* The Grid view of a halving search (9 trials, rungs 1, 3 and 9 epochs)
+ * at the three sizes: every trial at rung 1, one of them failed, three at
+ * rung 3, the best of those at rung 9. */
+static void search_screens(void)
+{
+    FILE *f = fopen("search.conf", "w");
+    fprintf(f, "[experiment]\ndataset = data\npreset = synth\n[config]\nmax_epochs = 9\n[search]\nmethod = halving\n"
+               "trials = 9\nmin_epochs = 1\neta = 3\nlr_other = loguniform(1e-4, 1e-2)\nbatch_size = 16 | 32\n"
+               "post_fusion_dropout = uniform(0, 0.3)\nulg_start = 1..4\n");
+    fclose(f);
+    static experiment e;
+    sm_err err;
+    if (exp_load(&e, "search.conf", &err) || exp_grid_point(&e, 0, &screen_search_base, &err)) {
+        tap_ok(0, "the search fixture: %s", err.msg);
+        return;
+    }
+    mkdir("search", 0777);
+    mkdir("search/trials", 0777);
+    static const double quality[9] = {0.78, 0.71, 0.74, 0.83, 0.69, 0.90, 0.76, 0.72, 0.81};
+    char id[64];
+    for (int i = 0; i < 9; i++) {
+        snprintf(id, sizeof id, "t%03d-s1111-e1", i);
+        write_run("search/trials", id, "M,T,A,V", 1111, 1, i == 5 ? "failed: non-finite loss at epoch 1 batch 3\n" : "done\n",
+                  quality[i], 1700001000 + 10 * i);
+    }
+    static const int rung3[3] = {1, 4, 7};
+    for (int i = 0; i < 3; i++) {
+        snprintf(id, sizeof id, "t%03d-s1111-e3", rung3[i]);
+        write_run("search/trials", id, "M,T,A,V", 1111, 3, "done\n", quality[rung3[i]], 1700002000 + 10 * i);
+    }
+    write_run("search/trials", "t004-s1111-e9", "M,T,A,V", 1111, 9, "done\n", quality[4], 1700003000);
+    screen_search = &e;
+    static const int sizes[][2] = {{80, 24}, {100, 30}, {160, 48}};
+    for (int k = 0; k < 3; k++) {
+        char name[64];
+        snprintf(name, sizeof name, "size_search_%dx%d", sizes[k][0], sizes[k][1]);
+        screen(name, sizes[k][0], sizes[k][1], "4", true);
+    }
+    /* trial 4's run of rung 9 made ready to go on from its run of rung 3
+     * (run_extend), nothing trained yet: waiting in the race, not failed */
+    unlink("search/trials/t004-s1111-e9/test.csv");
+    write_run("search/trials", "t004-s1111-e9", "M,T,A,V", 1111, 3, "running\n", quality[4], 1700003000);
+    put("search/trials/t004-s1111-e9", "continued", "from = t004-s1111-e3\nepoch = 3\n");
+    screen("search_continuing", 100, 30, "4", true);
+    screen_search = NULL;
+    exp_free(&e);
 }
 
 static void widgets(void)
@@ -583,6 +641,7 @@ int main(void)
     }
     test_picker();
     test_engine_switch();
+    search_screens();
     screen("help", 100, 30, "?", true);
     screen("help_80", 80, 24, "?", true);
     screen("help_labels_160", 160, 48, "3?", true);
