@@ -9,6 +9,7 @@
 #include "config.h"
 #include "base/fsutil.h"
 #include "ui/app.h"
+#include "data/csvio.h"
 #include "ui/fmt.h"
 
 #include <math.h>
@@ -23,6 +24,7 @@ typedef struct {
     int epochs;
     double score;          /* mean over its seeds at that rung of each one's best */
     bool stopped;          /* halving went on without it */
+    bool budget;           /* the time budget stopped it (search.csv) */
     const rs_run *last;    /* its first seed's run at that rung */
 } srch_row;
 
@@ -70,6 +72,28 @@ static bool continuation_waiting(const rs_run *r)
     bool waiting = e && r->epochs.nrows <= atoi(e);
     sm_kv_free(&kv);
     return waiting;
+}
+
+/* The trials search.csv (beside the trials/ folder) records as stopped by
+ * the time budget: their runs read as cancelled, which is not a failure.
+ * flags (n) gets true for each; no file, no marks. */
+static void budget_marks(const char *root, bool *flags, int n)
+{
+    char path[1100];
+    snprintf(path, sizeof path, "%s/../search.csv", root);
+    csv_table t;
+    sm_err err;
+    if (csvio_read(&t, path, &err) != SM_OK)
+        return;
+    int ct = csvio_column(&t, "trial"), cs = csvio_column(&t, "status");
+    for (int r = 1; r < t.nrows && ct >= 0 && cs >= 0; r++) {
+        long i;
+        const char *st = csvio_get(&t, r, cs);
+        if (csvio_parse_long(csvio_get(&t, r, ct), &i) && i >= 0 && i < n && st &&
+            strcmp(st, "stopped by the budget") == 0)
+            flags[i] = true;
+    }
+    csvio_free(&t);
 }
 
 static const search_spec *spec_of(const ui_app *a)
@@ -146,8 +170,16 @@ static bool table_build(const ui_app *a, srch_table *t)
             t->top_rung = ep;
     }
     t->halving = s->method == SEARCH_HALVING || t->top_rung > 0;
+    bool *budget = calloc((size_t)t->n, sizeof *budget);
+    if (budget)
+        budget_marks(a->store.root, budget, t->n);
     for (int i = 0; i < t->n; i++) {
         srch_row *x = &t->rows[i];
+        /* cancelled by the budget, and not started again since */
+        if (budget && budget[i] && x->nfailed && !x->nrunning) {
+            x->budget = true;
+            x->nfailed = 0;
+        }
         if (nsum[i])
             x->score = sum[i] / nsum[i];
         /* halving went on to a higher rung without this finished trial
@@ -159,6 +191,7 @@ static bool table_build(const ui_app *a, srch_table *t)
     }
     free(sum);
     free(nsum);
+    free(budget);
     /* ranked: insertion sort (a search has tens to hundreds of trials) */
     for (int i = 0; i < t->n; i++) {
         int j = i;
@@ -293,6 +326,7 @@ void ui_view_search(ui_app *a, cellbuf *b, ui_rect r)
         char vals[1][64], num[16], line[512];
         const char *state = !x->nruns             ? "-"
                             : x->nfailed          ? "failed"
+                            : x->budget           ? "budget"
                             : x->nrunning         ? "running"
                             : x->stopped          ? "stopped"
                             : x->trial == best    ? "best"
@@ -303,7 +337,7 @@ void ui_view_search(ui_app *a, cellbuf *b, ui_rect r)
             search_dist_draw_trial(s, x->trial, d, vals[0], sizeof vals[0]);
             n += snprintf(line + n, sizeof line - (size_t)n, " %10.10s", vals[0]);
         }
-        int16_t fg = x->nfailed ? UI_RED : x->nrunning ? UI_GREEN : x->stopped ? UI_GREY : UI_DEFAULT;
+        int16_t fg = x->nfailed ? UI_RED : x->nrunning ? UI_GREEN : x->stopped || x->budget ? UI_GREY : UI_DEFAULT;
         ui_style st = ui_sty(fg, UI_DEFAULT, pos == a->srch_cur ? UI_REVERSE : x->trial == best ? UI_BOLD : 0);
         cellbuf_printf(b, list.x, list.y + 1 + i, list.w, st, "%s", line);
     }

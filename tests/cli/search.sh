@@ -209,6 +209,12 @@ ep=$(echo "$row" | cut -d, -f4)
 [ "$(cat "$out/tb/trials/t001-s1111/status")" = cancelled ] || fail "budget: trial 1's run not stopped"
 awk -F, '$1 == 2 && $6 == "\"not run\""' "$out/tb/search.csv" | grep -q . || fail "budget: trial 2 started"
 grep -qx "early_stop = 1" "$out/tb/best.conf" || fail "budget: best.conf is not trial 0"
+# the dashboard shows trial 1 as stopped by the budget (search.csv), not failed
+printf '4' > "$out/keys"
+"$SELFMI" "$out/tb.conf" --results "$out/tb" --script "$out/keys" --screen "$out/tb_screen.txt" --size 120x40 \
+  --no-color > /dev/null 2>&1 || fail "dashboard on the budgeted search: exit $?"
+grep -q '^ *[0-9]* *1 budget ' "$out/tb_screen.txt" || fail "budget: the dashboard does not show trial 1 stopped by it"
+grep -q ' failed ' "$out/tb_screen.txt" && fail "budget: the dashboard calls a trial failed"
 
 # bad input: file:line: key, exit 2
 printf '[search]\nlr_text = loguniform(0, 1)\n' > "$out/bad.conf"
