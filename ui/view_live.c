@@ -200,7 +200,10 @@ static void draw_side(ui_app *a, cellbuf *b, ui_rect r, const rs_run *run, const
     }
     if (y < r.y + r.h - 1) {
         y = r.y + r.h - 1;
-        cellbuf_printf(b, r.x, y, r.w, lab, "smooth %s  y %s", a->smooth ? "on" : "off", a->logy ? "log" : "linear");
+        if (a->smooth)
+            cellbuf_printf(b, r.x, y, r.w, lab, "smooth EMA %g  y %s", a->smooth_w, a->logy ? "log" : "linear");
+        else
+            cellbuf_printf(b, r.x, y, r.w, lab, "smooth off  y %s", a->logy ? "log" : "linear");
     }
 }
 
