@@ -184,6 +184,12 @@ bool ui_app_update(ui_app *a, bool refresh_disk)
     if (a->slurm_poller ? ui_slurm_poller_take(a->slurm_poller, &a->slurm)
                         : refresh_disk && ui_slurm_refresh(&a->slurm, 5.0))
         changed = true; /* and the rows, which hold Slurm's pending runs */
+    char note[1100];
+    bool note_bad;
+    if (a->slurm_poller && ui_slurm_poller_note(a->slurm_poller, &a->slurm_note_seen, note, sizeof note, &note_bad)) {
+        ui_app_message(a, note_bad, "%s", note);   /* what the queued scancels gave */
+        changed = true;
+    }
     if (changed || a->store.version != a->store_version_seen) {
         a->store_version_seen = a->store.version;
         ui_app_rebuild_rows(a);
@@ -315,16 +321,24 @@ static int cancel_slurm(ui_app *a)
         const ui_slurm_run *r = &a->slurm.runs[i];
         if (!r->state[0] || (!ui_app_is_selected(a, r->run_id) && !(cur && strcmp(cur->id, r->run_id) == 0)))
             continue;
-        bad |= ui_slurm_cancel(r, msg, sizeof msg) != SM_OK;
+        if (a->slurm_poller) {
+            /* scancel may wait on slurmctld: the poller's thread runs it */
+            if (!ui_slurm_poller_cancel(a->slurm_poller, r)) {
+                bad = true;
+                snprintf(msg, sizeof msg, "scancel %s: out of memory", r->task);
+            }
+        } else {
+            bad |= ui_slurm_cancel(r, msg, sizeof msg) != SM_OK;
+        }
         n++;
     }
-    if (n == 1 || bad)
+    if (a->slurm_poller && n && !bad)
+        ui_app_message(a, false, "scancel: asking Slurm to cancel %d task%s", n, n == 1 ? "" : "s");
+    else if (n == 1 || bad)
         ui_app_message(a, bad, "%s", msg);
     else if (n > 1)
         ui_app_message(a, false, "scancel: %d Slurm tasks cancelled", n);
-    if (n && a->slurm_poller)
-        ui_slurm_poller_poke(a->slurm_poller);   /* Slurm's new word soon */
-    else if (n)
+    if (n && !a->slurm_poller)
         a->slurm.next_poll = 0; /* Slurm's new word at the next update */
     return n;
 }

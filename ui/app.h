@@ -194,6 +194,7 @@ typedef struct {
     uint64_t store_version_seen;
     ui_slurm slurm;        /* Slurm's word on runs submitted with grid --slurm */
     ui_slurm_poller *slurm_poller;   /* asks squeue off this thread (NULL: ui_app_update asks) */
+    uint64_t slurm_note_seen;        /* the poller's last scancel message shown */
 } ui_app;
 
 void ui_app_init(ui_app *a, const char *results_root, const char *exp_path, const ui_backend *be);

@@ -207,6 +207,11 @@ struct ui_slurm_poller {
     bool stop, poke;       /* under mu */
     bool busy;             /* under mu: a look is under way */
     bool orphan;           /* under mu: stopped while busy, the thread frees all */
+    ui_slurm_run *cancel;  /* under mu: tasks to scancel before the next look */
+    int ncancel, capcancel;
+    char note[1100];       /* under mu: what the last scancels gave */
+    bool note_bad;
+    uint64_t note_version;
 };
 
 /* Copies src's runs, jobs and counts into dst (whose arrays are reused). */
@@ -244,6 +249,7 @@ static bool slurm_copy(ui_slurm *dst, const ui_slurm *src)
 
 static void poller_free(ui_slurm_poller *p)
 {
+    free(p->cancel);
     ui_slurm_free(&p->work);
     ui_slurm_free(&p->pub);
     pthread_cond_destroy(&p->cv);
@@ -263,16 +269,42 @@ static void *poller_main(void *arg)
             struct timespec ts;
             clock_gettime(CLOCK_REALTIME, &ts);
             ts.tv_sec += 1;
-            while (!p->stop && !p->poke)
+            while (!p->stop && !p->poke && !p->ncancel)
                 if (pthread_cond_timedwait(&p->cv, &p->mu, &ts) == ETIMEDOUT)
                     break;
             if (p->stop)
                 break;
         }
-        bool poked = p->poke;
+        bool poked = p->poke || p->ncancel;
         p->poke = false;
         p->busy = true;
+        ui_slurm_run *cancel = p->cancel;
+        int ncancel = p->ncancel;
+        p->cancel = NULL;
+        p->ncancel = p->capcancel = 0;
         pthread_mutex_unlock(&p->mu);
+        if (ncancel) {
+            /* scancel here, not on the UI's thread: it may wait on slurmctld */
+            char msg[sizeof p->note] = "";
+            bool bad = false;
+            for (int i = 0; i < ncancel; i++) {
+                char one[sizeof p->note];
+                if (ui_slurm_cancel(&cancel[i], one, sizeof one) != SM_OK && !bad) {
+                    bad = true;
+                    snprintf(msg, sizeof msg, "%s", one);
+                } else if (!bad && ncancel == 1) {
+                    snprintf(msg, sizeof msg, "%s", one);
+                }
+            }
+            if (!bad && ncancel > 1)
+                snprintf(msg, sizeof msg, "scancel: %d Slurm tasks cancelled", ncancel);
+            free(cancel);
+            pthread_mutex_lock(&p->mu);
+            snprintf(p->note, sizeof p->note, "%s", msg);
+            p->note_bad = bad;
+            p->note_version++;
+            pthread_mutex_unlock(&p->mu);
+        }
         if (poked)
             p->work.next_poll = 0;
         bool changed = ui_slurm_refresh(&p->work, p->period);
@@ -326,6 +358,41 @@ void ui_slurm_poller_poke(ui_slurm_poller *p)
     p->poke = true;
     pthread_cond_signal(&p->cv);
     pthread_mutex_unlock(&p->mu);
+}
+
+bool ui_slurm_poller_cancel(ui_slurm_poller *p, const ui_slurm_run *r)
+{
+    bool ok = false;
+    pthread_mutex_lock(&p->mu);
+    if (p->ncancel == p->capcancel) {
+        int cap = p->capcancel ? 2 * p->capcancel : 8;
+        ui_slurm_run *c = realloc(p->cancel, (size_t)cap * sizeof *c);
+        if (c) {
+            p->cancel = c;
+            p->capcancel = cap;
+        }
+    }
+    if (p->ncancel < p->capcancel) {
+        p->cancel[p->ncancel++] = *r;
+        ok = true;
+        pthread_cond_signal(&p->cv);
+    }
+    pthread_mutex_unlock(&p->mu);
+    return ok;
+}
+
+bool ui_slurm_poller_note(ui_slurm_poller *p, uint64_t *seen, char *buf, size_t n, bool *bad)
+{
+    bool fresh = false;
+    pthread_mutex_lock(&p->mu);
+    if (p->note_version != *seen) {
+        *seen = p->note_version;
+        snprintf(buf, n, "%s", p->note);
+        *bad = p->note_bad;
+        fresh = true;
+    }
+    pthread_mutex_unlock(&p->mu);
+    return fresh;
 }
 
 void ui_slurm_poller_stop(ui_slurm_poller *p)

@@ -57,6 +57,13 @@ ui_slurm_poller *ui_slurm_poller_start(const char *root, double period);
 bool ui_slurm_poller_take(ui_slurm_poller *p, ui_slurm *s);
 /* Asks for a look now (after a scancel) instead of at the period's end. */
 void ui_slurm_poller_poke(ui_slurm_poller *p);
+/* Queues a scancel of r's task for the thread, which runs it before its
+ * next look and leaves what it gave for ui_slurm_poller_note; false when
+ * no memory was left to queue it. Never waits on Slurm. */
+bool ui_slurm_poller_cancel(ui_slurm_poller *p, const ui_slurm_run *r);
+/* The message of the last scancels (one task's line, a count, or the
+ * first error, *bad set), when newer than *seen; true when it copied. */
+bool ui_slurm_poller_note(ui_slurm_poller *p, uint64_t *seen, char *buf, size_t n, bool *bad);
 /* Ends the thread. An squeue still running is not waited for: the thread
  * is left to finish it and free itself. Accepts NULL. */
 void ui_slurm_poller_stop(ui_slurm_poller *p);

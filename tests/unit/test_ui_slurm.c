@@ -179,6 +179,27 @@ static void poller(const char *dir, const char *bin)
     for (int i = 0; i < 300 && access(path, F_OK) != 0; i++)
         nap(0.01);
     nap(0.2);
+
+    /* scancel (task 30_0: 1.5 s) runs on the poller's thread: queuing it
+     * returns at once, its message comes later */
+    p = ui_slurm_poller_start(root, 5.0);
+    ui_slurm_run slow = {.run_id = "run-slow", .task = "30_0"};
+    s0 = sm_now();
+    bool queued = p && ui_slurm_poller_cancel(p, &slow);
+    double dq = sm_now() - s0;
+    tap_ok(queued && dq < 0.1, "a scancel is queued at once (%.3f s)", dq);
+    char note[1100] = "";
+    bool bad = true, got = false;
+    uint64_t seen = 0;
+    while (p && !got && sm_now() - s0 < 15) {
+        got = ui_slurm_poller_note(p, &seen, note, sizeof note, &bad);
+        if (!got)
+            nap(0.02);
+    }
+    tap_ok(got && !bad && strstr(note, "30_0") && sm_now() - s0 >= 1.4,
+           "its message arrives when scancel has answered (%.2f s): %s", sm_now() - s0, note);
+    tap_ok(p && !ui_slurm_poller_note(p, &seen, note, sizeof note, &bad), "a message is given once");
+    ui_slurm_poller_stop(p);
 }
 
 int main(void)
@@ -212,7 +233,7 @@ int main(void)
     char log[400], sc[600];
     snprintf(log, sizeof log, "%s/scancel.txt", dir);
     snprintf(path, sizeof path, "%s/scancel", bin);
-    snprintf(sc, sizeof sc, "#!/bin/sh\necho \"$*\" >> '%s'\n", log);
+    snprintf(sc, sizeof sc, "#!/bin/sh\ncase \"$*\" in 30_*) sleep 1.5 ;; esac\necho \"$*\" >> '%s'\n", log);
     write_file(path, sc, 0755);
     const char *old = getenv("PATH");
     char newpath[4096], abs[300];
