@@ -1,5 +1,5 @@
-/* numfmt.c: the shortest decimal that reads back to the same float or
- * double, and the canonical %.9g text, without printf.
+/* numfmt.c: the shortest decimal that reads back to a float or double, and
+ * the canonical %.9g text, without printf.
  *
  * A finite nonzero value is v = m * 2^e (m an integer). The values that
  * read back to v lie between the midpoints to its neighbours:
@@ -8,20 +8,23 @@
  *   v     (4m)     * 2^(e-2)
  *   upper (4m + 2) * 2^(e-2)
  * with the midpoints themselves included when m is even (strtof/strtod
- * round ties to even). Each of the three, times 10^q, is floored exactly
- * to an integer T of N digits (N = 10 for a float, 18 for a double) with a
- * flag telling whether the product was an integer. Rounding T to p digits
- * (half to even, the remainder beyond T breaking ties) is what %.{p}g
- * prints; that candidate reads back to v when it lies between the floored
- * bounds. p runs down from 9 (17) while the candidate still reads back;
- * the interval being symmetric, the last that does is the first %.{p}g
- * that does. An asymmetric interval (a power of two) runs p up instead.
+ * round ties to even). v times 10^q is floored exactly to an integer T of
+ * n or n + 1 digits (n = 10 for a float, 18 for a double); whether the
+ * product was an integer is found, when a tie needs it, by divisibility.
+ * Rounding T to p digits (half to even, the remainder beyond T breaking
+ * ties) is what %.{p}g prints; that candidate reads back to v when it lies
+ * between the bounds, which the interval's half-width (T / 2m) decides
+ * unless the candidate is within two units of a bound, when the bounds'
+ * own floors do. p runs down from 8 (16) while the candidate still reads
+ * back, 9 (17) always doing: the interval being symmetric, the last that
+ * does is the first %.{p}g that does. An asymmetric interval (a power of
+ * two) runs p up instead.
  *
  * 10^q is a 128-bit mantissa times a power of two (numfmt_pow10.h), exact
  * for 0 <= q <= 55, else rounded down (q > 55) or up (q < 0); a product
  * whose 64 bits below the point sit at the very edge of an integer under
- * an inexact power is handed to printf and strto* (never for a float:
- * every float32 goes the integer path, checked exhaustively). */
+ * an inexact power (where that rounding could move the floor) goes to
+ * printf and strto* instead. */
 #include "config.h"
 #include "base/numfmt.h"
 
@@ -57,45 +60,91 @@ static const uint64_t pow10_u64[20] = {1u,
                                        1000000000000000000u,
                                        10000000000000000000u};
 
-/* One scaled value: floor(X * 10^q * 2^(e-2)) and whether it was exact. */
+/* x / 10^j for 1 <= j <= 19, by constants (a multiply, not a divide) */
+static inline uint64_t div_pow10(uint64_t x, int j)
+{
+    switch (j) {
+#define D(k) \
+    case k: return x / pow10_u64[k];
+        D(1) D(2) D(3) D(4) D(5) D(6) D(7) D(8) D(9) D(10) D(11) D(12) D(13) D(14) D(15) D(16) D(17) D(18) D(19)
+#undef D
+    }
+    return 0;
+}
+
+/* Whether x * 10^q * 2^(e-2) = x * 5^q * 2^(q+e-2) is an integer. */
+static bool exact_of(uint64_t x, int q, int e)
+{
+    int p2 = q + e - 2;
+    if (p2 < 0 && (-p2 >= 64 || (x & ((UINT64_C(1) << -p2) - 1)) != 0))
+        return false;
+    if (q >= 0)
+        return true;
+    uint64_t p5 = 1;   /* 5^-q, while it can divide x < 2^55 */
+    for (int j = 0; j < -q && p5 <= x; j++)
+        p5 *= 5;
+    return p5 <= x && x % p5 == 0;
+}
+
+/* One scaled value: floor(x * 10^q * 2^(e-2)), and x, q, e to tell
+ * whether it was exact (exact_of) when a tie or a bound needs it. */
 typedef struct {
-    uint64_t t;
-    bool exact;
+    uint64_t t, x;
+    int q, e;
 } scaled;
 
-/* floor(x * 10^q * 2^(e-2)); false when the table's rounding could have
- * moved the floor (the caller then takes the slow path). */
-static bool scale(uint64_t x, int q, int e, scaled *out)
+static inline bool scaled_exact(const scaled *s)
 {
-    const int i = q - NUMFMT_QMIN;
+    return exact_of(s->x, s->q, s->e);
+}
+
+/* The 192-bit x * M (M = 10^q's mantissa), little-endian words. */
+static inline void mul192(uint64_t x, int i, uint64_t w[3])
+{
     u128 a = (u128)x * numfmt_pow10[i].lo, b = (u128)x * numfmt_pow10[i].hi;
-    uint64_t w[3];   /* the 192-bit product x * M, little-endian words */
     w[0] = (uint64_t)a;
     u128 mid = (a >> 64) + (uint64_t)b;
     w[1] = (uint64_t)mid;
     w[2] = (uint64_t)(b >> 64) + (uint64_t)(mid >> 64);
-    int sh = -(e - 2 + numfmt_pow10[i].b);   /* 64 <= sh < 192 for every finite input */
-    int k = sh / 64, s = sh % 64;
-    uint64_t t = w[k] >> s, frac;
-    if (s && k < 2)
-        t |= w[k + 1] << (64 - s);
-    k = (sh - 64) / 64;
-    frac = w[k] >> s;
-    if (s)
-        frac |= w[k + 1] << (64 - s);
-    /* exact: x * 5^q * 2^(q+e-2) is an integer */
-    int p2 = q + e - 2;
-    bool exact = p2 >= 0 || (-p2 < 64 && (x & ((UINT64_C(1) << -p2) - 1)) == 0);
-    if (q < 0 && exact) {
-        uint64_t p5 = 1;   /* 5^-q, when it can divide x < 2^55 */
-        for (int j = 0; j < -q && p5 <= x; j++)
-            p5 *= 5;
-        exact = p5 <= x && x % p5 == 0;
+}
+
+/* w + k * M (k = 2, -1 or -2): the product of x + k from that of x */
+static inline void add_m(const uint64_t w[3], int i, int k, uint64_t out[3])
+{
+    uint64_t hi = numfmt_pow10[i].hi, lo = numfmt_pow10[i].lo, m0 = lo, m1 = hi, m2 = 0;
+    if (k == 2 || k == -2) {
+        m2 = hi >> 63;
+        m1 = hi << 1 | lo >> 63;
+        m0 = lo << 1;
     }
-    if (!exact && (q < 0 || q > 55) && (frac == 0 || frac == UINT64_MAX))
+    if (k > 0) {
+        u128 s0 = (u128)w[0] + m0, s1 = (u128)w[1] + m1 + (uint64_t)(s0 >> 64);
+        out[0] = (uint64_t)s0;
+        out[1] = (uint64_t)s1;
+        out[2] = w[2] + m2 + (uint64_t)(s1 >> 64);
+    } else {
+        uint64_t b0 = w[0] < m0, d1 = w[1] - m1, b1 = (w[1] < m1) | (d1 < b0);
+        out[0] = w[0] - m0;
+        out[1] = d1 - b0;
+        out[2] = w[2] - m2 - b1;
+    }
+}
+
+/* floor(w >> sh) into s->t; false when the table's rounding could have
+ * moved that floor (the 64 bits below the point at an integer's very
+ * edge under an inexact power, and the value not exact): the slow path. */
+static inline bool take(const uint64_t w[3], int sh, scaled *s)
+{
+    int k = sh >> 6, b = sh & 63, k2 = k - 1;
+    uint64_t t = w[k] >> b, frac = w[k2] >> b;
+    if (b) {
+        if (k < 2)
+            t |= w[k + 1] << (64 - b);
+        frac |= w[k2 + 1] << (64 - b);
+    }
+    s->t = t;
+    if ((s->q < 0 || s->q > 55) && (frac == 0 || frac == UINT64_MAX) && !scaled_exact(s))
         return false;
-    out->t = t;
-    out->exact = exact;
     return true;
 }
 
@@ -105,48 +154,102 @@ typedef struct {
     int x;             /* decimal exponent of the first digit */
 } decimal;
 
+/* The floors of the bounds (x - 2 or x - 1, and x + 2) from the product
+ * wc of x = 4m; false: the slow path. */
+static inline bool bounds(const uint64_t wc[3], int i, int sh, bool lower_closer, scaled *l, scaled *u)
+{
+    uint64_t wl[3], wu[3];
+    add_m(wc, i, lower_closer ? -1 : -2, wl);
+    add_m(wc, i, 2, wu);
+    return take(wl, sh, l) && take(wu, sh, u);
+}
+
+/* c rounded to a multiple of 10^j (1 <= j), half to even, the part of c
+ * beyond its floor breaking ties, given fl = floor(c / 10^j): the digits
+ * %.{n-j}g keeps, as a count of 10^j */
+static inline uint64_t round_from(const scaled *c, uint64_t fl, int j)
+{
+    uint64_t div = pow10_u64[j], rem = c->t - fl * div, half = div >> 1;
+    return fl + (rem > half || (rem == half && ((fl & 1) || !scaled_exact(c))));
+}
+
+static inline uint64_t round_at(const scaled *c, int j)
+{
+    return round_from(c, div_pow10(c->t, j), j);
+}
+
+/* Whether y (a candidate, in the units of the floors) lies between the
+ * bounds l and u, the bounds included when incl. */
+static inline bool inside(uint64_t y, const scaled *l, const scaled *u, bool incl)
+{
+    bool above = y > l->t || (incl && y == l->t && scaled_exact(l));
+    bool below = incl ? y <= u->t : y < u->t || (y == u->t && !scaled_exact(u));
+    return above && below;
+}
+
 /* v = m * 2^e > 0; n the digits carried (10 or 18); pmax the digits that
  * always read back (9 or 17); only_pmax: %.{pmax}g's digits, not the
  * shortest. False: take the slow path. */
-static bool digits(uint64_t m, int e, bool lower_closer, int n, int pmax, bool only_pmax, decimal *d)
+/* inlined into each caller, so n and pmax are constants there */
+static inline __attribute__((always_inline)) bool digits(uint64_t m, int e, bool lower_closer, int n, int pmax,
+                                                         bool only_pmax, decimal *d)
 {
     uint64_t xc = 4 * m, xl = 4 * m - (lower_closer ? 1 : 2), xu = 4 * m + 2;
     int e2 = e + 63 - __builtin_clzll(m);                    /* floor(log2 v) */
     int q = n - 1 - (int)(((int64_t)e2 * 78913) >> 18);     /* 78913 / 2^18 ~ log10(2) */
-    scaled c, l = {0, false}, u = {0, false};
-    for (int tries = 0;; tries++) {
-        if (q < NUMFMT_QMIN || q > NUMFMT_QMAX || tries > 2 || !scale(xc, q, e, &c))
-            return false;
-        if (c.t >= pow10_u64[n])
-            q--;
-        else if (c.t < pow10_u64[n - 1])
-            q++;
-        else
-            break;
-    }
-    if (!only_pmax && (!scale(xl, q, e, &l) || !scale(xu, q, e, &u)))
+    /* v * 10^q in [10^(n-1), 10^(n+1)): n or n + 1 digits, either will do */
+    if (q < NUMFMT_QMIN || q > NUMFMT_QMAX)
         return false;
+    int i = q - NUMFMT_QMIN, sh = 2 - e - numfmt_pow10[i].b;   /* 64 < sh < 192 for every finite v */
+    uint64_t wc[3];
+    mul192(xc, i, wc);
+    scaled c = {0, xc, q, e}, l = {0, xl, q, e}, u = {0, xu, q, e};
+    if (!take(wc, sh, &c) || c.t < pow10_u64[n - 1])
+        return false;
+    if (c.t >= pow10_u64[n])
+        n++;
+    bool have_bounds = false;   /* l and u, made when a candidate needs them */
     bool incl = (m & 1) == 0;
     uint64_t best = 0;
     int bestp = 0;
-    int p = only_pmax ? pmax : lower_closer ? 1 : pmax, step = lower_closer ? 1 : -1;
-    for (; p >= 1 && p <= pmax; p += step) {
-        uint64_t div = pow10_u64[n - p], r = c.t / div, rem = c.t - r * div, half = div / 2;
-        r += rem > half || (rem == half && (!c.exact || (r & 1)));
-        if (only_pmax) {
-            best = r, bestp = p;
-            break;
-        }
-        uint64_t y = r * div;
-        bool above = y > l.t || (incl && y == l.t && l.exact);
-        bool below = incl ? y <= u.t : (y < u.t || (y == u.t && !u.exact));
-        bool in = above && below;
-        if (in) {
-            best = r, bestp = p;
-            if (lower_closer)
+    if (!lower_closer || only_pmax) {
+        /* symmetric: fewer digits read back until they do not; pmax always
+         * does. The floors come one from another, by constant divisors. */
+        uint64_t fl = n - pmax == 1 ? c.t / 10 : c.t / 100, top = fl;
+        /* the half-width of the interval, 2^(e-1) * 10^q = v * 10^q / 2m,
+         * within a unit or two: most candidates are decided by it */
+        double hw = (double)c.t / (double)(2 * m);
+        for (int p = pmax - 1; p >= 1 && !only_pmax; p--) {
+            fl /= 10;
+            uint64_t r = round_from(&c, fl, n - p), y = r * pow10_u64[n - p];
+            double dist = (double)(y > c.t ? y - c.t : c.t - y);
+            bool in = dist + 2 < hw;
+            if (!in && dist <= hw + 2) {
+                if (!have_bounds && !(have_bounds = bounds(wc, i, sh, lower_closer, &l, &u)))
+                    return false;
+                in = inside(y, &l, &u, incl);
+            }
+            if (!in)
                 break;
-        } else if (!lower_closer) {
-            break;
+            /* 2.4000001 at 7 digits is 2400000: the same value at 2 */
+            while (p > 1 && r % 10 == 0) {
+                r /= 10;
+                fl /= 10;
+                p--;
+            }
+            best = r, bestp = p;
+        }
+        if (!bestp) {
+            best = round_from(&c, top, n - pmax);
+            bestp = pmax;
+        }
+    } else {
+        if (!bounds(wc, i, sh, lower_closer, &l, &u))
+            return false;
+        for (int p = 1; p <= pmax && !bestp; p++) {
+            uint64_t r = round_at(&c, n - p);
+            if (inside(r * pow10_u64[n - p], &l, &u, incl))
+                best = r, bestp = p;
         }
     }
     if (!bestp)
@@ -156,11 +259,13 @@ static bool digits(uint64_t m, int e, bool lower_closer, int n, int pmax, bool o
         best = 1;
         d->x++;
     }
-    while (best % 10 == 0 && best)
+    int nd = bestp;
+    if (best == 1)   /* carried: 1 and zeros */
+        nd = 1;
+    while (nd > 1 && best % 10 == 0) {
         best /= 10;
-    int nd = 1;
-    while (nd < 20 && best >= pow10_u64[nd])
-        nd++;
+        nd--;
+    }
     d->digits = best;
     d->nd = nd;
     return true;
@@ -194,24 +299,24 @@ static void digits_slow(double v, bool is_float, int pmax, bool only_pmax, decim
 }
 
 /* Writes sign and the decimal in the shape of %.{pmax}g. */
+/* The nd digits of g at buf[0..], a '.' before digit pt (none when pt >=
+ * nd), each put in its place from the right (no copies). */
+static inline void put_digits(char *buf, uint64_t g, int nd, int pt)
+{
+    for (int i = nd - 1; i >= 0; i--, g /= 10)
+        buf[i + (i >= pt)] = (char)('0' + g % 10);
+    if (pt < nd)
+        buf[pt] = '.';
+}
+
 static int render(char *buf, bool neg, const decimal *d, int pmax)
 {
-    char dg[20];
-    uint64_t g = d->digits;
-    for (int i = d->nd - 1; i >= 0; i--) {
-        dg[i] = (char)('0' + g % 10);
-        g /= 10;
-    }
     int k = 0, x = d->x, nd = d->nd;
     if (neg)
         buf[k++] = '-';
     if (x < -4 || x >= pmax) {
-        buf[k++] = dg[0];
-        if (nd > 1) {
-            buf[k++] = '.';
-            memcpy(buf + k, dg + 1, (size_t)nd - 1);
-            k += nd - 1;
-        }
+        put_digits(buf + k, d->digits, nd, 1);
+        k += nd + (nd > 1);
         buf[k++] = 'e';
         buf[k++] = x < 0 ? '-' : '+';
         int ax = x < 0 ? -x : x;
@@ -220,19 +325,16 @@ static int render(char *buf, bool neg, const decimal *d, int pmax)
         buf[k++] = (char)('0' + ax / 10 % 10);
         buf[k++] = (char)('0' + ax % 10);
     } else if (x >= 0) {
-        for (int i = 0; i <= x; i++)
-            buf[k++] = i < nd ? dg[i] : '0';
-        if (nd > x + 1) {
-            buf[k++] = '.';
-            memcpy(buf + k, dg + x + 1, (size_t)(nd - x - 1));
-            k += nd - x - 1;
-        }
+        put_digits(buf + k, d->digits, nd, x + 1);
+        k += nd + (nd > x + 1);
+        for (int i = nd; i <= x; i++)
+            buf[k++] = '0';
     } else {
         buf[k++] = '0';
         buf[k++] = '.';
         for (int i = 0; i < -x - 1; i++)
             buf[k++] = '0';
-        memcpy(buf + k, dg, (size_t)nd);
+        put_digits(buf + k, d->digits, nd, nd);
         k += nd;
     }
     buf[k] = '\0';
@@ -252,12 +354,11 @@ static int special(char *buf, double v)
 
 static int fmt_float(char *buf, float v, bool only9)
 {
-    int k = special(buf, v);
-    if (k >= 0)
-        return k;
     uint32_t bits;
     memcpy(&bits, &v, sizeof bits);
     uint32_t be = bits >> 23 & 0xff, frac = bits & 0x7fffff;
+    if (be == 0xff || (be == 0 && frac == 0))
+        return special(buf, v);
     uint64_t m = be ? frac | 0x800000u : frac;
     int e = be ? (int)be - 150 : -149;
     decimal d;
