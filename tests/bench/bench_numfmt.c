@@ -4,8 +4,11 @@
  * whole CSV field (csvw_num); %.17g against numfmt_double. The numbers are
  * those of an epoch's labels.csv on the MOSI features: 1284 training
  * samples x (y_m, three u-labels, three regressor outputs), plus a share
- * of short decimals (human labels such as 2.4). */
+ * of short decimals (human labels such as 2.4). The run store's row writer
+ * used to switch to the C locale around each fprintf; csvw_num needs no
+ * locale. */
 #include "config.h"
+#include "base/clocale.h"
 #include "base/numfmt.h"
 #include "data/csvio.h"
 
@@ -147,6 +150,8 @@ int main(void)
     csv_writer w;
     csvw_init(&w, f);
     TIME("fprintf %.9g (CSV field before)", sink += (size_t)fprintf(f, "%.9g", (double)vals[i]));
+    TIME("C locale, fprintf (row before)", clocale_scope cl; clocale_enter(&cl);
+         sink += (size_t)fprintf(f, "%.9g", (double)vals[i]); clocale_leave(&cl));
     TIME("csvw_num (CSV field now)", csvw_num(&w, vals[i]); if (i % PER == PER - 1) csvw_end(&w));
     TIME("snprintf %.17g (double)", sink += (size_t)snprintf(b, sizeof b, "%.17g", dvals[i]));
     TIME("numfmt_double (shortest)", sink += (size_t)numfmt_double(b, dvals[i]));
