@@ -907,10 +907,15 @@ static void fmt_cell(const report *r, const report_row *row, int m, report_forma
     }
 }
 
+/* s in LaTeX; a CPC term's name L_N^mt as the paper sets it,
+ * $\mathcal{L}_N^{mt}$ */
 static void latex_escape(FILE *f, const char *s)
 {
     for (; *s; s++) {
-        if (strchr("&%$#_{}", *s))
+        if (strncmp(s, "L_N^", 4) == 0 && s[4] == 'm' && s[5] && strchr("tav", s[5])) {
+            fprintf(f, "$\\mathcal{L}_N^{m%c}$", s[5]);
+            s += 5;
+        } else if (strchr("&%$#_{}", *s))
             fprintf(f, "\\%c", *s);
         else if (*s == '\\')
             fputs("\\textbackslash{}", f);

@@ -15,7 +15,7 @@ grep -q "cannot go below 0.25" "$out/table.txt" || fail "3 pairs: Wilcoxon floor
 grep -q "^| cpc_terms" "$out/md.txt" || fail "md header"
 grep -q "^| w/o L\\_N\^mv (ref)" "$out/md.txt" || fail "md reference row"
 "$SELFMI" report "$out/r" --format latex > "$out/tex.txt" || fail "latex"
-grep -q '\\begin{tabular}' "$out/tex.txt" && grep -q 'w/o L' "$out/tex.txt" || fail "latex tabular"
+grep -q '\\begin{tabular}' "$out/tex.txt" && grep -qF 'w/o $\mathcal{L}_N^{mt}$ &' "$out/tex.txt" || fail "latex tabular"
 "$SELFMI" report "$out/r" --format csv --reference all > "$out/csv.txt" || fail "csv"
 "$SELFMI" report "$out/r" --format json --reference all > "$out/json.txt" || fail "json"
 if [ -n "${PYTHON3:-}" ] && "$PYTHON3" -c 'import json, csv' 2>/dev/null; then
