@@ -7,7 +7,7 @@ TESTS += tests/unit/test_numfmt
 check_PROGRAMS += tests/unit/test_numfmt
 tests_unit_test_numfmt_SOURCES = tests/unit/test_numfmt.c
 tests_unit_test_numfmt_LDADD = $(ENGINE_LIBS)
-## every float32 bit pattern (about an hour per core; not in make check)
+## every float32 bit pattern against printf and strtof (hours; not in make check)
 check-numfmt-full: tests/unit/test_numfmt
 	./tests/unit/test_numfmt --all 0 0x100000000
 .PHONY: check-numfmt-full
