@@ -217,14 +217,16 @@ static inline __attribute__((always_inline)) bool digits(uint64_t m, int e, bool
          * does. The floors come one from another, by constant divisors. */
         uint64_t fl = n - pmax == 1 ? c.t / 10 : c.t / 100, top = fl;
         /* the half-width of the interval, 2^(e-1) * 10^q = v * 10^q / 2m,
-         * within a unit or two: most candidates are decided by it */
-        double hw = (double)c.t / (double)(2 * m);
+         * with T in [c.t, c.t + 1): a candidate at distance dist from c.t
+         * is in when (dist + 2) * 2m < c.t, out when (dist - 2) * 2m >
+         * c.t + 1; only between does it need the bounds */
+        u128 m2 = 2 * (u128)m;
         for (int p = pmax - 1; p >= 1 && !only_pmax; p--) {
             fl /= 10;
             uint64_t r = round_from(&c, fl, n - p), y = r * pow10_u64[n - p];
-            double dist = (double)(y > c.t ? y - c.t : c.t - y);
-            bool in = dist + 2 < hw;
-            if (!in && dist <= hw + 2) {
+            uint64_t dist = y > c.t ? y - c.t : c.t - y;
+            bool in = (dist + 2) * m2 < c.t;
+            if (!in && (dist < 2 || (dist - 2) * m2 <= (u128)c.t + 1)) {
                 if (!have_bounds && !(have_bounds = bounds(wc, i, sh, lower_closer, &l, &u)))
                     return false;
                 in = inside(y, &l, &u, incl);
@@ -299,43 +301,51 @@ static void digits_slow(double v, bool is_float, int pmax, bool only_pmax, decim
 }
 
 /* Writes sign and the decimal in the shape of %.{pmax}g. */
-/* The nd digits of g at buf[0..], a '.' before digit pt (none when pt >=
- * nd), each put in its place from the right (no copies). */
-static inline void put_digits(char *buf, uint64_t g, int nd, int pt)
-{
-    for (int i = nd - 1; i >= 0; i--, g /= 10)
-        buf[i + (i >= pt)] = (char)('0' + g % 10);
-    if (pt < nd)
-        buf[pt] = '.';
-}
-
+/* Writes the decimal in the shape of %.{pmax}g: the digits two at a time
+ * into dg (zeros after them), then fixed-size copies into place (buf has
+ * NUMFMT_MAX bytes; what lies past the end is overwritten or beyond the
+ * terminating NUL). */
 static int render(char *buf, bool neg, const decimal *d, int pmax)
 {
+    static const char two[] = "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+                              "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+                              "8081828384858687888990919293949596979899";
+    char dg[40];
+    memset(dg, '0', sizeof dg);
+    uint64_t g = d->digits;
+    int i = d->nd;
+    for (; i >= 2; i -= 2, g /= 100)
+        memcpy(dg + i - 2, two + 2 * (g % 100), 2);
+    if (i)
+        dg[0] = (char)('0' + g);
     int k = 0, x = d->x, nd = d->nd;
     if (neg)
         buf[k++] = '-';
     if (x < -4 || x >= pmax) {
-        put_digits(buf + k, d->digits, nd, 1);
+        buf[k] = dg[0];
+        buf[k + 1] = '.';
+        memcpy(buf + k + 2, dg + 1, 16);
         k += nd + (nd > 1);
         buf[k++] = 'e';
         buf[k++] = x < 0 ? '-' : '+';
         int ax = x < 0 ? -x : x;
         if (ax >= 100)
             buf[k++] = (char)('0' + ax / 100);
-        buf[k++] = (char)('0' + ax / 10 % 10);
-        buf[k++] = (char)('0' + ax % 10);
+        memcpy(buf + k, two + 2 * (ax % 100), 2);
+        k += 2;
     } else if (x >= 0) {
-        put_digits(buf + k, d->digits, nd, x + 1);
-        k += nd + (nd > x + 1);
-        for (int i = nd; i <= x; i++)
-            buf[k++] = '0';
+        memcpy(buf + k, dg, 17);   /* the integer part, zeros past the digits */
+        if (nd > x + 1) {
+            buf[k + x + 1] = '.';
+            memcpy(buf + k + x + 2, dg + x + 1, 16);
+            k += nd + 1;
+        } else {
+            k += x + 1;
+        }
     } else {
-        buf[k++] = '0';
-        buf[k++] = '.';
-        for (int i = 0; i < -x - 1; i++)
-            buf[k++] = '0';
-        put_digits(buf + k, d->digits, nd, nd);
-        k += nd;
+        memcpy(buf + k, "0.0000", 6);
+        memcpy(buf + k + 1 - x, dg, 17);
+        k += 1 - x + nd;
     }
     buf[k] = '\0';
     return k;

@@ -23,7 +23,7 @@
 #ifndef SELFMI_NUMFMT_H
 #define SELFMI_NUMFMT_H
 
-#define NUMFMT_MAX 32
+#define NUMFMT_MAX 40
 
 int numfmt_float(char *buf, float v);
 int numfmt_double(char *buf, double v);
