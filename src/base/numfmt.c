@@ -402,3 +402,25 @@ int numfmt_double(char *buf, double v)
         digits_slow(v, false, 17, false, &d);
     return render(buf, bits >> 63, &d, 17);
 }
+
+int numfmt_ulong(char *buf, unsigned long u)
+{
+    char t[24];
+    int k = (int)sizeof t;
+    do {
+        t[--k] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    int n = (int)sizeof t - k;
+    memcpy(buf, t + k, (size_t)n);
+    buf[n] = '\0';
+    return n;
+}
+
+int numfmt_long(char *buf, long v)
+{
+    if (v >= 0)
+        return numfmt_ulong(buf, (unsigned long)v);
+    buf[0] = '-';
+    return 1 + numfmt_ulong(buf + 1, 0ul - (unsigned long)v);
+}

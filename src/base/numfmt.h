@@ -28,5 +28,8 @@
 int numfmt_float(char *buf, float v);
 int numfmt_double(char *buf, double v);
 int numfmt_float_g9(char *buf, float v);
+/* "%lu" and "%ld" without printf's cost. */
+int numfmt_ulong(char *buf, unsigned long u);
+int numfmt_long(char *buf, long v);
 
 #endif

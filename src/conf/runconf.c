@@ -664,24 +664,13 @@ sm_status config_set(config *c, const char *key, const char *value, sm_err *err)
     return sm_err_set(err, SM_EINTERNAL, "key '%s': unknown type", key);
 }
 
-/* "%lu" (with a '-' when neg): the length written, or -1 when it does not
- * fit in n bytes. printf's own cost would dominate hashing a grid's points. */
-static int fmt_ulong(char *buf, size_t n, unsigned long u, bool neg)
+/* t (w bytes) into buf when it fits in n */
+static bool copy_fit(char *buf, size_t n, const char *t, int w)
 {
-    char tmp[24];
-    int k = 0;
-    do {
-        tmp[k++] = (char)('0' + u % 10);
-        u /= 10;
-    } while (u);
-    if (neg)
-        tmp[k++] = '-';
-    if ((size_t)k + 1 > n)
-        return -1;
-    for (int i = 0; i < k; i++)
-        buf[i] = tmp[k - 1 - i];
-    buf[k] = '\0';
-    return k;
+    if ((size_t)w + 1 > n)
+        return false;
+    memcpy(buf, t, (size_t)w + 1);
+    return true;
 }
 
 /* The text of key idx into buf (n >= 1): as shown (numbers the shortest
@@ -695,26 +684,24 @@ static bool format_key_in(const config *c, int idx, char *buf, size_t n, bool id
     const char *field = (const char *)c + l->off;
     int w = 0;
     switch (k->type) {
-    case CK_INT:
+    case CK_INT: {
+        char t[NUMFMT_MAX];
         if (l->range == R_SEED) {
             unsigned long u;
             memcpy(&u, field, sizeof u);
-            w = fmt_ulong(buf, n, u, false);
+            w = numfmt_ulong(t, u);
         } else {
             int i;
             memcpy(&i, field, sizeof i);
-            w = fmt_ulong(buf, n, i < 0 ? 0ul - (unsigned long)(long)i : (unsigned long)i, i < 0);
+            w = numfmt_long(t, i);
         }
-        break;
+        return copy_fit(buf, n, t, w);
+    }
     case CK_FLOAT: {
         float f;
         char t[NUMFMT_MAX];
         memcpy(&f, field, sizeof f);
-        w = identity ? numfmt_float_g9(t, f) : numfmt_float(t, f);
-        if ((size_t)w + 1 > n)
-            return false;
-        memcpy(buf, t, (size_t)w + 1);
-        break;
+        return copy_fit(buf, n, t, identity ? numfmt_float_g9(t, f) : numfmt_float(t, f));
     }
     case CK_BOOL: {
         bool b;

@@ -322,7 +322,9 @@ void csvw_num17(csv_writer *w, double v)
 void csvw_int(csv_writer *w, long v)
 {
     sep(w);
-    if (fprintf(w->f, "%ld", v) < 0)
+    char b[NUMFMT_MAX];
+    int k = numfmt_long(b, v);
+    if (fwrite(b, 1, (size_t)k, w->f) != (size_t)k)
         w->failed = 1;
 }
 
