@@ -189,8 +189,8 @@ static inline bool inside(uint64_t y, const scaled *l, const scaled *u, bool inc
 
 /* v = m * 2^e > 0; n the digits carried (10 or 18); pmax the digits that
  * always read back (9 or 17); only_pmax: %.{pmax}g's digits, not the
- * shortest. False: take the slow path. */
-/* inlined into each caller, so n and pmax are constants there */
+ * shortest. False: take the slow path. Inlined into each caller, so n and
+ * pmax are constants there. */
 static inline __attribute__((always_inline)) bool digits(uint64_t m, int e, bool lower_closer, int n, int pmax,
                                                          bool only_pmax, decimal *d)
 {
@@ -201,6 +201,8 @@ static inline __attribute__((always_inline)) bool digits(uint64_t m, int e, bool
     if (q < NUMFMT_QMIN || q > NUMFMT_QMAX)
         return false;
     int i = q - NUMFMT_QMIN, sh = 2 - e - numfmt_pow10[i].b;   /* 64 < sh < 192 for every finite v */
+    if (sh < 64 || sh >= 192)
+        return false;
     uint64_t wc[3];
     mul192(xc, i, wc);
     scaled c = {0, xc, q, e}, l = {0, xl, q, e}, u = {0, xu, q, e};
