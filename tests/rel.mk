@@ -17,12 +17,14 @@ endif
 
 ## tests
 TESTS += tests/unit/test_resume tests/cli/rel_resume.sh tests/cli/rel_crash.sh tests/cli/rel_diverge_grid.sh \
-	tests/cli/rel_disk.sh tests/cli/rel_two_grids.sh tests/cli/rel_dash_errors.sh tests/cli/rel_identity.sh
+	tests/cli/rel_disk.sh tests/cli/rel_two_grids.sh tests/cli/rel_dash_errors.sh tests/cli/rel_identity.sh \
+	tests/cli/rel_old_runconf.sh
 check_PROGRAMS += tests/unit/test_resume
 tests_unit_test_resume_SOURCES = tests/unit/test_resume.c
 tests_unit_test_resume_LDADD = $(ENGINE_LIBS)
 EXTRA_DIST += tests/cli/rel_resume.sh tests/cli/rel_crash.sh tests/cli/rel_diverge_grid.sh tests/cli/rel_disk.sh \
-	tests/cli/rel_two_grids.sh tests/cli/rel_dash_errors.sh tests/cli/rel_identity.sh tests/cli/rel_check_dir.py
+	tests/cli/rel_two_grids.sh tests/cli/rel_dash_errors.sh tests/cli/rel_identity.sh tests/cli/rel_check_dir.py \
+	tests/cli/rel_old_runconf.sh
 
 ## make check-tsan: the threaded tests (the worker queue, the dashboard's
 ## engine and snapshot hand-off through the headless driver, the Slurm

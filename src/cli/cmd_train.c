@@ -82,7 +82,7 @@ static void print_epoch(void *ud, const epoch_record *e)
     char corr[16];
     fmt_num(corr, sizeof corr, e->val.corr, "%.3f");
     if (e->epoch == 1)
-        fprintf(stderr, "validation MAE of predicting the training mean: %.4f\n", e->val_mae_baseline);
+        fprintf(stderr, "val_mae_baseline %.4f (the validation MAE of predicting the training mean)\n", e->val_mae_baseline);
     fprintf(stderr,
             "epoch %3d  loss %.4f (L17 %.4f, cpc %.3f/%.3f/%.3f)  val MAE %.4f Corr %s Acc2 %.1f/%.1f  "
             "best %.4f@%d  patience %d/%d  %.2fs\n",
@@ -183,7 +183,7 @@ int cli_resolve_config(config *c, const char *target, const char *preset, const 
 void cli_print_test(FILE *f, const run_summary *s)
 {
     const metrics *m = &s->test;
-    fprintf(f, "test metrics of the best epoch (%d of %d), %.1fs; MAE of predicting the training mean: %.4f\n",
+    fprintf(f, "test metrics of the best epoch (%d of %d), %.1fs; mae_baseline %.4f (predicting the training mean)\n",
             s->best_epoch, s->epochs, s->seconds, s->mae_baseline);
     if (s->sims) {
         fprintf(f, "  %-8s %-8s %-8s %-8s %-8s %-8s\n", "MAE", "Corr", "Acc2", "F1", "Acc3", "Acc5");

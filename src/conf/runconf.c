@@ -8,6 +8,7 @@
 #include "conf/runconf.h"
 #include "base/clocale.h"
 #include "base/fsutil.h"
+#include "base/numfmt.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -74,7 +75,7 @@ typedef enum {
       "layers per head: 3 as the Self-MM code, 2 as Eq. 7/9")                                       \
     X("tasks", CK_TASKS, tasks, R_NONE, "M plus any of T,A,V (M,T,A,V)",                    \
       "unimodal tasks trained beside M (Table 5 ablation)")                                         \
-    X("cpc_terms", CK_CPC, cpc_terms, R_NONE, "all|none|w/o mt|w/o ma|w/o mv|list of mt,ma,mv", \
+    X("cpc_terms", CK_CPC, cpc_terms, R_NONE, "all|none|w/o L_N^mt|w/o L_N^ma|w/o L_N^mv|list of mt,ma,mv", \
       "CPC terms L_N^{ms} in the loss (Table 6 ablation)")                                         \
     X("lambda_cpc", CK_FLOAT, lambda_cpc, R_GE0, V_GE0, "weight of L_CPC in the loss (SPEC section 5)") \
     X("cpc_detach", CK_BOOL, cpc_detach, R_NONE, V_BOOL, "L_CPC trains the projections G_s only") \
@@ -356,16 +357,26 @@ static void format_tasks(const bool t[3], char *buf, size_t n)
     buf[k] = '\0';
 }
 
+/* mt, ma or mv, also written L_N^mt or L_N^{mt}: its index, or -1 */
 static int cpc_index(const char *tok, size_t len)
 {
+    if (len > 4 && strncasecmp(tok, "L_N^", 4) == 0) {
+        tok += 4;
+        len -= 4;
+        if (len == 4 && tok[0] == '{' && tok[3] == '}') {
+            tok++;
+            len -= 2;
+        }
+    }
     for (int s = 0; s < 3; s++)
         if (len == 2 && strncasecmp(tok, cpc_names[s], 2) == 0)
             return s;
     return -1;
 }
 
-/* CPC term subset (Table 6): "all", "none", "w/o mt" (mt, ma or mv), or a
- * list of mt, ma, mv separated by commas, '+' or spaces. */
+/* CPC term subset (Table 6): "all", "none", "w/o T" or "only T" (T one of
+ * mt, ma, mv, or the paper's L_N^mt ...), or a list of terms separated by
+ * commas, '+' or spaces. */
 static bool parse_cpc(const char *s, bool out[3])
 {
     if (strcasecmp(s, "all") == 0) {
@@ -385,6 +396,14 @@ static bool parse_cpc(const char *s, bool out[3])
             return false;
         out[0] = out[1] = out[2] = true;
         out[k] = false;
+        return true;
+    }
+    if (strncasecmp(s, "only ", 5) == 0) {
+        int k = cpc_index(s + 5, strlen(s + 5));
+        if (k < 0)
+            return false;
+        out[0] = out[1] = out[2] = false;
+        out[k] = true;
         return true;
     }
     bool on[3] = {false, false, false};
@@ -409,7 +428,8 @@ static bool parse_cpc(const char *s, bool out[3])
     return true;
 }
 
-static void format_cpc(const bool t[3], char *buf, size_t n)
+/* "mt,ma,mv", "ma", "none": the form run identities are hashed on */
+static void format_cpc_list(const bool t[3], char *buf, size_t n)
 {
     SM_ASSERT(n >= 9);
     size_t k = 0;
@@ -425,6 +445,41 @@ static void format_cpc(const bool t[3], char *buf, size_t n)
         k = 4;
     }
     buf[k] = '\0';
+}
+
+void config_cpc_name(const bool t[3], char *buf, size_t n)
+{
+    int on = t[0] + t[1] + t[2], s = !t[0] ? 0 : !t[1] ? 1 : 2;
+    if (on == 3)
+        snprintf(buf, n, "all");
+    else if (on == 0)
+        snprintf(buf, n, "none");
+    else if (on == 2)
+        snprintf(buf, n, "w/o L_N^%s", cpc_names[s]);
+    else if (on == 1)
+        snprintf(buf, n, "only L_N^%s", cpc_names[t[0] ? 0 : t[1] ? 1 : 2]);
+}
+
+void config_cpc_id(const bool t[3], char *buf, size_t n)
+{
+    if (t[0] && t[1] && t[2])
+        snprintf(buf, n, "all");
+    else
+        snprintf(buf, n, "cpc%s%s%s", t[0] ? "t" : "", t[1] ? "a" : "", t[2] ? "v" : "");
+}
+
+void config_cpc_label(const char *value, char *buf, size_t n)
+{
+    bool t[3];
+    if (parse_cpc(value, t))
+        config_cpc_name(t, buf, n);
+    else
+        snprintf(buf, n, "%s", value);
+}
+
+bool config_cpc_parse(const char *value, bool t[3])
+{
+    return parse_cpc(value, t);
 }
 
 static bool int_in_range(long v, range_kind r)
@@ -524,8 +579,8 @@ static sm_status bad_value(const config_key *k, const char *v, sm_err *err)
                           k->key, v);
     case CK_CPC:
         return sm_err_set(err, SM_EINVAL,
-                          "key '%s': bad value '%.60s': expected all, none, w/o mt, w/o ma, w/o mv, or a list of "
-                          "mt,ma,mv",
+                          "key '%s': bad value '%.60s': expected all, none, w/o L_N^mt (or w/o mt), w/o L_N^ma, "
+                          "w/o L_N^mv, only L_N^mt, ..., or a list of mt,ma,mv",
                           k->key, v);
     case CK_STRING:
         what = "expected ";
@@ -609,147 +664,44 @@ sm_status config_set(config *c, const char *key, const char *value, sm_err *err)
     return sm_err_set(err, SM_EINTERNAL, "key '%s': unknown type", key);
 }
 
-/* "%lu" (with a '-' when neg): the length written, or -1 when it does not
- * fit in n bytes. printf's own cost would dominate hashing a grid's points. */
-static int fmt_ulong(char *buf, size_t n, unsigned long u, bool neg)
+/* t (w bytes) into buf when it fits in n */
+static bool copy_fit(char *buf, size_t n, const char *t, int w)
 {
-    char tmp[24];
-    int k = 0;
-    do {
-        tmp[k++] = (char)('0' + u % 10);
-        u /= 10;
-    } while (u);
-    if (neg)
-        tmp[k++] = '-';
-    if ((size_t)k + 1 > n)
-        return -1;
-    for (int i = 0; i < k; i++)
-        buf[i] = tmp[k - 1 - i];
-    buf[k] = '\0';
-    return k;
+    if ((size_t)w + 1 > n)
+        return false;
+    memcpy(buf, t, (size_t)w + 1);
+    return true;
 }
 
-/* "%.9g" of (double)f exactly as printf writes it in the C locale. The nine
- * digits come from one product with an exact power of ten (error below a
- * millionth of the last digit), rounded to nearest; a value within that of
- * a rounding tie, zero, infinities, NaN and extreme exponents go to printf. */
-static int fmt_float9(char *buf, size_t n, float f)
-{
-    static const double p10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
-                                 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
-    double d = fabs((double)f);
-    if (d == 0) {
-        const char *z = signbit(f) ? "-0" : "0";
-        size_t k = strlen(z);
-        if (k + 1 > n)
-            return -1;
-        memcpy(buf, z, k + 1);
-        return (int)k;
-    }
-    if (!(d >= 1e-13 && d < 1e30))
-        return snprintf(buf, n, "%.9g", (double)f);
-    int e = (int)floor(log10(d));
-    double x = 0;
-    for (int round = 0; round < 3; round++) {
-        int sc = 8 - e;   /* x = d * 10^sc, wanted in [1e8, 1e9) */
-        if (sc > 22 || sc < -22)
-            return snprintf(buf, n, "%.9g", (double)f);
-        x = sc >= 0 ? d * p10[sc] : d / p10[-sc];
-        if (x < 1e8)
-            e--;
-        else if (x >= 1e9)
-            e++;
-        else
-            break;
-    }
-    double fl = floor(x);
-    if (!(x >= 1e8 && x < 1e9) || fabs(x - fl - 0.5) < 1e-6)
-        return snprintf(buf, n, "%.9g", (double)f);
-    unsigned long r = (unsigned long)fl + (x - fl > 0.5);
-    if (r == 1000000000ul) {
-        r = 100000000ul;
-        e++;
-    }
-    char dg[9];
-    for (int i = 8; i >= 0; i--) {
-        dg[i] = (char)('0' + r % 10);
-        r /= 10;
-    }
-    int nd = 9;   /* significant digits without trailing zeros */
-    while (nd > 1 && dg[nd - 1] == '0')
-        nd--;
-    char out[32];
-    int k = 0;
-    if (f < 0)
-        out[k++] = '-';
-    if (e < -4 || e >= 9) {
-        out[k++] = dg[0];
-        if (nd > 1) {
-            out[k++] = '.';
-            for (int i = 1; i < nd; i++)
-                out[k++] = dg[i];
-        }
-        out[k++] = 'e';
-        out[k++] = e < 0 ? '-' : '+';
-        int ae = e < 0 ? -e : e;
-        if (ae >= 100)
-            out[k++] = (char)('0' + ae / 100);
-        out[k++] = (char)('0' + ae / 10 % 10);
-        out[k++] = (char)('0' + ae % 10);
-    } else if (e >= 0) {
-        for (int i = 0; i <= e; i++)
-            out[k++] = dg[i];
-        if (nd > e + 1) {
-            out[k++] = '.';
-            for (int i = e + 1; i < nd; i++)
-                out[k++] = dg[i];
-        }
-    } else {
-        out[k++] = '0';
-        out[k++] = '.';
-        for (int i = 0; i < -e - 1; i++)
-            out[k++] = '0';
-        for (int i = 0; i < nd; i++)
-            out[k++] = dg[i];
-    }
-    if ((size_t)k + 1 > n)
-        return -1;
-    memcpy(buf, out, (size_t)k);
-    buf[k] = '\0';
-    return k;
-}
-
-/* The canonical text of key idx into buf (n >= 1); numbers as the C locale
- * writes them when in_c_locale (the caller switched), else switching here
- * for a float. */
-static bool format_key_in(const config *c, int idx, char *buf, size_t n, bool in_c_locale)
+/* The text of key idx into buf (n >= 1): as shown (numbers the shortest
+ * that reads back, the CPC set by its paper name), or, when identity, as
+ * run identities are hashed on (numbers as %.9g, the CPC set as a list),
+ * the run.conf text of earlier versions. Locale-independent either way. */
+static bool format_key_in(const config *c, int idx, char *buf, size_t n, bool identity)
 {
     const config_key *k = &config_keys[idx];
     const key_layout *l = &layout[idx];
     const char *field = (const char *)c + l->off;
     int w = 0;
     switch (k->type) {
-    case CK_INT:
+    case CK_INT: {
+        char t[NUMFMT_MAX];
         if (l->range == R_SEED) {
             unsigned long u;
             memcpy(&u, field, sizeof u);
-            w = fmt_ulong(buf, n, u, false);
+            w = numfmt_ulong(t, u);
         } else {
             int i;
             memcpy(&i, field, sizeof i);
-            w = fmt_ulong(buf, n, i < 0 ? 0ul - (unsigned long)(long)i : (unsigned long)i, i < 0);
+            w = numfmt_long(t, i);
         }
-        break;
+        return copy_fit(buf, n, t, w);
+    }
     case CK_FLOAT: {
         float f;
+        char t[NUMFMT_MAX];
         memcpy(&f, field, sizeof f);
-        clocale_scope cl = {0};
-        if (!in_c_locale)
-            clocale_enter(&cl);
-        w = fmt_float9(buf, n, f);
-        if (!in_c_locale)
-            clocale_leave(&cl);
-        break;
+        return copy_fit(buf, n, t, identity ? numfmt_float_g9(t, f) : numfmt_float(t, f));
     }
     case CK_BOOL: {
         bool b;
@@ -778,8 +730,10 @@ static bool format_key_in(const config *c, int idx, char *buf, size_t n, bool in
         char tmp[32];
         if (k->type == CK_TASKS)
             format_tasks(t, tmp, sizeof tmp);
+        else if (identity)
+            format_cpc_list(t, tmp, sizeof tmp);
         else
-            format_cpc(t, tmp, sizeof tmp);
+            config_cpc_name(t, tmp, sizeof tmp);
         size_t len = strlen(tmp);
         if (len + 1 > n)
             return false;
@@ -843,20 +797,16 @@ const char *config_check(const config *c, char *buf, size_t n)
 
 /* ---- run.conf ----------------------------------------------------------- */
 
-sm_status config_write(const config *c, FILE *f)
+static sm_status write_keys(const config *c, FILE *f, bool identity)
 {
     char v[sizeof c->dataset + 8];
     fputs("# selfmi run configuration: one `key = value` per line; the value is the rest\n"
           "# of the line, surrounding spaces trimmed; lines starting with '#' are comments.\n", f);
-    /* one switch to the C locale for every number (a grid hashes each
-     * point's text: this runs 100000 times for a large one) */
-    clocale_scope cl;
-    clocale_enter(&cl);
     bool ok = true;
     char out[8192];   /* lines gathered for one fwrite: stdio's per-call cost shows in a grid */
     size_t k = 0;
     for (int idx = 0; ok && idx < config_nkeys; idx++) {
-        ok = format_key_in(c, idx, v, sizeof v, true);
+        ok = format_key_in(c, idx, v, sizeof v, identity);
         if (!ok)
             break;
         /* a configuration not yet tied to a dataset has no dataset_id line,
@@ -876,11 +826,20 @@ sm_status config_write(const config *c, FILE *f)
         out[k + kl + 3 + vl] = '\n';
         k += kl + vl + 4;
     }
-    clocale_leave(&cl);
     if (!ok)
         return SM_EINVAL;
     fwrite(out, 1, k, f);
     return ferror(f) ? SM_EIO : SM_OK;
+}
+
+sm_status config_write(const config *c, FILE *f)
+{
+    return write_keys(c, f, false);
+}
+
+sm_status config_write_identity(const config *c, FILE *f)
+{
+    return write_keys(c, f, true);
 }
 
 sm_status config_read_file(config *c, const char *path, sm_err *err)

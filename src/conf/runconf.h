@@ -91,8 +91,25 @@ sm_status config_set(config *c, const char *key, const char *value, sm_err *err)
 sm_status config_get(const config *c, const char *key, char *buf, size_t n, sm_err *err);
 /* Cross-field checks (dims >= 1, 0 <= dropout < 1, ...): NULL or a message. */
 const char *config_check(const config *c, char *buf, size_t n);
-/* Writes every key as "key = value" lines (run.conf). */
+/* Writes every key as "key = value" lines (run.conf): numbers the shortest
+ * text that reads back (numfmt_float: 0.001, not 0.00100000005), the CPC
+ * set by its paper name (config_cpc_name). */
 sm_status config_write(const config *c, FILE *f);
+/* The same lines as earlier versions wrote them (numbers as %.9g, the CPC
+ * set as a list "mt,ma"): the text a run's identity is hashed on
+ * (rundir_config_hash), so run ids stay those of earlier results roots. */
+sm_status config_write_identity(const config *c, FILE *f);
+/* One name per CPC set (Table 6): "all", "none", "w/o L_N^mt" (two terms
+ * on), "only L_N^ma" (one on); config_set also takes "w/o mt", "mt,ma",
+ * "L_N^{mt}" ... */
+void config_cpc_name(const bool t[3], char *buf, size_t n);
+/* The short form in run ids: "all", "cpcav" (the terms on, by t, a, v). */
+void config_cpc_id(const bool t[3], char *buf, size_t n);
+/* Any accepted spelling of a CPC set (an old run.conf's "ma,mv", "w/o mt")
+ * as its name; text that is no CPC set is copied unchanged. */
+void config_cpc_label(const char *value, char *buf, size_t n);
+/* Any accepted spelling of a CPC set into t; false when it is none. */
+bool config_cpc_parse(const char *value, bool t[3]);
 /* Reads "key = value" lines (run.conf, '#' comments; sm_kv_read: a key given
  * twice is refused, naming the file and line) on top of c. */
 sm_status config_read_file(config *c, const char *path, sm_err *err);

@@ -2,9 +2,11 @@
 #include "config.h"
 #include "data/csvio.h"
 #include "base/fsutil.h"
+#include "base/numfmt.h"
 
 #include <csv.h>
 #include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -292,35 +294,37 @@ void csvw_str(csv_writer *w, const char *s)
         w->failed = 1;
 }
 
-static void num(csv_writer *w, double v, int prec)
+/* v as float32 (a double beyond the float range as a double), or as a
+ * double: the shortest text that reads back (numfmt.h) */
+static void num(csv_writer *w, double v, bool dbl)
 {
     sep(w);
+    char b[NUMFMT_MAX];
     int k;
-    if (isnan(v))
-        k = fputs("nan", w->f);
-    else if (isinf(v))
-        k = fputs(v > 0 ? "inf" : "-inf", w->f);
+    if (dbl || (isfinite(v) && fabs(v) > FLT_MAX))
+        k = numfmt_double(b, v);
     else
-        /* fixed formats: glibc takes a much slower path for "%.*g" */
-        k = prec == 17 ? fprintf(w->f, "%.17g", v) : fprintf(w->f, "%.9g", v);
-    if (k < 0)
+        k = numfmt_float(b, (float)v);
+    if (fwrite(b, 1, (size_t)k, w->f) != (size_t)k)
         w->failed = 1;
 }
 
 void csvw_num(csv_writer *w, double v)
 {
-    num(w, v, 9);
+    num(w, v, false);
 }
 
 void csvw_num17(csv_writer *w, double v)
 {
-    num(w, v, 17);
+    num(w, v, true);
 }
 
 void csvw_int(csv_writer *w, long v)
 {
     sep(w);
-    if (fprintf(w->f, "%ld", v) < 0)
+    char b[NUMFMT_MAX];
+    int k = numfmt_long(b, v);
+    if (fwrite(b, 1, (size_t)k, w->f) != (size_t)k)
         w->failed = 1;
 }
 

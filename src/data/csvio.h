@@ -52,9 +52,10 @@ typedef struct {
 
 void csvw_init(csv_writer *w, FILE *f);
 void csvw_str(csv_writer *w, const char *s);
-/* %.9g (float precision round-trips), "nan", "inf", "-inf" */
+/* v as a float32, the shortest text that reads back to it (numfmt_float;
+ * a finite v beyond the float range as a double), "nan", "inf", "-inf" */
 void csvw_num(csv_writer *w, double v);
-/* %.17g: doubles round-trip */
+/* the shortest text that reads back to the double v (numfmt_double) */
 void csvw_num17(csv_writer *w, double v);
 void csvw_int(csv_writer *w, long v);
 void csvw_empty(csv_writer *w);

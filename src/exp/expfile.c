@@ -586,8 +586,15 @@ void exp_grid_label(const experiment *e, long i, char *buf, size_t n)
     if (e->naxes > 64)
         return;
     point_indices(e, i, idx);
-    for (int a = 0; a < e->naxes && w < n; a++)
-        w += (size_t)snprintf(buf + w, n - w, "%s%s=%s", a ? " " : "", e->axes[a].key, e->axes[a].values[idx[a]]);
+    for (int a = 0; a < e->naxes && w < n; a++) {
+        const char *v = e->axes[a].values[idx[a]];
+        char name[64];   /* a CPC set by its one name, however the file spells it */
+        if (strcmp(e->axes[a].key, "cpc_terms") == 0) {
+            config_cpc_label(v, name, sizeof name);
+            v = name;
+        }
+        w += (size_t)snprintf(buf + w, n - w, "%s%s=%s", a ? " " : "", e->axes[a].key, v);
+    }
 }
 
 /* ---- run id sets ----------------------------------------------------------- */

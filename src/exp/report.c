@@ -70,22 +70,14 @@ static int key_index(const char *key)
     return -1;
 }
 
-/* bits of a CPC set as run.conf writes it ("mt,ma,mv", "none") or as a row
- * shows it ("all", "w/o ma"): mt 4, ma 2, mv 1 */
+/* bits of a CPC set in any spelling config_set takes ("mt,ma", "w/o mt",
+ * "w/o L_N^mt", "all"): mt 4, ma 2, mv 1 */
 static int cpc_bits(const char *v)
 {
-    if (strcmp(v, "all") == 0)
-        return 7;
-    if (strncmp(v, "w/o ", 4) == 0)
-        return 7 & ~cpc_bits(v + 4);
-    int b = 0;
-    if (strstr(v, "mt"))
-        b |= 4;
-    if (strstr(v, "ma"))
-        b |= 2;
-    if (strstr(v, "mv"))
-        b |= 1;
-    return b;
+    bool t[3];
+    if (!config_cpc_parse(v, t))
+        return 0;
+    return t[0] * 4 + t[1] * 2 + t[2];
 }
 
 /* bits of a task subset ("M,T,A"): T 4, A 2, V 1 */
@@ -117,14 +109,7 @@ static int popcount3(int b)
 void report_value_label(const char *key, const char *value, char *buf, size_t n)
 {
     if (strcmp(key, "cpc_terms") == 0) {
-        int b = cpc_bits(value);
-        static const char *const wo[] = {"w/o mt", "w/o ma", "w/o mv"};
-        if (b == 7)
-            snprintf(buf, n, "all");
-        else if (popcount3(b) == 2)
-            snprintf(buf, n, "%s", wo[b == 3 ? 0 : b == 5 ? 1 : 2]);
-        else
-            copy_cut(buf, n, value);
+        config_cpc_label(value, buf, n);
         return;
     }
     copy_cut(buf, n, value);
@@ -922,10 +907,15 @@ static void fmt_cell(const report *r, const report_row *row, int m, report_forma
     }
 }
 
+/* s in LaTeX; a CPC term's name L_N^mt as the paper sets it,
+ * $\mathcal{L}_N^{mt}$ */
 static void latex_escape(FILE *f, const char *s)
 {
     for (; *s; s++) {
-        if (strchr("&%$#_{}", *s))
+        if (strncmp(s, "L_N^", 4) == 0 && s[4] == 'm' && s[5] && strchr("tav", s[5])) {
+            fprintf(f, "$\\mathcal{L}_N^{m%c}$", s[5]);
+            s += 5;
+        } else if (strchr("&%$#_{}", *s))
             fprintf(f, "\\%c", *s);
         else if (*s == '\\')
             fputs("\\textbackslash{}", f);

@@ -131,7 +131,8 @@ void report_cell_marks(const report_row *row, int m, bool ascii, char *buf, size
 int report_text_width(const char *s);
 
 /* The display form of a configuration value for a report row: CPC term sets
- * as the paper writes them (all, w/o mt, ...), others unchanged. */
+ * by their paper names (config_cpc_label: all, w/o L_N^mt, ...), others
+ * unchanged. */
 void report_value_label(const char *key, const char *value, char *buf, size_t n);
 
 #endif

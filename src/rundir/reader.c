@@ -244,6 +244,25 @@ static sm_status conf_load(rs_run *r, const char *path, sm_err *err)
     r->nconf = kv.n;
     r->keys = kv.keys;
     r->vals = kv.vals;
+    /* numbers and CPC sets as this version writes them, whichever version
+     * wrote the file: an earlier %.9g "0.00100000005" reads as "0.001",
+     * "ma,mv" as "w/o L_N^mt" */
+    config c;
+    config_defaults(&c, PRESET_MOSI);
+    for (int i = 0; i < kv.n; i++) {
+        int k = config_key_find(kv.keys[i]);
+        char v[64];
+        sm_err e2;
+        if (k < 0 || (config_keys[k].type != CK_FLOAT && config_keys[k].type != CK_CPC) ||
+            config_set(&c, kv.keys[i], kv.vals[i], &e2) != SM_OK || config_get(&c, kv.keys[i], v, sizeof v, &e2) != SM_OK ||
+            strcmp(v, kv.vals[i]) == 0)
+            continue;
+        char *nv = strdup(v);
+        if (nv) {
+            free(kv.vals[i]);
+            kv.vals[i] = nv;
+        }
+    }
     return SM_OK;
 }
 

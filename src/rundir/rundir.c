@@ -104,7 +104,7 @@ uint32_t rundir_config_hash(const config *c)
     uint32_t h = 2166136261u;
     if (!f)
         return h;
-    config_write(&k, f);
+    config_write_identity(&k, f);
     fclose(f);
     for (size_t i = 0; i < n; i++) {
         h ^= (unsigned char)buf[i];

@@ -4,7 +4,6 @@
  * (sm_open_regular). */
 #include <config.h>
 #include "rundir/runstore.h"
-#include "base/clocale.h"
 #include "base/fsutil.h"
 #include "base/crc32.h"
 
@@ -428,18 +427,15 @@ void runstore_rows_free(runstore_rows *r)
     memset(r, 0, sizeof *r);
 }
 
-/* Numbers are formatted in the C locale whatever the thread's LC_NUMERIC. */
+/* numfmt and %ld write the same digits whatever the thread's LC_NUMERIC */
 static void rows_number(runstore_rows *r, double v, bool wide, bool integer, long iv)
 {
-    clocale_scope cl;
-    clocale_enter(&cl);
     if (integer)
         csvw_int(&r->w, iv);
     else if (wide)
         csvw_num17(&r->w, v);
     else
         csvw_num(&r->w, v);
-    clocale_leave(&cl);
     r->col++;
 }
 

@@ -125,8 +125,8 @@ typedef struct {
 
 sm_status runstore_rows_init(runstore_rows *r, const char *const *cols, int ncols, sm_err *err);
 void runstore_rows_free(runstore_rows *r);
-void runstore_rows_num(runstore_rows *r, double v);    /* %.9g: float values round-trip */
-void runstore_rows_num17(runstore_rows *r, double v);  /* %.17g: double values round-trip */
+void runstore_rows_num(runstore_rows *r, double v);    /* a float: csvw_num, shortest that reads back */
+void runstore_rows_num17(runstore_rows *r, double v);  /* a double: csvw_num17, shortest that reads back */
 void runstore_rows_int(runstore_rows *r, long v);
 void runstore_rows_str(runstore_rows *r, const char *s);
 void runstore_rows_empty(runstore_rows *r);

@@ -119,11 +119,7 @@ void run_default_id(const config *cin, char *buf, size_t n)
         if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '-'))
             *p = '-';
     snprintf(tasks, sizeof tasks, "M%s%s%s", c->tasks[0] ? "T" : "", c->tasks[1] ? "A" : "", c->tasks[2] ? "V" : "");
-    if (c->cpc_terms[0] && c->cpc_terms[1] && c->cpc_terms[2])
-        snprintf(cpc, sizeof cpc, "all");
-    else
-        snprintf(cpc, sizeof cpc, "cpc%s%s%s", c->cpc_terms[0] ? "t" : "", c->cpc_terms[1] ? "a" : "",
-                 c->cpc_terms[2] ? "v" : "");
+    config_cpc_id(c->cpc_terms, cpc, sizeof cpc);
     static const char *const gen[] = {"mi", "mm", "none"};
     snprintf(buf, n, "%s-%s-%s-%s-s%lu-%08x", ds, gen[c->labels], tasks, cpc, c->seed, run_config_hash(c));
 }

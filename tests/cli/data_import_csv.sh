@@ -20,6 +20,11 @@ grep -Eq "^text +1 +100 " "$work/info" || fail "text 1 x 100"
 grep -Eq "^audio +1 +73 " "$work/info" || fail "audio 1 x 73"
 grep -Eq "^vision +1 +100 " "$work/info" || fail "vision 1 x 100"
 grep -q "unimodal labels  no" "$work/info" || fail "no unimodal labels"
+# labels as the shortest text that reads back: 2.4, not 2.4000001
+grep -q '^"03bSnISJMiM","1","anyhow it was really good",2.4,' "$work/std/label.csv" ||
+    fail "label 2.4 not written as 2.4: $(grep -m1 '03bSnISJMiM","1"' "$work/std/label.csv")"
+grep -Eq ',-?[0-9]+\.[0-9]*(00000|99999)[0-9]+,' "$work/std/label.csv" &&
+    fail "a label with float noise: $(grep -Em1 ',-?[0-9]+\.[0-9]*(00000|99999)[0-9]+,' "$work/std/label.csv")"
 
 "$SELFMI" import csv "$csv" "$work/p" --split poria2017_split >"$work/out" 2>"$work/err" || fail "import poria2017_split"
 grep -q "imported 2195 samples (train 1444, valid 0, test 751)" "$work/out" || fail "poria2017 counts"

@@ -13,7 +13,7 @@ printf 'dataset = synth:small\nmax_epochs = 2\n[grid]\nseed = 1111..1112\ncpc_te
 [ -x "$out/s/grid.sbatch" ] || fail "no executable grid.sbatch"
 grep -q "^#SBATCH --array=0-3$" "$out/s/grid.sbatch" || fail "array range"
 for i in 0 1 2 3; do [ -f "$out/s/configs/$i.conf" ] || fail "configs/$i.conf missing"; done
-grep -q "^cpc_terms = ma,mv$" "$out/s/configs/1.conf" || fail "configs/1.conf is not point 1 (w/o mt)"
+grep -q "^cpc_terms = w/o L_N^mt$" "$out/s/configs/1.conf" || fail "configs/1.conf is not point 1 (w/o mt)"
 id=$("$SELFMI" grid "$out/e.conf" --list | sed -n 2p | cut -f1)
 SLURM_ARRAY_TASK_ID=1 SELFMI="$SELFMI" bash "$out/s/grid.sbatch" > "$out/task.txt" 2>&1 || fail "task 1 exit $?"
 [ "$(cat "$out/s/$id/status")" = done ] || fail "task 1 did not finish run $id"

@@ -9,13 +9,13 @@ fail() { echo "FAIL: $*"; cat "$out"/*.txt 2>/dev/null; exit 1; }
 printf 'dataset = synth:small\nmax_epochs = 2\n[grid]\nseed = 1111..1113\ncpc_terms = all | w/o mt | w/o mv\n' > "$out/e.conf"
 "$SELFMI" grid "$out/e.conf" --jobs 2 --out "$out/r" --quiet > /dev/null 2>&1 || fail "grid exit $?"
 "$SELFMI" report "$out/r" --reference all > "$out/table.txt" || fail "table exit $?"
-[ "$(grep -c '^all (ref) \|^w/o mt \|^w/o mv ' "$out/table.txt")" -ge 3 ] || fail "rows all, w/o mt, w/o mv"
+[ "$(grep -c '^all (ref) \|^w/o L_N^mt \|^w/o L_N^mv ' "$out/table.txt")" -ge 3 ] || fail "rows all, w/o L_N^mt, w/o L_N^mv"
 grep -q "cannot go below 0.25" "$out/table.txt" || fail "3 pairs: Wilcoxon floor 0.25 not stated"
 "$SELFMI" report "$out/r" --format md --reference "w/o mv" > "$out/md.txt" || fail "md"
 grep -q "^| cpc_terms" "$out/md.txt" || fail "md header"
-grep -q "^| w/o mv (ref)" "$out/md.txt" || fail "md reference row"
+grep -q "^| w/o L\\_N\^mv (ref)" "$out/md.txt" || fail "md reference row"
 "$SELFMI" report "$out/r" --format latex > "$out/tex.txt" || fail "latex"
-grep -q '\\begin{tabular}' "$out/tex.txt" && grep -q 'w/o mt' "$out/tex.txt" || fail "latex tabular"
+grep -q '\\begin{tabular}' "$out/tex.txt" && grep -qF 'w/o $\mathcal{L}_N^{mt}$ &' "$out/tex.txt" || fail "latex tabular"
 "$SELFMI" report "$out/r" --format csv --reference all > "$out/csv.txt" || fail "csv"
 "$SELFMI" report "$out/r" --format json --reference all > "$out/json.txt" || fail "json"
 if [ -n "${PYTHON3:-}" ] && "$PYTHON3" -c 'import json, csv' 2>/dev/null; then
@@ -23,7 +23,7 @@ if [ -n "${PYTHON3:-}" ] && "$PYTHON3" -c 'import json, csv' 2>/dev/null; then
 import csv, json, sys
 rows = list(csv.DictReader(open(sys.argv[1])))
 doc = json.load(open(sys.argv[2]))
-assert [r["cpc_terms"] for r in rows] == ["all", "w/o mt", "w/o mv"], rows
+assert [r["cpc_terms"] for r in rows] == ["all", "w/o L_N^mt", "w/o L_N^mv"], rows
 assert len(doc["rows"]) == 3 and doc["reference"] == "all" and doc["sd"] == "sample (n-1)"
 for r, j in zip(rows, doc["rows"]):
     assert int(r["n"]) == j["n"] == 3

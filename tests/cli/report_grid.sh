@@ -168,7 +168,7 @@ for l in n[2].split("\n")[2:6]:
 g = report_table(out + "/g_report.txt")
 gg = grid_table(out + "/g_grid.txt", g[0])
 rrows, grows = same("pooled", g, gg)
-assert [r["label"] for r in rrows] == ["all", "w/o mt"] and rrows[0]["ref"], [r["label"] for r in rrows]
+assert [r["label"] for r in rrows] == ["all", "w/o L_N^mt"] and rrows[0]["ref"], [r["label"] for r in rrows]
 assert all(r["n"] == "4" for r in rrows), "two tasks x two seeds pooled per row"
 assert "note: 2 groups pool runs" in gg[2] and "in tasks" in gg[2], "the Grid view warns about the pooled groups"
 PY

@@ -3,6 +3,7 @@
 #include "data/csvio.h"
 #include "../tap.h"
 
+#include <limits.h>
 #include <string.h>
 
 int main(void)
@@ -54,7 +55,28 @@ int main(void)
     tap_ok(strcmp(csvio_get(&t, 0, 0), "say \"hi\", twice\nplease") == 0, "string round-trips");
     tap_ok(csvio_parse_double(csvio_get(&t, 0, 1), &v) && (float)v == 0.1f, "float round-trips");
     tap_ok(strcmp(csvio_get(&t, 0, 2), "nan") == 0 && strcmp(csvio_get(&t, 0, 3), "-7") == 0, "nan and int");
+    tap_ok(strcmp(csvio_get(&t, 0, 1), "0.1") == 0, "a float as its shortest text: %s", csvio_get(&t, 0, 1));
     csvio_free(&t);
+    free(mem);
+    /* numbers as printf writes them, or shorter and reading back the same */
+    f = open_memstream(&mem, &memn);
+    csvw_init(&w, f);
+    static const long ints[] = {0, 1, -1, 9, 10, -10, 1234567, LONG_MAX, LONG_MIN};
+    for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++)
+        csvw_int(&w, ints[i]);
+    csvw_num(&w, 2.4000001f);
+    csvw_num(&w, 1e-4f);
+    csvw_num(&w, 1e300);            /* beyond float: a double */
+    csvw_num17(&w, 0.1 + 0.2);
+    csvw_num(&w, -1.0 / 0.0);
+    csvw_end(&w);
+    fclose(f);
+    char want[512];
+    int k = 0;
+    for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++)
+        k += snprintf(want + k, sizeof want - (size_t)k, "%ld,", ints[i]);
+    snprintf(want + k, sizeof want - (size_t)k, "2.4,0.0001,1e+300,0.30000000000000004,-inf\n");
+    tap_ok(strcmp(mem, want) == 0, "ints as %%ld, floats and doubles shortest: %s", mem);
     free(mem);
     return tap_done();
 }

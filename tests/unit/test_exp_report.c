@@ -142,7 +142,7 @@ static void rule_tests(const char *base)
     report r;
     tap_ok(results_add(&s, root, &err) == SM_OK && s.n == 10, "rules root: 10 runs");
     tap_ok(report_build(&r, &s, &(report_opts){"cpc_terms", NULL, false}, &err) == SM_OK, "report by cpc_terms");
-    const report_row *all = row_named(&r, "all"), *wo = row_named(&r, "w/o mt");
+    const report_row *all = row_named(&r, "all"), *wo = row_named(&r, "w/o L_N^mt");
     tap_ok(all && wo && r.ndup == 2 && all->ndup == 2 && all->n == 4 && wo->n == 4,
            "a configuration and seed counts once: n 4 and 4, 2 left out (%d)", r.ndup);
     bool newest = false, old_out = true;
@@ -157,7 +157,7 @@ static void rule_tests(const char *base)
     tap_ok(r.ref < 0, "no default reference when no row's runs all use every task and CPC term (%d)", r.ref);
     report_free(&r);
     tap_ok(report_build(&r, &s, &(report_opts){"cpc_terms", "all", false}, &err) == SM_OK, "reference all");
-    wo = row_named(&r, "w/o mt");
+    wo = row_named(&r, "w/o L_N^mt");
     /* pairs match tasks too: differences 0.010, 0.010, 0.030, 0.030 */
     tap_ok(wo && wo->has_cmp && wo->cmp.npairs == 4, "4 pairs, each with its own task subset");
     tap_near(wo ? wo->cmp.diff[0] : NAN, 0.020, 1e-12, "mean difference over matched pairs");
@@ -188,10 +188,10 @@ static void rule_tests(const char *base)
     tap_ok(results_add(&s, root, &err) == SM_OK &&
                report_build(&r, &s, &(report_opts){"cpc_terms", "all", false}, &err) == SM_OK,
            "report with an unpaired row");
-    const report_row *womv = row_named(&r, "w/o mv");
+    const report_row *womv = row_named(&r, "w/o L_N^mv");
     bool warned_unpaired = false;
     for (int i = 0; i < r.nnotes; i++)
-        warned_unpaired |= r.notes[i].warning && strstr(r.notes[i].text, "'w/o mv' differs in lr_other");
+        warned_unpaired |= r.notes[i].warning && strstr(r.notes[i].text, "'w/o L_N^mv' differs in lr_other");
     tap_ok(womv && womv->has_cmp && womv->cmp.npairs == 0 && warned_unpaired,
            "no pairs: a warning names the key outside the grouping (%s)", womv ? womv->unpaired : "?");
     report_free(&r);
@@ -360,11 +360,11 @@ int main(void)
     result_set s2 = {0};
     tap_ok(results_add(&s2, sub, &err) == SM_OK && s2.n == 12, "12 CPC runs");
     tap_ok(report_build(&r, &s2, &(report_opts){NULL, "all", false}, &err) == SM_OK, "report by cpc_terms");
-    const char *corder[] = {"all", "w/o mt", "w/o ma", "w/o mv"};
+    const char *corder[] = {"all", "w/o L_N^mt", "w/o L_N^ma", "w/o L_N^mv"};
     ordered = r.nrows == 4;
     for (int g = 0; g < r.nrows && ordered; g++)
         ordered &= strcmp(r.rows[g].label, corder[g]) == 0;
-    if (!tap_ok(ordered, "rows all, w/o mt, w/o ma, w/o mv"))
+    if (!tap_ok(ordered, "rows all, w/o L_N^mt, w/o L_N^ma, w/o L_N^mv"))
         for (int g = 0; g < r.nrows; g++)
             tap_diag("row %d: %s", g, r.rows[g].label);
     t = render(&r, REPORT_TABLE);

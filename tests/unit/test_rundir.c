@@ -360,6 +360,57 @@ static void test_claim(void)
     tap_ok(!rs_is_run_dir(strcat(strcpy((char[1300]){0}, root), "/failed")), "and it is gone from the root");
 }
 
+/* A run.conf as earlier versions wrote it (%.9g numbers, CPC sets as
+ * lists): the same identity, so a finished run stays done and an
+ * interrupted one resumes; read back, its values show as this version
+ * writes them. */
+static void test_old_runconf(void)
+{
+    config c;
+    config_defaults(&c, PRESET_SYNTH);
+    c.lr[GROUP_OTHER] = 0.001f;
+    c.cpc_terms[0] = false;
+    char *mem = NULL;
+    size_t n = 0;
+    FILE *m = open_memstream(&mem, &n);
+    config_write_identity(&c, m);
+    fclose(m);
+    tap_ok(mem && strstr(mem, "\nlr_other = 0.00100000005\n") && strstr(mem, "\ncpc_terms = ma,mv\n"),
+           "the identity text is the earlier run.conf's");
+    runstore rs;
+    sm_err err;
+    runstore_lock lk;
+    rd_verdict v;
+    const char *kinds[] = {"done\n", "running\n"};
+    const rd_verdict want[] = {RD_DONE, RD_RESUME};
+    for (int i = 0; i < 2; i++) {
+        char id[32], p[1400];
+        snprintf(id, sizeof id, "old-%d", i);
+        if (runstore_create(&rs, root, id, &err) != SM_OK)
+            continue;
+        snprintf(p, sizeof p, "%s/run.conf", rs.dir);
+        write_text(p, mem);
+        snprintf(p, sizeof p, "%s/status", rs.dir);
+        write_text(p, kinds[i]);
+        v = RD_REPLACE;
+        sm_status st = rundir_claim(&rs, root, id, &c, &lk, &v, NULL, 0, &err);
+        tap_ok(st == SM_OK && v == want[i], "an old-format run.conf, %s: %s, not replaced", i ? "interrupted" : "done",
+               rd_verdict_name(v));
+        runstore_lock_release(&lk);
+    }
+    rs_run rr = {0};
+    char dir[1300];
+    snprintf(dir, sizeof dir, "%s/old-0", root);
+    sm_status st = rs_run_read(&rr, dir, &err);
+    tap_ok(st == SM_OK && !strcmp(rs_run_conf(&rr, "lr_other", ""), "0.001") &&
+               !strcmp(rs_run_conf(&rr, "cpc_terms", ""), "w/o L_N^mt") &&
+               !strcmp(rs_run_conf(&rr, "lambda_cpc", ""), "0.1"),
+           "read back as 0.001, w/o L_N^mt, 0.1 (%s, %s)", rs_run_conf(&rr, "lr_other", ""),
+           rs_run_conf(&rr, "cpc_terms", ""));
+    rs_run_free(&rr);
+    free(mem);
+}
+
 static void test_identity(void)
 {
     char ds[1200], p[1300], path1[1100], path2[1100], id1[24], id2[24], id3[24];
@@ -412,6 +463,7 @@ int main(void)
     test_torn();
     test_rewritten();
     test_claim();
+    test_old_runconf();
     test_identity();
     nftw(root, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
     return tap_done();

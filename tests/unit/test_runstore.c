@@ -184,7 +184,7 @@ static void test_logs(runstore *rs)
         exact &= csvio_parse_double(csvio_get(&t, e + 1, 1), &v) && (float)v == loss[e];
         exact &= csvio_parse_double(csvio_get(&t, e + 1, 2), &w) && w == tm * e;
     }
-    tap_ok(exact, "ints, floats (%%.9g) and doubles (%%.17g) round-trip exactly");
+    tap_ok(exact, "ints, floats and doubles (numfmt, the shortest text) round-trip exactly");
     tap_ok(csvio_column(&t, "note") == 3 && strcmp(csvio_get(&t, 2, 3), "say \"hi\", then newline") == 0,
            "string field: quotes and commas kept, newline made a space: %s", csvio_get(&t, 2, 3));
     csvio_free(&t);
