@@ -15,9 +15,31 @@ typedef struct {
 } rng;
 
 void rng_seed(rng *r, uint64_t seed);
-uint64_t rng_u64(rng *r);
+static inline uint64_t rng_rotl(uint64_t x, int k)
+{
+    return (x << k) | (x >> (64 - k));
+}
+
+/* the next 64 random bits (inline: dropout draws one per element) */
+static inline uint64_t rng_u64(rng *r)
+{
+    uint64_t *s = r->s;
+    uint64_t result = rng_rotl(s[1] * 5, 7) * 9;
+    uint64_t t = s[1] << 17;
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = rng_rotl(s[3], 45);
+    return result;
+}
+
 /* uniform in [0, 1) with 53 random bits */
-double rng_uniform(rng *r);
+static inline double rng_uniform(rng *r)
+{
+    return (double)(rng_u64(r) >> 11) * 0x1.0p-53;
+}
 /* uniform in [a, b) */
 double rng_range(rng *r, double a, double b);
 /* uniform integer in [0, n), unbiased; n > 0 */

@@ -390,8 +390,9 @@ static void ulg_inputs(model *m, int s)
     }
 }
 
-/* The subnets and the four heads: what a prediction needs. */
-static void forward_heads(model *m, bool training, rng *r)
+/* The subnets and the four heads (or the fusion head M alone): what a
+ * prediction needs. */
+static void forward_heads(model *m, bool training, bool unimodal, rng *r)
 {
     int B = m->B;
     const config *c = &m->cfg;
@@ -416,13 +417,14 @@ static void forward_heads(model *m, bool training, rng *r)
         }
     }
     head_forward(m, &m->head[HEAD_M], m->Xm, training, r);
-    for (int s = 0; s < MOD_COUNT; s++)
-        head_forward(m, &m->head[s + 1], m->X[s], training, r);
+    if (unimodal)
+        for (int s = 0; s < MOD_COUNT; s++)
+            head_forward(m, &m->head[s + 1], m->X[s], training, r);
 }
 
-void model_predict(model *m, rng *r)
+void model_predict(model *m, bool unimodal, rng *r)
 {
-    forward_heads(m, false, r);
+    forward_heads(m, false, unimodal, r);
 }
 
 real model_forward(model *m, const real *ym, const real *const ys[MOD_COUNT], bool training, rng *r)
@@ -431,7 +433,7 @@ real model_forward(model *m, const real *ym, const real *const ys[MOD_COUNT], bo
     const config *c = &m->cfg;
     const nn_params *P = &m->P;
     memcpy(m->ym, ym, (size_t)B * sizeof(real));
-    forward_heads(m, training, r);
+    forward_heads(m, training, true, r);
 
     /* CPC (Eq. 11-15): g = G_s(Z^m), L_N^{ms} = InfoNCE(Z^s, g) */
     const model_head *hm = &m->head[HEAD_M];

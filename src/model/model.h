@@ -110,8 +110,9 @@ void model_gather(model *m, const dataset *ds, const int *idx, int B);
  * which trains R only). */
 real model_forward(model *m, const real *ym, const real *const ys[MOD_COUNT], bool training, rng *r);
 /* Evaluation: the subnets and the four heads only (dropout off), no CPC,
- * ULG_MI or losses; model_pred reads the predictions. */
-void model_predict(model *m, rng *r);
+ * ULG_MI or losses; with unimodal false the fusion head M alone.
+ * model_pred reads the predictions. */
+void model_predict(model *m, bool unimodal, rng *r);
 /* Accumulates the gradients of the last forward's loss into m->P.grad, and of
  * L_task into m->R.grad (SPEC section 5: detached CPC terms train G_s only). */
 void model_backward(model *m);

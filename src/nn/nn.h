@@ -196,6 +196,8 @@ void nn_params_init(nn_params *p, rng *r);   /* also zeroes m, v and step */
 static inline real *nn_params_ptr(const nn_params *p, int tensor) { return p->data + p->t[tensor].off; }
 static inline real *nn_params_gptr(const nn_params *p, int tensor) { return p->grad + p->t[tensor].off; }
 void nn_params_zero_grad(nn_params *p);
+/* whether every x[i] is finite (one vector pass, no early exit) */
+bool nn_all_finite(const real *x, size_t n);
 
 /* Adam as torch.optim.Adam with coupled L2 weight decay:
  *   g += wd * theta;  m = b1 m + (1-b1) g;  v = b2 v + (1-b2) g^2

@@ -252,6 +252,9 @@ static sm_status gather(trainer *t, const int *idx, int B, sm_err *err)
 
 sm_status trainer_eval(trainer *t, int split, sm_err *err)
 {
+    /* validation reads y^_m alone (early stopping, epochs.csv); the test
+     * split's predictions.csv holds every head */
+    const bool unimodal = split != SPLIT_VALID;
     int n = t->n_split[split], B = t->batch;
     const int *idx = t->idx[split];
     for (int i0 = 0; i0 < n; i0 += B) {
@@ -259,9 +262,9 @@ sm_status trainer_eval(trainer *t, int split, sm_err *err)
         sm_status st = gather(t, idx + i0, nb, err);
         if (st)
             return st;
-        model_predict(&t->m, &t->r);
+        model_predict(&t->m, unimodal, &t->r);
         for (int b = 0; b < nb; b++) {
-            for (int h = 0; h < HEAD_COUNT; h++)
+            for (int h = 0; h < (unimodal ? HEAD_COUNT : 1); h++)
                 t->pred[h][i0 + b] = (float)model_pred(&t->m, h, b);
             t->truth[i0 + b] = t->ds->label[idx[i0 + b]];
         }
@@ -337,14 +340,6 @@ static void label_stats(const trainer *t, epoch_record *rec)
 
 /* ---------------------------------------------------------------- epochs */
 
-static bool params_finite(const real *x, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (!isfinite((double)x[i]))
-            return false;
-    return true;
-}
-
 sm_status trainer_epoch(trainer *t, const train_hooks *hooks, epoch_record *rec, sm_err *err)
 {
     const config *c = &t->cfg;
@@ -419,7 +414,7 @@ sm_status trainer_epoch(trainer *t, const train_hooks *hooks, epoch_record *rec,
         in_group++;
         bool last = bi == nb - 1;
         if (in_group == c->update_every || (last && !c->drop_tail_group)) {
-            if (!params_finite(m->P.grad, m->P.n))
+            if (!nn_all_finite(m->P.grad, m->P.n))
                 return sm_err_set(err, SM_EDIVERGED, "non-finite gradient at epoch %d batch %d", n, bi + 1);
             nn_adam_step(&m->P);
             nn_params_zero_grad(&m->P);

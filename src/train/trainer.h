@@ -88,7 +88,8 @@ void trainer_free(trainer *t);
  * batches; SM_EDIVERGED on a non-finite loss, gradient or label. */
 sm_status trainer_epoch(trainer *t, const train_hooks *hooks, epoch_record *rec, sm_err *err);
 /* Evaluates a split with the current weights: predictions of every head
- * into t->pred[h][0..n) and the truths into t->truth, n = t->n_split[split].
+ * into t->pred[h][0..n) (of head M alone for SPLIT_VALID, which is all
+ * that validation reads) and the truths into t->truth, n = t->n_split[split].
  * Fails only when the features cannot be read (dataset_read). */
 sm_status trainer_eval(trainer *t, int split, sm_err *err);
 /* Loads the best weights and computes the test metrics. */

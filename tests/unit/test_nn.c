@@ -7,6 +7,8 @@
 #include "nn/nn_math.h"
 #include "../tap.h"
 
+#include <float.h>
+#include <math.h>
 #include <string.h>
 
 static double sigm(double x) { return 1.0 / (1.0 + exp(-x)); }
@@ -448,8 +450,34 @@ static void test_fast_act(void)
 #endif
 }
 
+/* nn_all_finite: every length around the vector width, a NaN or an
+ * infinity at every place, and finite extremes */
+static void test_all_finite(void)
+{
+    real x[41];
+    int bad = 0;
+    for (int n = 0; n <= 41; n++) {
+        for (int i = 0; i < n; i++)
+            x[i] = (i % 3 == 0) ? (real)FLT_MAX : (i % 3 == 1) ? -(real)FLT_MAX : (real)1e-30;
+        if (!nn_all_finite(x, (size_t)n))
+            bad++;
+        for (int i = 0; i < n; i++) {
+            const real special[3] = { (real)NAN, (real)INFINITY, -(real)INFINITY };
+            for (int k = 0; k < 3; k++) {
+                real keep = x[i];
+                x[i] = special[k];
+                if (nn_all_finite(x, (size_t)n))
+                    bad++;
+                x[i] = keep;
+            }
+        }
+    }
+    tap_ok(bad == 0, "nn_all_finite: finite extremes pass, one NaN or infinity anywhere fails (%d wrong)", bad);
+}
+
 int main(void)
 {
+    test_all_finite();
     test_l1();
     test_infonce();
     test_adam();

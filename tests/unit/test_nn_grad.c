@@ -145,9 +145,13 @@ static double lstm_loss(void *p)
     return dot(c->r, c->h, SB * SH);
 }
 
-static void test_lstm(rng *r)
+/* len: the batch's lengths (all 1: one step, h_{-1} = 0, so dW_hh gets
+ * nothing) */
+static void test_lstm(rng *r, const int len[SB])
 {
     static lstm_ctx c;
+    char nm[96], ls[32];
+    snprintf(ls, sizeof ls, "lengths %d %d %d %d", len[0], len[1], len[2], len[3]);
     sm_err err;
     SM_ASSERT(nn_lstm_cache_init(&c.cache, SB, ST, SF, SH, &err) == SM_OK);
     fill(c.x, SB * ST * SF, r, -1.5, 1.5);
@@ -156,8 +160,7 @@ static void test_lstm(rng *r)
     fill(c.bih, SG, r, -0.5, 0.5);
     fill(c.bhh, SG, r, -0.5, 0.5);
     fill(c.r, SB * SH, r, -1, 1);
-    const int len[SB] = { 4, 6, 1, 6 };   /* a length 1, two full lengths */
-    memcpy(c.len, len, sizeof len);
+    memcpy(c.len, len, sizeof c.len);
     static real dx[SB * ST * SF], dwih[SG * SF], dwhh[SG * SH], dbih[SG], dbhh[SG];
     memset(dx, 0, sizeof dx);
     memset(dwih, 0, sizeof dwih);
@@ -170,16 +173,27 @@ static void test_lstm(rng *r)
     nn_lstm_backward(dx, dwih, dwhh, dbih, dbhh, c.r, &c.cache, c.x, c.len, c.wih, c.whh, SB, ST, SF, SH);
     for (int i = 0; i < SG; i++)
         dbih[i] -= 1;
-    check("lstm dx (lengths 4 6 1 6)", lstm_loss, &c, c.x, dx, SB * ST * SF);
-    check("lstm dW_ih", lstm_loss, &c, c.wih, dwih, SG * SF);
-    check("lstm dW_hh", lstm_loss, &c, c.whh, dwhh, SG * SH);
-    check("lstm db_ih", lstm_loss, &c, c.bih, dbih, SG);
-    check("lstm db_hh", lstm_loss, &c, c.bhh, dbhh, SG);
+    snprintf(nm, sizeof nm, "lstm dx (%s)", ls);
+    check(nm, lstm_loss, &c, c.x, dx, SB * ST * SF);
+    snprintf(nm, sizeof nm, "lstm dW_ih (%s)", ls);
+    check(nm, lstm_loss, &c, c.wih, dwih, SG * SF);
+    snprintf(nm, sizeof nm, "lstm dW_hh (%s)", ls);
+    check(nm, lstm_loss, &c, c.whh, dwhh, SG * SH);
+    snprintf(nm, sizeof nm, "lstm db_ih (%s)", ls);
+    check(nm, lstm_loss, &c, c.bih, dbih, SG);
+    snprintf(nm, sizeof nm, "lstm db_hh (%s)", ls);
+    check(nm, lstm_loss, &c, c.bhh, dbhh, SG);
     int padzero = 1;
     for (int b = 0; b < SB; b++)
         for (int i = len[b] * SF; i < ST * SF; i++)
             padzero &= dx[b * ST * SF + i] == 0;
-    tap_ok(padzero, "lstm dx is exactly 0 on padding");
+    tap_ok(padzero, "lstm dx is exactly 0 on padding (%s)", ls);
+    if (len[0] == 1 && len[1] == 1 && len[2] == 1 && len[3] == 1) {
+        int hhzero = 1;
+        for (int i = 0; i < SG * SH; i++)
+            hhzero &= dwhh[i] == 0;
+        tap_ok(hhzero, "lstm dW_hh is exactly 0 when every length is 1 (h_{-1} = 0)");
+    }
     nn_lstm_cache_free(&c.cache);
 }
 
@@ -359,7 +373,8 @@ int main(void)
         tap_diag("SIMD level %s, LSTM kernels %s", cpu_isa_name((cpu_isa)l), nn_lstm_kernel_name());
         tap_ok(strcmp(nn_lstm_kernel_name(), cpu_isa_name((cpu_isa)l)) == 0, "LSTM kernels of level %s in use",
                cpu_isa_name((cpu_isa)l));
-        test_lstm(&r);
+        test_lstm(&r, (const int[SB]){ 4, 6, 1, 6 });   /* a length 1, two full lengths */
+        test_lstm(&r, (const int[SB]){ 1, 1, 1, 1 });   /* one step for every sample */
         test_network(&r);
     }
     return tap_done();
