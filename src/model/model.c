@@ -35,12 +35,12 @@ static int *mibuf(model *m, size_t n, sm_err *err)
 
 #define NEED(p) do { if (!(p)) return err->status ? err->status : SM_ENOMEM; } while (0)
 
-/* dy[i] = 0 where y[i] <= 0: the ReLU backward, in place */
+/* dy[i] = 0 where y[i] <= 0: the ReLU backward, in place (a select on
+ * every element, so the loop is one vector blend) */
 static void relu_mask(real *d, const real *y, int n)
 {
     for (int i = 0; i < n; i++)
-        if (!(y[i] > 0))
-            d[i] = 0;
+        d[i] = y[i] > 0 ? d[i] : 0;
 }
 
 /* ------------------------------------------------------------------ build */

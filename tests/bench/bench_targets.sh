@@ -2,7 +2,7 @@
 # bench_targets.sh: the speed targets, each measured in this one run, one
 # thread per run, in the default environment (the OpenBLAS kernel and SIMD
 # level selfmi chooses itself), printed as one table with the machine and
-# the load average at the start and the end:
+# the load average and the sgemm rate at the start and the end:
 #   synth --preset mosi epoch <= 1.0 s, and >= 40x PyTorch on that data;
 #   LSTM forward + backward at B=32 T=375 F=20 H=64 >= 50 % of the best
 #     single-core sgemm rate measured here, at every SIMD level;
@@ -139,6 +139,12 @@ echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //
 echo "simd: $(sed -n 's/^simd *//p' "$work/machine"); blas core: $core (bench_lstm) / $(sed -n 's/^blas core *//p' "$work/machine")"
 sed -n 's/^\(blas\|sgemm\|denormals\) /\1 /p' "$work/machine" | sed 's/^/  /'
 echo "load average (1, 5, 15 min): $load0 at start, $(cut -d' ' -f1-3 /proc/loadavg) at end"
+# a shared or virtual machine changes speed under a benchmark: the sgemm
+# rate again at the end, and every sgemm rate bench_lstm measured meanwhile
+"$SELFMI" info --machine > "$work/machine-end" 2> /dev/null || true
+echo "sgemm at the start $(sed -n 's/^sgemm *\([0-9.]*\) GFLOP.*/\1/p' "$work/machine"), at the end" \
+    "$(sed -n 's/^sgemm *\([0-9.]*\) GFLOP.*/\1/p' "$work/machine-end"), in between" \
+    "$(awk '{ print $2 }' "$work/lstm-all" | sort -g | awk 'NR == 1 { lo = $1 } { hi = $1 } END { print lo "-" hi }') GFLOP/s"
 echo
 printf '%-34s %-28s %-16s %s\n' target measured goal result
 awk -F'\t' '{ printf "%-34s %-28s %-16s %s\n", $1, $2, $3, $4 }' "$work/rows"
