@@ -135,8 +135,21 @@ int dataset_split_indices(const dataset *ds, int split, int *idx)
 
 void dataset_sample_id(const dataset *ds, int i, char *buf, size_t n)
 {
-    snprintf(buf, n, "%s$_$%s", ds->video_id && ds->video_id[i] ? ds->video_id[i] : "?",
-             ds->clip_id && ds->clip_id[i] ? ds->clip_id[i] : "?");
+    /* "video$_$clip", cut to n - 1 bytes as snprintf would (written once
+     * per sample and epoch into labels.csv: no format parsing) */
+    const char *parts[3] = { ds->video_id && ds->video_id[i] ? ds->video_id[i] : "?", "$_$",
+                             ds->clip_id && ds->clip_id[i] ? ds->clip_id[i] : "?" };
+    size_t k = 0;
+    if (n == 0)
+        return;
+    for (int p = 0; p < 3; p++) {
+        size_t m = strlen(parts[p]);
+        if (m > n - 1 - k)
+            m = n - 1 - k;
+        memcpy(buf + k, parts[p], m);
+        k += m;
+    }
+    buf[k] = 0;
 }
 
 bool dataset_has_ulabels(const dataset *ds)

@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -409,6 +410,9 @@ sm_status runstore_rows_init(runstore_rows *r, const char *const *cols, int ncol
         runstore_rows_free(r);
         return sm_err_set(err, SM_ENOMEM, "cannot allocate a row buffer");
     }
+    /* the buffer belongs to one writer (runstore.h): no stdio lock per
+     * character (a labels.csv row is some sixty fputc calls) */
+    __fsetlocking(r->mem, FSETLOCKING_BYCALLER);
     csvw_init(&r->w, r->mem);
     return SM_OK;
 }

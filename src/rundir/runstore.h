@@ -110,7 +110,8 @@ sm_status runstore_log_cut(const runstore *rs, const char *file, int epoch, sm_e
 /* ---- rows: CSV rows built in memory, then appended to a log or saved as
  * a whole file. Fields are added left to right; runstore_rows_end closes a
  * row and checks it has exactly one field per column. String fields have
- * control characters replaced by spaces, so every row is one line. ---- */
+ * control characters replaced by spaces, so every row is one line. One
+ * thread at a time uses a rows object (its stream takes no locks). ---- */
 typedef struct {
     int ncols;
     char **cols;          /* (ncols) column names */

@@ -84,6 +84,16 @@ int main(void)
     char id[64];
     dataset_sample_id(&ds, 1, id, sizeof id);
     tap_ok(strcmp(id, "vidA$_$4") == 0, "sample id vidA$_$4");
+    /* a short buffer cuts the id as snprintf does */
+    int cut_ok = 1;
+    for (size_t n = 1; n <= 10; n++) {
+        char small[16], ref[16];
+        memset(small, 'x', sizeof small);
+        dataset_sample_id(&ds, 1, small, n);
+        snprintf(ref, n, "%s$_$%s", "vidA", "4");
+        cut_ok &= strcmp(small, ref) == 0 && small[n] == 'x';
+    }
+    tap_ok(cut_ok, "sample id cut to buffers of 1-10 bytes as snprintf cuts it, nothing written past them");
     dataset_free(&ds);
     dataset_free(&ds);   /* twice is harmless */
     dataset_free(NULL);
