@@ -6,6 +6,7 @@
 #include "cli/cmd_mmsa.h"
 #include "cli/machine.h"
 #include "tensor/tensor.h"
+#include "train/run.h"
 
 #include <locale.h>
 #include <signal.h>
@@ -128,6 +129,13 @@ int main(int argc, char **argv)
             version();
             return 0;
         }
+    /* a bad checkpoint interval stops every command before a run starts */
+    double secs;
+    sm_err err;
+    if (run_checkpoint_secs(&secs, &err)) {
+        fprintf(stderr, "selfmi: %s\n", err.msg);
+        return 2;
+    }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (strcmp(argv[1], commands[i].name) == 0)
             return commands[i].fn(argc - 1, argv + 1);

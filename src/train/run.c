@@ -368,10 +368,33 @@ static sm_status write_results(run_ctx *x, const metrics *m, sm_err *err)
 
 /* The run itself, in x->rs with its lock held: a new run, or (resume) the
  * continuation of the one there. */
+/* The least time between two checkpoints of a run, SELFMI_CHECKPOINT_SECS
+ * (seconds; 0: after every epoch; default RUN_CHECKPOINT_SECS). A resume
+ * goes back to the last one and runs the epochs since again, to the same
+ * bytes; a short run (the real MOSI features: 20 epochs in a second) so
+ * writes one checkpoint instead of one per epoch, which cost 6 % of it. */
+sm_status run_checkpoint_secs(double *secs, sm_err *err)
+{
+    const char *v = getenv("SELFMI_CHECKPOINT_SECS");
+    *secs = RUN_CHECKPOINT_SECS;
+    if (!v)
+        return SM_OK;
+    char *end;
+    errno = 0;
+    double d = strtod(v, &end);
+    if (end == v || *end || errno || !(d >= 0) || !isfinite(d))
+        return sm_err_set(err, SM_EINVAL, "SELFMI_CHECKPOINT_SECS: expected a number of seconds >= 0, got '%s'", v);
+    *secs = d;
+    return SM_OK;
+}
+
 static sm_status run_body(run_ctx *x, const config *cfg, const dataset *ds_in, bool resume, const run_hooks *hooks,
                           run_summary *out, sm_err *err)
 {
     sm_status st;
+    double ckpt_secs;
+    if ((st = run_checkpoint_secs(&ckpt_secs, err)))
+        return st;
     snprintf(out->dir, sizeof out->dir, "%s", x->rs.dir);
     /* an fsync per epoch would cost more than a small model's epoch */
     x->rs.lazy_checkpoint = true;
@@ -437,6 +460,9 @@ static sm_status run_body(run_ctx *x, const config *cfg, const dataset *ds_in, b
         goto done;
     train_hooks th = {.ud = x, .on_epoch = on_epoch, .on_labels = on_labels, .on_batch = on_batch,
                       .should_cancel = should_cancel};
+    /* a checkpoint after an epoch that ends ckpt_secs or more after the
+     * last one (or the start); the last epoch's is written after the test */
+    double last_ckpt = sm_now();
     while (!t.finished) {
         epoch_record rec;
         st = trainer_epoch(&t, &th, &rec, err);
@@ -444,8 +470,10 @@ static sm_status run_body(run_ctx *x, const config *cfg, const dataset *ds_in, b
             st = x->io;
             *err = x->ioerr;
         }
-        if (!st)
+        if (!st && !t.finished && sm_now() - last_ckpt >= ckpt_secs) {
             st = write_checkpoint(x, err);
+            last_ckpt = sm_now();
+        }
         if (st)
             goto done;
     }

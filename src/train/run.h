@@ -83,11 +83,18 @@ typedef enum {
                        .attic (rundir_move_to_attic) and run again */
 } run_mode;
 
+/* The least time between two checkpoints of a run: SELFMI_CHECKPOINT_SECS
+ * (seconds >= 0; 0: after every epoch), RUN_CHECKPOINT_SECS when unset;
+ * SM_EINVAL naming the variable for anything else. */
+enum { RUN_CHECKPOINT_SECS = 1 };
+sm_status run_checkpoint_secs(double *secs, sm_err *err);
+
 /* Trains cfg (its identity resolved first: run_identity) on ds (NULL:
  * loaded from cfg->dataset) into <root>/<run_id>,
  * holding the run's lock (runstore_lock_take) from before the status says
  * running until the status says how it ended. The checkpoint is replaced
- * after every epoch; the logs get the epoch's rows just before it. On a
+ * after an epoch when run_checkpoint_secs have passed since the last one,
+ * and at the end; the logs get every epoch's rows. On a
  * failed or cancelled run the status file says so and the status is
  * returned with err set. */
 sm_status run_start(const config *cfg, const dataset *ds, const char *root, const char *run_id, run_mode mode,

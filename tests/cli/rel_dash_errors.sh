@@ -26,9 +26,10 @@ grep -q "failed: non-finite loss at epoch 2 batch 1" "$work/after.txt" || fail "
 [ "$(grep -lx done "$work"/res/*/status | wc -l)" -eq 2 ] || fail "the two other runs did not finish"
 grep -q "Runs" "$work/final.txt" || fail "no Runs view after the failure"
 
-# results that cannot be written (the file size limit)
+# results that cannot be written (the file size limit; a checkpoint after
+# every epoch, so the first write that fails comes before the divergence)
 printf '4\nn\nl\n:wait-jobs\n:update\n:dump %s\n' "$work/fsize.txt" > "$work/script2"
-( ulimit -f 30 && "$SELFMI" "$work/g.conf" --results "$work/res2" --jobs 1 --script "$work/script2" \
+( ulimit -f 30 && SELFMI_CHECKPOINT_SECS=0 "$SELFMI" "$work/g.conf" --results "$work/res2" --jobs 1 --script "$work/script2" \
     > "$work/out2.txt" 2>&1 ) || fail "the dashboard exited under the file size limit"
 grep -q "failed: .*\(write\|append\) failed" "$work/fsize.txt" || fail "no write failure in the status line"
 

@@ -2,9 +2,14 @@
 # rel_resume.sh: a run killed (SIGKILL) right after an epoch's log rows
 # and before that epoch's checkpoint, then `selfmi train --resume`, ends
 # with the same test.csv, predictions.csv, labels.csv and epochs.csv
-# (seconds apart) as the run never interrupted, for each label generator;
-# the killed run reads as interrupted; misuse of --resume is refused.
+# (seconds apart) as the run never interrupted, for each label generator
+# (checkpoints after every epoch, SELFMI_CHECKPOINT_SECS=0; and with an
+# interval longer than the run, as the default of 1 s is on short runs,
+# which leaves none before the end: the resume starts over); the killed
+# run reads as interrupted; misuse of --resume is refused.
 set -u
+SELFMI_CHECKPOINT_SECS=0
+export SELFMI_CHECKPOINT_SECS
 work=$(mktemp -d "$top_builddir/tmp-rel-resume-XXXXXX") || exit 1
 trap 'rm -rf "$work"' EXIT
 fail() { echo "FAIL: $*"; for f in "$work"/*.err; do [ -f "$f" ] && { echo "== $f"; tail -5 "$f"; }; done; exit 1; }
@@ -44,6 +49,27 @@ for labels in mi mm none; do
         same_run "$d" "$work/ref/$labels" "$labels, killed at epoch $k"
     done
 done
+
+# an interval longer than the run: no checkpoint before the kill at
+# epoch 3, the resume starts over and ends the same
+set -- --set labels=mi --set max_epochs=5 --set early_stop=3 --seed 7
+SELFMI_CHECKPOINT_SECS=3600 SELFMI_TEST_KILL_EPOCH=3 "$SELFMI" train synth:small "$@" --out "$work/kd" --run-id mi \
+    --quiet > /dev/null 2> "$work/kill.err"
+[ $? -gt 128 ] || fail "long interval: the kill at epoch 3 did not kill"
+[ ! -e "$work/kd/mi/checkpoint" ] || fail "long interval: a checkpoint before the end of the run"
+[ "$(($(wc -l < "$work/kd/mi/epochs.csv") - 1))" -eq 3 ] || fail "long interval: epochs.csv lacks the 3 epochs run"
+SELFMI_CHECKPOINT_SECS=3600 "$SELFMI" train --resume "$work/kd/mi" > /dev/null 2> "$work/resume.err" \
+    || fail "long interval: resume exit $?"
+grep -q "resumed from the checkpoint of epoch 0" "$work/resume.err" \
+    || fail "long interval: the resume did not start over: $(tail -2 "$work/resume.err")"
+[ -s "$work/kd/mi/checkpoint" ] || fail "long interval: no checkpoint at the end of the run"
+same_run "$work/kd/mi" "$work/ref/mi" "long interval, killed at epoch 3"
+# a bad interval stops the command before anything is written
+SELFMI_CHECKPOINT_SECS=soon "$SELFMI" train synth:small --out "$work/bad-secs" --quiet > /dev/null 2> "$work/secs.err" \
+    && fail "SELFMI_CHECKPOINT_SECS=soon accepted"
+grep -q "SELFMI_CHECKPOINT_SECS: expected a number of seconds >= 0, got 'soon'" "$work/secs.err" \
+    || fail "bad interval message: $(cat "$work/secs.err")"
+[ ! -e "$work/bad-secs" ] || fail "a results folder written despite a bad SELFMI_CHECKPOINT_SECS"
 
 # a done run is not resumed; --resume takes no other configuration
 "$SELFMI" train --resume "$work/ref/mi" > /dev/null 2> "$work/done.err" && fail "resume of a done run"

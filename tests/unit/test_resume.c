@@ -183,8 +183,10 @@ static bool same_file(const char *a, const char *b)
 
 /* A run cancelled in epoch 3 (its status rewritten to running, as a kill
  * would leave it), resumed: the same files as a run straight through. */
-static void test_resume_run(void)
+static void test_resume_run(const char *secs, int want_epoch)
 {
+    setenv("SELFMI_CHECKPOINT_SECS", secs, 1);
+    tap_diag("SELFMI_CHECKPOINT_SECS=%s", secs);
     config c;
     config_defaults(&c, PRESET_SYNTH);
     snprintf(c.dataset, sizeof c.dataset, "synth:small");
@@ -193,8 +195,8 @@ static void test_resume_run(void)
     sm_err err;
     run_summary a, b;
     char ra[1200], rb[1200];
-    snprintf(ra, sizeof ra, "%s/a", root);
-    snprintf(rb, sizeof rb, "%s/b", root);
+    snprintf(ra, sizeof ra, "%s/a%s", root, secs);
+    snprintf(rb, sizeof rb, "%s/b%s", root, secs);
     tap_ok(run_execute(&c, NULL, ra, "r", NULL, &a, &err) == SM_OK, "straight run: %s", err.msg);
     stopper s = {0};
     run_hooks h = {.ud = &s, .on_epoch = stop_epoch, .should_cancel = stop_cancel};
@@ -204,7 +206,8 @@ static void test_resume_run(void)
     put(&rs, RUNSTORE_STATUS, "running\n");
     tap_ok(run_start(&c, NULL, rb, "r", RUN_NEW, NULL, &b, &err) == SM_EINVAL && strstr(err.msg, "--resume"),
            "a new run over it is refused with a pointer to --resume: %s", err.msg);
-    tap_ok(run_resume(rs.dir, NULL, NULL, &b, &err) == SM_OK && b.resumed && b.resumed_epoch == 2, "resumed from epoch 2");
+    tap_ok(run_resume(rs.dir, NULL, NULL, &b, &err) == SM_OK && b.resumed && b.resumed_epoch == want_epoch,
+           "resumed from epoch %d (%d wanted)", b.resumed_epoch, want_epoch);
     const char *files[] = {"test.csv", "predictions.csv", "labels.csv"};
     for (int i = 0; i < 3; i++) {
         char pa[1400], pb[1400];
@@ -215,6 +218,30 @@ static void test_resume_run(void)
     tap_ok(b.epochs == a.epochs && b.best_epoch == a.best_epoch && b.test.mae == a.test.mae, "the same summary");
     tap_ok(run_start(&c, NULL, rb, "r", RUN_CONTINUE, NULL, &b, &err) == SM_OK && b.already_done,
            "RUN_CONTINUE over a done run: already done");
+    unsetenv("SELFMI_CHECKPOINT_SECS");
+}
+
+/* SELFMI_CHECKPOINT_SECS: unset, a number of seconds >= 0, or an error
+ * naming it */
+static void test_checkpoint_secs(void)
+{
+    double d = -1;
+    sm_err err;
+    unsetenv("SELFMI_CHECKPOINT_SECS");
+    tap_ok(run_checkpoint_secs(&d, &err) == SM_OK && d == RUN_CHECKPOINT_SECS, "unset: %g s", d);
+    setenv("SELFMI_CHECKPOINT_SECS", "0.25", 1);
+    tap_ok(run_checkpoint_secs(&d, &err) == SM_OK && d == 0.25, "0.25: %g s", d);
+    setenv("SELFMI_CHECKPOINT_SECS", "0", 1);
+    tap_ok(run_checkpoint_secs(&d, &err) == SM_OK && d == 0, "0: after every epoch");
+    const char *bad[] = { "", "x", "-1", "1s", "nan", "inf", "2 " };
+    int refused = 0;
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        setenv("SELFMI_CHECKPOINT_SECS", bad[i], 1);
+        refused += run_checkpoint_secs(&d, &err) == SM_EINVAL && strstr(err.msg, "SELFMI_CHECKPOINT_SECS") &&
+                   strstr(err.msg, ">= 0");
+    }
+    tap_ok(refused == (int)(sizeof bad / sizeof bad[0]), "'', x, -1, 1s, nan, inf, '2 ' refused naming the variable");
+    unsetenv("SELFMI_CHECKPOINT_SECS");
 }
 
 /* A 2-epoch run continued to 4 (run_extend, then RUN_CONTINUE): the same
@@ -291,7 +318,12 @@ int main(void)
         tap_skip_all(err.msg);
     test_lock(&rs);
     test_cut(&rs);
-    test_resume_run();
+    test_checkpoint_secs();
+    /* a checkpoint after every epoch: the resume starts from the last
+     * whole epoch's; one an hour (the default's effect on a run this
+     * short): there is none, the run starts over, and ends the same */
+    test_resume_run("0", 2);
+    test_resume_run("3600", 0);
     test_extend();
     nftw(root, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
     return tap_done();
