@@ -366,13 +366,10 @@ static sm_status write_results(run_ctx *x, const metrics *m, sm_err *err)
     return st;
 }
 
-/* The run itself, in x->rs with its lock held: a new run, or (resume) the
- * continuation of the one there. */
-/* The least time between two checkpoints of a run, SELFMI_CHECKPOINT_SECS
- * (seconds; 0: after every epoch; default RUN_CHECKPOINT_SECS). A resume
- * goes back to the last one and runs the epochs since again, to the same
- * bytes; a short run (the real MOSI features: 20 epochs in a second) so
- * writes one checkpoint instead of one per epoch, which cost 6 % of it. */
+/* run.h. A resume goes back to the last checkpoint and runs the epochs
+ * since again, to the same bytes; a short run (the real MOSI features: 20
+ * epochs in a second) so writes one checkpoint instead of one per epoch,
+ * which cost 6 % of it. */
 sm_status run_checkpoint_secs(double *secs, sm_err *err)
 {
     const char *v = getenv("SELFMI_CHECKPOINT_SECS");
@@ -388,6 +385,8 @@ sm_status run_checkpoint_secs(double *secs, sm_err *err)
     return SM_OK;
 }
 
+/* The run itself, in x->rs with its lock held: a new run, or (resume) the
+ * continuation of the one there. */
 static sm_status run_body(run_ctx *x, const config *cfg, const dataset *ds_in, bool resume, const run_hooks *hooks,
                           run_summary *out, sm_err *err)
 {
