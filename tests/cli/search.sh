@@ -187,17 +187,18 @@ if command -v bash > /dev/null; then
 fi
 
 # the time budget stops the trial that trains when it is spent: trial 0
-# (early_stop 1) finishes, trial 1 (early_stop 400 of 400 epochs) is
-# stopped while it trains, trial 2 never starts; best.conf is trial 0
+# (early_stop 1) finishes, trial 1 (early_stop 100000 of 100000 epochs,
+# far more than any processor trains in the budget) is stopped while it
+# trains, trial 2 never starts; best.conf is trial 0
 cat > "$out/tb.conf" <<'CONF'
 [experiment]
 dataset = synth:small
 [config]
-max_epochs = 400
+max_epochs = 100000
 [search]
 trials = 3
 sample_seed = 4
-early_stop = 1 | 400
+early_stop = 1 | 100000
 time_budget = 4s
 CONF
 "$SELFMI" search "$out/tb.conf" --jobs 1 --out "$out/tb" > /dev/null 2> "$out/tb_log.txt" || fail "budget: exit $?"
@@ -205,7 +206,7 @@ grep -q "running trials stop" "$out/tb_log.txt" || fail "budget: not said"
 awk -F, '$1 == 0 && $6 == "\"done\""' "$out/tb/search.csv" | grep -q . || fail "budget: trial 0 not done"
 row=$(awk -F, '$1 == 1 && $6 == "\"stopped by the budget\""' "$out/tb/search.csv")
 ep=$(echo "$row" | cut -d, -f4)
-[ -n "$row" ] && [ "$ep" -gt 0 ] && [ "$ep" -lt 400 ] || fail "budget: trial 1 not stopped while training: $row"
+[ -n "$row" ] && [ "$ep" -gt 0 ] && [ "$ep" -lt 100000 ] || fail "budget: trial 1 not stopped while training: $row"
 [ "$(cat "$out/tb/trials/t001-s1111/status")" = cancelled ] || fail "budget: trial 1's run not stopped"
 awk -F, '$1 == 2 && $6 == "\"not run\""' "$out/tb/search.csv" | grep -q . || fail "budget: trial 2 started"
 grep -qx "early_stop = 1" "$out/tb/best.conf" || fail "budget: best.conf is not trial 0"
