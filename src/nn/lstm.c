@@ -45,6 +45,7 @@ sm_status nn_lstm_cache_init(nn_lstm_cache *c, int maxB, int T, int F, int H, sm
         !(c->xh = sm_alloc(bt * K, sizeof(real), err)) ||
         !(c->wp = sm_alloc(K * 4 * Hp + 4 * Hp, sizeof(real), err)) ||
         !(c->whp = sm_alloc(G * Hp, sizeof(real), err)) ||
+        !(c->wip = sm_alloc(G * (size_t)round_up(F, LSTM_VMAX), sizeof(real), err)) ||
         !(c->dxc = sm_alloc(bt * (size_t)F, sizeof(real), err)) ||
         !(c->wsrc = sm_alloc(G * K + 2 * G, sizeof(real), err)) ||
         !(c->work = sm_alloc(c->work_n, sizeof(real), err)) ||
@@ -69,6 +70,7 @@ void nn_lstm_cache_free(nn_lstm_cache *c)
     free(c->xh);
     free(c->wp);
     free(c->whp);
+    free(c->wip);
     free(c->dxc);
     free(c->wsrc);
     free(c->work);
@@ -152,7 +154,8 @@ static bool lstm_packed_current(nn_lstm_cache *c, const real *w_ih, const real *
 }
 
 /* wp (C, F+H, 4, V) and bp (C, 4, V) from W_ih, W_hh and b_ih + b_hh;
- * whp (4H, Hp) = W_hh padded with zero columns (lstm_kern.h). */
+ * whp (4H, Hp) = W_hh and wip (4H, Fp) = W_ih padded with zero columns
+ * (lstm_kern.h). */
 static void lstm_pack(nn_lstm_cache *c, const real *w_ih, const real *w_hh, const real *b_ih,
                       const real *b_hh, int V)
 {
@@ -181,6 +184,11 @@ static void lstm_pack(nn_lstm_cache *c, const real *w_ih, const real *w_hh, cons
     for (int k = 0; k < G; k++) {
         memcpy(c->whp + (size_t)k * Hp, w_hh + (size_t)k * H, (size_t)H * sizeof(real));
         memset(c->whp + (size_t)k * Hp + H, 0, (size_t)(Hp - H) * sizeof(real));
+    }
+    const int Fp = round_up(F, V);
+    for (int k = 0; k < G; k++) {
+        memcpy(c->wip + (size_t)k * Fp, w_ih + (size_t)k * F, (size_t)F * sizeof(real));
+        memset(c->wip + (size_t)k * Fp + F, 0, (size_t)(Fp - F) * sizeof(real));
     }
 }
 
@@ -263,7 +271,7 @@ void nn_lstm_backward(real *dx, real *dw_ih, real *dw_hh, real *db_ih, real *db_
         return;
     /* db += the sum over every row of da (both bias vectors get it) */
     if (db_ih || db_hh) {
-        real *db = dw;   /* (4H), before the gemm below overwrites it */
+        real *db = dw;   /* (4H), before the product below overwrites it */
         memcpy(db, da, (size_t)G * sizeof *db);
         for (size_t r = 1; r < S; r++) {
             const real *d = da + r * G;
@@ -277,22 +285,26 @@ void nn_lstm_backward(real *dx, real *dw_ih, real *dw_hh, real *db_ih, real *db_
                 db_hh[k] += db[k];
         }
     }
-    /* [dW_ih dW_hh] (4H, F+H) = da^T [x_t, h_{t-1}] over all S rows, one gemm */
+    /* [dW_ih dW_hh]^T (F+H, 4H) = [x_t, h_{t-1}]^T da over all S rows, one
+     * product in the kernels of the SIMD level (not OpenBLAS: the same
+     * sums whatever kernel OpenBLAS runs) */
     if (dw_ih || dw_hh) {
-        blas_gemm(true, false, G, K, (int)S, 1, da, G, cache->xh, K, 0, dw, K);
-        for (int g = 0; g < G; g++) {
-            const real *src = dw + (size_t)g * K;
-            if (dw_ih)
-                for (int k = 0; k < F; k++)
-                    dw_ih[(size_t)g * F + k] += src[k];
-            if (dw_hh)
-                for (int k = 0; k < H; k++)
-                    dw_hh[(size_t)g * H + k] += src[F + k];
+        kern->dw(da, cache->xh, S, G, K, dw);
+        for (int k = 0; k < K; k++) {
+            const real *src = dw + (size_t)k * G;
+            if (k < F) {
+                if (dw_ih)
+                    for (int g = 0; g < G; g++)
+                        dw_ih[(size_t)g * F + k] += src[g];
+            } else if (dw_hh) {
+                for (int g = 0; g < G; g++)
+                    dw_hh[(size_t)g * H + k - F] += src[g];
+            }
         }
     }
-    /* dx (rows) = da W_ih, one gemm, then back to (B,T,F) */
+    /* dx (rows) = da W_ih, one product, then back to (B,T,F) */
     if (dx) {
-        blas_gemm(false, false, (int)S, F, G, 1, da, G, w_ih, F, 0, cache->dxc, F);
+        kern->rowmul(da, S, G, cache->wip, F, cache->dxc);
         for (int t = 0; t < Tmax; t++)
             for (int p = 0; p < cache->nb[t]; p++) {
                 const real *src = cache->dxc + (cache->off[t] + p) * F;

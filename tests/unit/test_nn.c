@@ -1,8 +1,10 @@
 /* test_nn.c: values of the nn ops (float build) against hand-computed
  * cases and naive reference loops written independently here: L1, InfoNCE,
- * Adam, Linear, dropout, the LSTM; reproducibility from the seed. */
+ * Adam, Linear, dropout, the LSTM and its backward products;
+ * reproducibility from the seed. */
 #include "config.h"
 #include "base/cpu.h"
+#include "nn/lstm_kern.h"
 #include "nn/nn.h"
 #include "nn/nn_math.h"
 #include "../tap.h"
@@ -379,6 +381,71 @@ static void test_lstm_wide(void)
     }
 }
 
+/* The backward's two products in the kernels of one SIMD level, on shapes
+ * that cover whole tiles, partial vectors, every remainder of a tile's
+ * columns and rows, and more rows than a block: each sum must equal, to
+ * the bit, the sum over the rows (dW) or the gates (dx) in order, with
+ * fmaf where the level has FMA and a product then a sum where not. */
+static float lk_step(float a, float b, float acc, bool fma)
+{
+    if (fma)
+        return fmaf(a, b, acc);
+    volatile float p = a * b;   /* rounded alone, as without FMA */
+    return acc + p;
+}
+
+static void test_lstm_products(const lstm_kern *k, bool fma)
+{
+    static const int shapes[][3] = {   /* S, G, K */
+        { 1, 4, 1 },    { 5, 20, 13 },  { 127, 64, 12 }, { 128, 52, 25 },
+        { 129, 256, 84 }, { 300, 36, 11 }, { 1, 256, 20 }, { 261, 100, 7 },
+    };
+    rng r;
+    rng_seed(&r, 91);
+    size_t bad_dw = 0, bad_dx = 0, n_dw = 0, n_dx = 0;
+    for (size_t q = 0; q < sizeof shapes / sizeof shapes[0]; q++) {
+        const int S = shapes[q][0], G = shapes[q][1], K = shapes[q][2];
+        const int Np = (K + k->V - 1) / k->V * k->V;   /* K plays N for dx: w (G, Np) */
+        real *da = malloc(sizeof(real) * (size_t)S * G), *xh = malloc(sizeof(real) * (size_t)S * K);
+        real *dwt = malloc(sizeof(real) * (size_t)K * G), *w = calloc((size_t)G * Np, sizeof(real));
+        real *out = malloc(sizeof(real) * (size_t)S * K);
+        SM_ASSERT(da && xh && dwt && w && out);
+        fill(da, (size_t)S * G, &r, -1, 1);
+        fill(xh, (size_t)S * K, &r, -1, 1);
+        for (int g = 0; g < G; g++)
+            fill(w + (size_t)g * Np, (size_t)K, &r, -1, 1);
+        for (size_t i = 0; i < (size_t)K * G; i++)
+            dwt[i] = 1e30f;   /* overwritten, not added to */
+        k->dw(da, xh, (size_t)S, G, K, dwt);
+        for (int kk = 0; kk < K; kk++)
+            for (int g = 0; g < G; g++) {
+                float acc = 0;
+                for (int s = 0; s < S; s++)
+                    acc = lk_step(xh[(size_t)s * K + kk], da[(size_t)s * G + g], acc, fma);
+                bad_dw += memcmp(&acc, &dwt[(size_t)kk * G + g], sizeof acc) != 0;
+                n_dw++;
+            }
+        k->rowmul(da, (size_t)S, G, w, K, out);
+        for (int s = 0; s < S; s++)
+            for (int j = 0; j < K; j++) {
+                float acc = 0;
+                for (int g = 0; g < G; g++)
+                    acc = lk_step(da[(size_t)s * G + g], w[(size_t)g * Np + j], acc, fma);
+                bad_dx += memcmp(&acc, &out[(size_t)s * K + j], sizeof acc) != 0;
+                n_dx++;
+            }
+        free(da);
+        free(xh);
+        free(dwt);
+        free(w);
+        free(out);
+    }
+    tap_ok(bad_dw == 0, "LSTM dW product (%s): %zu of %zu sums differ from the sum over rows in order", k->name,
+           bad_dw, n_dw);
+    tap_ok(bad_dx == 0, "LSTM dx product (%s): %zu of %zu sums differ from the sum over gates in order", k->name,
+           bad_dx, n_dx);
+}
+
 /* The float backward (vectorised path and its tail) along one random
  * direction v: sum(grad . v) against (L(th + e v) - L(th - e v)) / 2e. */
 static double lstm_dir_loss(nn_lstm_cache *c, const real *th, const real *v, double e, const int *len,
@@ -497,6 +564,13 @@ int main(void)
         test_lstm_backward_float(8, 3);
         test_lstm_backward_float(21, 9);   /* partial vectors, several row tiles */
         test_lstm_backward_float(64, 5);   /* the video LSTM's width */
+#if defined(__x86_64__)
+        test_lstm_products(l == CPU_ISA_AVX512 ? &lstm_kern_avx512 : l == CPU_ISA_AVX2 ? &lstm_kern_avx2
+                                                                                     : &lstm_kern_generic,
+                           l != CPU_ISA_GENERIC);
+#else
+        test_lstm_products(&lstm_kern_generic, false);
+#endif
     }
     return tap_done();
 }
