@@ -542,6 +542,60 @@ static void test_all_finite(void)
     tap_ok(bad == 0, "nn_all_finite: finite extremes pass, one NaN or infinity anywhere fails (%d wrong)", bad);
 }
 
+/* AVX2 and AVX-512 sum every product in the same order with FMA (the
+ * step kernels over the inputs, dW over the rows, dx over the gates), so
+ * the two levels give the same bits: forward and backward compared. */
+static void lstm_fwd_bwd(cpu_isa l, real *out, size_t n_out, const real *x, const int *len, const real *w,
+                         const real *dh, int B, int T, int F, int H)
+{
+    cpu_isa_force(l);
+    const int G = 4 * H;
+    const real *wih = w, *whh = wih + (size_t)G * F, *bih = whh + (size_t)G * H, *bhh = bih + G;
+    real *h = out, *dx = h + (size_t)B * H, *dwih = dx + (size_t)B * T * F, *dwhh = dwih + (size_t)G * F;
+    real *dbih = dwhh + (size_t)G * H, *dbhh = dbih + G;
+    SM_ASSERT((size_t)(dbhh + G - out) == n_out);
+    memset(out, 0, n_out * sizeof *out);
+    sm_err err;
+    nn_lstm_cache c;
+    SM_ASSERT(nn_lstm_cache_init(&c, B, T, F, H, &err) == SM_OK);
+    nn_lstm_forward(h, &c, x, len, wih, whh, bih, bhh, B, T, F, H);
+    nn_lstm_backward(dx, dwih, dwhh, dbih, dbhh, dh, &c, x, len, wih, whh, B, T, F, H);
+    nn_lstm_cache_free(&c);
+}
+
+static void test_lstm_fma_levels_agree(void)
+{
+    if (cpu_isa_detected() < CPU_ISA_AVX512) {
+        tap_diag("AVX2 against AVX-512: not run, this processor has no AVX-512");
+        return;
+    }
+    enum { B = 9, T = 150, F = 20, H = 37, G = 4 * H };
+    const int len[B] = { 150, 1, 77, 150, 3, 129, 150, 2, 64 };
+    const size_t nw = (size_t)G * (F + H) + 2 * G, n_out = (size_t)B * H + (size_t)B * T * F + nw;
+    real *x = malloc(sizeof(real) * B * T * F), *w = malloc(sizeof(real) * nw), *dh = malloc(sizeof(real) * B * H);
+    real *a = malloc(sizeof(real) * n_out), *b = malloc(sizeof(real) * n_out);
+    SM_ASSERT(x && w && dh && a && b);
+    rng r;
+    rng_seed(&r, 123);
+    fill(x, (size_t)B * T * F, &r, -1, 1);
+    fill(w, nw, &r, -0.3, 0.3);
+    fill(dh, (size_t)B * H, &r, -1, 1);
+    const cpu_isa was = cpu_isa_active();
+    lstm_fwd_bwd(CPU_ISA_AVX2, a, n_out, x, len, w, dh, B, T, F, H);
+    lstm_fwd_bwd(CPU_ISA_AVX512, b, n_out, x, len, w, dh, B, T, F, H);
+    cpu_isa_force(was);
+    size_t differ = 0;
+    for (size_t i = 0; i < n_out; i++)
+        differ += memcmp(&a[i], &b[i], sizeof a[i]) != 0;
+    tap_ok(differ == 0, "LSTM forward and backward: AVX2 and AVX-512 give the same bits (%zu of %zu values differ)",
+           differ, n_out);
+    free(x);
+    free(w);
+    free(dh);
+    free(a);
+    free(b);
+}
+
 int main(void)
 {
     test_all_finite();
@@ -572,5 +626,6 @@ int main(void)
         test_lstm_products(&lstm_kern_generic, false);
 #endif
     }
+    test_lstm_fma_levels_agree();
     return tap_done();
 }
