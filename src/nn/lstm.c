@@ -42,7 +42,7 @@ sm_status nn_lstm_cache_init(nn_lstm_cache *c, int maxB, int T, int F, int H, sm
         !(c->c = sm_alloc(bt * H, sizeof(real), err)) ||
         !(c->tc = sm_alloc(bt * H, sizeof(real), err)) ||
         !(c->h = sm_alloc(bt * H, sizeof(real), err)) ||
-        !(c->xh = sm_alloc(bt * K, sizeof(real), err)) ||
+        !(c->xh = sm_alloc(bt * K + LSTM_VMAX, sizeof(real), err)) ||   /* the dW kernel reads whole vectors */
         !(c->wp = sm_alloc(K * 4 * Hp + 4 * Hp, sizeof(real), err)) ||
         !(c->whp = sm_alloc(G * Hp, sizeof(real), err)) ||
         !(c->wip = sm_alloc(G * (size_t)round_up(F, LSTM_VMAX), sizeof(real), err)) ||
@@ -285,21 +285,19 @@ void nn_lstm_backward(real *dx, real *dw_ih, real *dw_hh, real *db_ih, real *db_
                 db_hh[k] += db[k];
         }
     }
-    /* [dW_ih dW_hh]^T (F+H, 4H) = [x_t, h_{t-1}]^T da over all S rows, one
+    /* [dW_ih dW_hh] (4H, F+H) = da^T [x_t, h_{t-1}] over all S rows, one
      * product in the kernels of the SIMD level (not OpenBLAS: the same
      * sums whatever kernel OpenBLAS runs) */
     if (dw_ih || dw_hh) {
         kern->dw(da, cache->xh, S, G, K, dw);
-        for (int k = 0; k < K; k++) {
-            const real *src = dw + (size_t)k * G;
-            if (k < F) {
-                if (dw_ih)
-                    for (int g = 0; g < G; g++)
-                        dw_ih[(size_t)g * F + k] += src[g];
-            } else if (dw_hh) {
-                for (int g = 0; g < G; g++)
-                    dw_hh[(size_t)g * H + k - F] += src[g];
-            }
+        for (int g = 0; g < G; g++) {
+            const real *src = dw + (size_t)g * K;
+            if (dw_ih)
+                for (int k = 0; k < F; k++)
+                    dw_ih[(size_t)g * F + k] += src[k];
+            if (dw_hh)
+                for (int k = 0; k < H; k++)
+                    dw_hh[(size_t)g * H + k] += src[F + k];
         }
     }
     /* dx (rows) = da W_ih, one product, then back to (B,T,F) */

@@ -45,9 +45,10 @@ typedef struct lstm_kern {
     void (*fwd)(const lstm_fwd_step *s);
     /* dh_t = da_{t+1} W_hh (or dhout), fused with the pointwise backward */
     void (*bwd)(const lstm_bwd_step *s);
-    /* dwt (K, G) = xh^T da over S rows (the [dW_ih dW_hh] of a batch,
-     * transposed), each sum over the rows in order */
-    void (*dw)(const real *da, const real *xh, size_t S, int G, int K, real *dwt);
+    /* dw (G, K) = da^T xh over S rows (the [dW_ih dW_hh] of a batch), each
+     * sum over the rows in order; xh is read up to V - 1 values past its
+     * end (whole vectors) */
+    void (*dw)(const real *da, const real *xh, size_t S, int G, int K, real *dw);
     /* out (S, N) = a (S, G) w; w (G, Np): N columns, then zeros up to the
      * next multiple of V (dx = da W_ih) */
     void (*rowmul)(const real *a, size_t S, int G, const real *w, int N, real *out);

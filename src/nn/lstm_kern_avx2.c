@@ -20,8 +20,6 @@
 #define LK_R 3
 #define LK_RB 3
 #define LK_NV 4
-#define LK_DWG 2
-#define LK_DWK 6
 #define LK_RM 6
 #include "nn/lstm_kern_impl.h"
 #endif

@@ -20,7 +20,5 @@
 #define LK_R 2
 #define LK_RB 2
 #define LK_NV 2
-#define LK_DWG 2
-#define LK_DWK 6
 #define LK_RM 6
 #include "nn/lstm_kern_impl.h"

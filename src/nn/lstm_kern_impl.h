@@ -8,8 +8,7 @@
  *   LK_SPLAT(x) a vector of x (one broadcast instruction)
  *   LK_R        forward: rows per tile (4 gate vectors each)
  *   LK_RB, LK_NV  backward: rows and vectors of hidden units per tile
- *   LK_DWG, LK_DWK  dW: vectors of gates and columns per tile (<= 12)
- *   LK_RM       dx: rows per tile of two vectors (<= 12)
+ *   LK_RM       dW and dx: rows per tile of two vectors (<= 12)
  * The arithmetic per row does not depend on the tile a row falls in, so a
  * sample's values do not depend on the batch around it. */
 #include <math.h>
@@ -250,139 +249,89 @@ LK_TARGET static void lk_bwd(const lstm_bwd_step *arg)
     }
 }
 
-/* dW: dwt[k][g] += sum over rows s0..s1-1 of xh[s][k] da[s][g], for NG
- * vectors of gates from g (the last with m lanes) and KR columns from k0;
- * first: the sums start at 0, else at what dwt holds (the rows before s0).
- * Each sum runs over the rows in order, so its value does not depend on
- * the tiling, the block of rows or the vector width: only on FMA or not. */
-LK_INLINE void lk_dw_tile(const real *da, int G, const real *xh, int K, size_t s0, size_t s1, int g, int m,
-                          int k0, const int KR, const int NG, bool first, real *dwt)
-{
-    lk_vec acc[LK_DWK][LK_DWG];
-    for (int k = 0; k < KR; k++)
-        for (int v = 0; v < NG; v++)
-            acc[k][v] = first ? lk_splat(0)
-                              : lk_load_m(dwt + (size_t)(k0 + k) * G + g + v * LK_V, v == NG - 1 ? m : LK_V);
-    const real *d = da + s0 * G + g, *x = xh + s0 * K + k0;
-    if (m == LK_V)
-        for (size_t s = s0; s < s1; s++, d += G, x += K) {
-            lk_vec dv[LK_DWG];
-            for (int v = 0; v < NG; v++)
-                dv[v] = lk_load(d + v * LK_V);
-            for (int k = 0; k < KR; k++) {
-                lk_vec xv = lk_splat(x[k]);
-                for (int v = 0; v < NG; v++)
-                    acc[k][v] = LK_FMA(xv, dv[v], acc[k][v]);
-            }
-        }
-    else
-        for (size_t s = s0; s < s1; s++, d += G, x += K) {
-            lk_vec dv[LK_DWG];
-            for (int v = 0; v < NG; v++)
-                dv[v] = lk_load_m(d + v * LK_V, v == NG - 1 ? m : LK_V);
-            for (int k = 0; k < KR; k++) {
-                lk_vec xv = lk_splat(x[k]);
-                for (int v = 0; v < NG; v++)
-                    acc[k][v] = LK_FMA(xv, dv[v], acc[k][v]);
-            }
-        }
-    for (int k = 0; k < KR; k++)
-        for (int v = 0; v < NG; v++)
-            lk_store_m(dwt + (size_t)(k0 + k) * G + g + v * LK_V, acc[k][v], v == NG - 1 ? m : LK_V);
-}
-
-/* the columns from k0 for NG vectors of gates: full tiles of LK_DWK, then
- * the rest (a switch, so that each width is a constant and its sums stay
- * in registers) */
-LK_INLINE void lk_dw_cols(const real *da, int G, const real *xh, int K, size_t s0, size_t s1, int g, int m,
-                          const int NG, bool first, real *dwt)
-{
-    int k0 = 0;
-    for (; k0 + LK_DWK <= K; k0 += LK_DWK)
-        lk_dw_tile(da, G, xh, K, s0, s1, g, m, k0, LK_DWK, NG, first, dwt);
-    switch (K - k0) {
-#define LK_DW_REST(r) case r: lk_dw_tile(da, G, xh, K, s0, s1, g, m, k0, r < LK_DWK ? r : 1, NG, first, dwt); break;
-        LK_DW_REST(1) LK_DW_REST(2) LK_DW_REST(3) LK_DW_REST(4) LK_DW_REST(5) LK_DW_REST(6)
-        LK_DW_REST(7) LK_DW_REST(8) LK_DW_REST(9) LK_DW_REST(10) LK_DW_REST(11)
-#undef LK_DW_REST
-    default:
-        break;
-    }
-}
-
-/* dwt (K, G) = xh^T da over S rows: da (S, G), xh (S, K), both row-major.
- * Rows go in blocks that stay in cache while every tile reads them. */
-LK_TARGET static void lk_dw(const real *da, const real *xh, size_t S, int G, int K, real *dwt)
-{
-    enum { BLOCK = 128 };
-    for (size_t s0 = 0; s0 < S; s0 += BLOCK) {
-        const size_t s1 = S - s0 < BLOCK ? S : s0 + BLOCK;
-        const bool first = s0 == 0;
-        int g = 0;
-        for (; g + LK_DWG * LK_V <= G; g += LK_DWG * LK_V)
-            lk_dw_cols(da, G, xh, K, s0, s1, g, LK_V, LK_DWG, first, dwt);
-        for (; g < G; g += LK_V)
-            lk_dw_cols(da, G, xh, K, s0, s1, g, G - g < LK_V ? G - g : LK_V, 1, first, dwt);
-    }
-}
-
-/* out (R rows from r0, NV vectors from j) = a w: a (S, G) row-major, w (G, Np) */
-LK_INLINE void lk_rowmul_tile(const real *a, int G, const real *w, int Np, int N, real *out, size_t r0,
-                              const int R, const int NV, int j)
+/* The backward's two products over all the rows of a batch share one tile:
+ *   out[r][j] (+)= sum over k in [k0, k1) of A(r, k) w[k][j]
+ * for R rows from the tile's origin and NV (1 or 2) vectors of columns, the
+ * last with m lanes; A(r, k) = a[r ars + k aks], so that dW can read da
+ * transposed. Loads of w are whole vectors (lanes past the last column are
+ * computed and dropped: w must be readable there); stores keep m lanes.
+ * first: the sums start at 0, else at what out holds. Each sum runs over k
+ * in order, so its value depends on neither the tiling nor the vector
+ * width: only on FMA or not. */
+LK_INLINE void lk_mm_tile(const real *a, size_t ars, size_t aks, const real *w, size_t ldw, real *out, size_t ldo,
+                          size_t k0, size_t k1, const int R, const int NV, int m, bool first)
 {
     lk_vec acc[LK_RM][2];
-    const real *ar[LK_RM];
-    for (int r = 0; r < R; r++) {
-        ar[r] = a + (r0 + r) * G;
+    for (int r = 0; r < R; r++)
         for (int v = 0; v < NV; v++)
-            acc[r][v] = lk_splat(0);
-    }
-    for (int k = 0; k < G; k++) {
-        const real *wk = w + (size_t)k * Np + j;
+            acc[r][v] = first ? lk_splat(0) : lk_load_m(out + r * ldo + v * LK_V, v == NV - 1 ? m : LK_V);
+    for (size_t k = k0; k < k1; k++) {
+        const real *wk = w + k * ldw, *ak = a + k * aks;
         lk_vec wv[2];
         for (int v = 0; v < NV; v++)
             wv[v] = lk_load(wk + v * LK_V);
         for (int r = 0; r < R; r++) {
-            lk_vec av = lk_splat(ar[r][k]);
+            lk_vec av = lk_splat(ak[r * ars]);
             for (int v = 0; v < NV; v++)
                 acc[r][v] = LK_FMA(av, wv[v], acc[r][v]);
         }
     }
     for (int r = 0; r < R; r++)
-        for (int v = 0; v < NV; v++) {
-            const int c = j + v * LK_V;
-            lk_store_m(out + (r0 + r) * N + c, acc[r][v], N - c < LK_V ? N - c : LK_V);
-        }
+        for (int v = 0; v < NV; v++)
+            lk_store_m(out + r * ldo + v * LK_V, acc[r][v], v == NV - 1 ? m : LK_V);
 }
 
-/* the rows for NV (1 or 2) vectors of columns from j: LK_RM at a time,
- * then the rest (a switch, as in lk_dw_cols) */
-LK_INLINE void lk_rowmul_rows(const real *a, size_t S, int G, const real *w, int Np, int N, real *out,
-                              const int NV, int j)
+/* the M rows for NV vectors of columns: LK_RM at a time, then the rest (a
+ * switch, so that each count is a constant and the sums stay in registers) */
+LK_INLINE void lk_mm_rows(const real *a, size_t ars, size_t aks, const real *w, size_t ldw, real *out, size_t ldo,
+                          size_t M, size_t k0, size_t k1, const int NV, int m, bool first)
 {
     size_t r = 0;
-    for (; r + LK_RM <= S; r += LK_RM)
-        lk_rowmul_tile(a, G, w, Np, N, out, r, LK_RM, NV, j);
-    switch (S - r) {
-#define LK_RM_REST(q) case q: lk_rowmul_tile(a, G, w, Np, N, out, r, q < LK_RM ? q : 1, NV, j); break;
-        LK_RM_REST(1) LK_RM_REST(2) LK_RM_REST(3) LK_RM_REST(4) LK_RM_REST(5) LK_RM_REST(6)
-        LK_RM_REST(7) LK_RM_REST(8) LK_RM_REST(9) LK_RM_REST(10) LK_RM_REST(11)
-#undef LK_RM_REST
+    for (; r + LK_RM <= M; r += LK_RM)
+        lk_mm_tile(a + r * ars, ars, aks, w, ldw, out + r * ldo, ldo, k0, k1, LK_RM, NV, m, first);
+    const real *ar = a + r * ars;
+    real *o = out + r * ldo;
+    switch (M - r) {
+#define LK_MM_REST(q) case q: lk_mm_tile(ar, ars, aks, w, ldw, o, ldo, k0, k1, q < LK_RM ? q : 1, NV, m, first); break;
+        LK_MM_REST(1) LK_MM_REST(2) LK_MM_REST(3) LK_MM_REST(4) LK_MM_REST(5) LK_MM_REST(6)
+        LK_MM_REST(7) LK_MM_REST(8) LK_MM_REST(9) LK_MM_REST(10) LK_MM_REST(11)
+#undef LK_MM_REST
     default:
         break;
     }
 }
 
+/* out (M, N) (+)= A w over k in [k0, k1): columns two vectors at a time */
+LK_INLINE void lk_mm(const real *a, size_t ars, size_t aks, const real *w, size_t ldw, real *out, size_t ldo,
+                     size_t M, int N, size_t k0, size_t k1, bool first)
+{
+    int j = 0;
+    for (; j + 2 * LK_V <= N; j += 2 * LK_V)
+        lk_mm_rows(a, ars, aks, w + j, ldw, out + j, ldo, M, k0, k1, 2, LK_V, first);
+    if (N - j > LK_V)
+        lk_mm_rows(a, ars, aks, w + j, ldw, out + j, ldo, M, k0, k1, 2, N - j - LK_V, first);
+    else if (N > j)
+        lk_mm_rows(a, ars, aks, w + j, ldw, out + j, ldo, M, k0, k1, 1, N - j, first);
+}
+
+/* dw (G, K) = da^T xh over S rows: da (S, G), xh (S, K) row-major, xh
+ * readable V - 1 values past its end. The rows go in blocks that stay in
+ * cache while every tile reads them. */
+LK_TARGET static void lk_dw(const real *da, const real *xh, size_t S, int G, int K, real *dw)
+{
+    enum { BLOCK = 128 };
+    for (size_t s0 = 0; s0 < S; s0 += BLOCK) {
+        const size_t s1 = S - s0 < BLOCK ? S : s0 + BLOCK;
+        lk_mm(da, 1, (size_t)G, xh, (size_t)K, dw, (size_t)K, (size_t)G, K, s0, s1, s0 == 0);
+    }
+}
+
 /* out (S, N) = a (S, G) w, w (G, Np) with zero columns from N to Np, the
- * next multiple of the vector width; each sum over k in order */
+ * next multiple of the vector width */
 LK_TARGET static void lk_rowmul(const real *a, size_t S, int G, const real *w, int N, real *out)
 {
-    const int Np = (N + LK_V - 1) / LK_V * LK_V, C = Np / LK_V;
-    int c = 0;
-    for (; c + 2 <= C; c += 2)
-        lk_rowmul_rows(a, S, G, w, Np, N, out, 2, c * LK_V);
-    if (c < C)
-        lk_rowmul_rows(a, S, G, w, Np, N, out, 1, c * LK_V);
+    const int Np = (N + LK_V - 1) / LK_V * LK_V;
+    lk_mm(a, (size_t)G, 1, w, (size_t)Np, out, (size_t)N, S, N, 0, (size_t)G, true);
 }
 
 const lstm_kern LK_NAME = { LK_LEVEL, LK_V, lk_fwd, lk_bwd, lk_dw, lk_rowmul };

@@ -80,7 +80,7 @@ typedef struct {
     real *dxc;     /* (S,F) backward scratch for dx */
     real *wsrc;    /* W_ih, W_hh, b_ih, b_hh as last packed */
     int packed_v, packed_nobias;   /* vector width of that packing (0: none), missing biases */
-    real *work;    /* backward scratch: dc (B,H), spare (B,H), dW^T (F+H,4H),
+    real *work;    /* backward scratch: dc (B,H), spare (B,H), dW (4H,F+H),
                       then da (S,4H) for all steps */
     size_t work_n;
     int Hp;        /* H padded to the kernels' vector width */

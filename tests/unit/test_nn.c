@@ -406,23 +406,24 @@ static void test_lstm_products(const lstm_kern *k, bool fma)
     for (size_t q = 0; q < sizeof shapes / sizeof shapes[0]; q++) {
         const int S = shapes[q][0], G = shapes[q][1], K = shapes[q][2];
         const int Np = (K + k->V - 1) / k->V * k->V;   /* K plays N for dx: w (G, Np) */
-        real *da = malloc(sizeof(real) * (size_t)S * G), *xh = malloc(sizeof(real) * (size_t)S * K);
-        real *dwt = malloc(sizeof(real) * (size_t)K * G), *w = calloc((size_t)G * Np, sizeof(real));
+        /* xh is read up to a vector past its end (lstm_kern.h) */
+        real *da = malloc(sizeof(real) * (size_t)S * G), *xh = malloc(sizeof(real) * ((size_t)S * K + 16));
+        real *dw = malloc(sizeof(real) * (size_t)G * K), *w = calloc((size_t)G * Np, sizeof(real));
         real *out = malloc(sizeof(real) * (size_t)S * K);
-        SM_ASSERT(da && xh && dwt && w && out);
+        SM_ASSERT(da && xh && dw && w && out);
         fill(da, (size_t)S * G, &r, -1, 1);
-        fill(xh, (size_t)S * K, &r, -1, 1);
+        fill(xh, (size_t)S * K + 16, &r, -1, 1);
         for (int g = 0; g < G; g++)
             fill(w + (size_t)g * Np, (size_t)K, &r, -1, 1);
         for (size_t i = 0; i < (size_t)K * G; i++)
-            dwt[i] = 1e30f;   /* overwritten, not added to */
-        k->dw(da, xh, (size_t)S, G, K, dwt);
+            dw[i] = 1e30f;   /* overwritten, not added to */
+        k->dw(da, xh, (size_t)S, G, K, dw);
         for (int kk = 0; kk < K; kk++)
             for (int g = 0; g < G; g++) {
                 float acc = 0;
                 for (int s = 0; s < S; s++)
                     acc = lk_step(xh[(size_t)s * K + kk], da[(size_t)s * G + g], acc, fma);
-                bad_dw += memcmp(&acc, &dwt[(size_t)kk * G + g], sizeof acc) != 0;
+                bad_dw += memcmp(&acc, &dw[(size_t)g * K + kk], sizeof acc) != 0;
                 n_dw++;
             }
         k->rowmul(da, (size_t)S, G, w, K, out);
@@ -436,7 +437,7 @@ static void test_lstm_products(const lstm_kern *k, bool fma)
             }
         free(da);
         free(xh);
-        free(dwt);
+        free(dw);
         free(w);
         free(out);
     }
