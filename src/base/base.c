@@ -220,6 +220,28 @@ static uint64_t mix64(uint64_t x)
     return x;
 }
 
+/* x * 0 is 0 for a finite x and NaN for an infinite or NaN one, and sums
+ * of those are 0 or NaN: eight independent sums, which the compiler turns
+ * into one vector pass (a scalar isfinite loop took 3 % of a run on
+ * length-1 data, where it checks every gradient before each step) */
+#define SM_DEFINE_ALL_FINITE(name, T)               \
+    bool name(const T *x, size_t n)                 \
+    {                                               \
+        T acc[8] = { 0 };                           \
+        size_t i = 0;                               \
+        for (; i + 8 <= n; i += 8)                  \
+            for (int j = 0; j < 8; j++)             \
+                acc[j] += x[i + j] * 0;             \
+        for (; i < n; i++)                          \
+            acc[0] += x[i] * 0;                     \
+        T z = 0;                                    \
+        for (int j = 0; j < 8; j++)                 \
+            z += acc[j];                            \
+        return z == 0;                              \
+    }
+SM_DEFINE_ALL_FINITE(sm_all_finite_f32, float)
+SM_DEFINE_ALL_FINITE(sm_all_finite_f64, double)
+
 uint64_t sm_hash64(uint64_t h, const void *data, size_t n)
 {
     const unsigned char *p = data;

@@ -82,4 +82,9 @@ double sm_now(void);
 #define SM_HASH64_SEED 0x9E3779B97F4A7C15ull
 uint64_t sm_hash64(uint64_t h, const void *data, size_t n);
 
+/* Whether every x[i] is finite: one vector pass, no early exit (for the
+ * gradients before each optimiser step and the features a run reads). */
+bool sm_all_finite_f32(const float *x, size_t n);
+bool sm_all_finite_f64(const double *x, size_t n);
+
 #endif

@@ -16,8 +16,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 const char *const mod_names[MOD_COUNT] = {"text", "audio", "vision"};
@@ -190,6 +192,28 @@ int dataset_split_parse(const char *s)
 
 /* Features of modality m: lengths in 1..L and every value a run reads
  * (the steps below the sample's length) finite. */
+/* the first j in [0, n) with x[j] == -inf, or n (a block at a time, each
+ * block in 8 lanes so that it vectorises) */
+static size_t floats_find_neginf(const float *x, size_t n)
+{
+    enum { BLOCK = 256 };
+    for (size_t b = 0; b < n; b += BLOCK) {
+        size_t e = n - b < BLOCK ? n : b + BLOCK;
+        int hit[8] = { 0 };
+        size_t i = b;
+        for (; i + 8 <= e; i += 8)
+            for (int j = 0; j < 8; j++)
+                hit[j] |= x[i + j] == -INFINITY;
+        for (; i < e; i++)
+            hit[0] |= x[i] == -INFINITY;
+        if (hit[0] | hit[1] | hit[2] | hit[3] | hit[4] | hit[5] | hit[6] | hit[7])
+            for (i = b; i < e; i++)
+                if (x[i] == -INFINITY)
+                    return i;
+    }
+    return n;
+}
+
 static sm_status check_modality(const dataset *ds, int m, sm_err *err)
 {
     const modality *md = &ds->mod[m];
@@ -204,6 +228,8 @@ static sm_status check_modality(const dataset *ds, int m, sm_err *err)
         }
         const float *x = md->x + (size_t)i * md->L * md->D;   /* (L, D) */
         size_t k = (size_t)md->len[i] * md->D;
+        if (sm_all_finite_f32(x, k))   /* the search below only to name the value */
+            continue;
         for (size_t j = 0; j < k; j++) {
             if (!isfinite(x[j])) {
                 dataset_sample_id(ds, i, id, sizeof id);
@@ -520,9 +546,7 @@ static sm_status audio_inf_to_zero(dataset *ds, sm_err *err)
     modality *md = &ds->mod[MOD_A];
     for (int i = 0; i < ds->n; i++) {
         float *x = md->x + (size_t)i * md->L * md->D;   /* (L, D) */
-        size_t k = (size_t)md->len[i] * md->D, j = 0;
-        while (j < k && !(isinf(x[j]) && x[j] < 0))
-            j++;
+        size_t k = (size_t)md->len[i] * md->D, j = floats_find_neginf(x, k);
         if (j == k)
             continue;
         sm_status st = npy_map_writable(&md->map, x + j, (k - j) * sizeof *x, err);
@@ -891,14 +915,50 @@ sm_status dataset_carve_valid(dataset *ds, int from, double fraction, unsigned l
 
 /* ---- identity ---------------------------------------------------------------- */
 
+/* What the memo of fingerprints knows of a file: its device, inode, size,
+ * and modification and status-change times (any write, replacement or
+ * metadata change alters one of them); present false for a missing file. */
+typedef struct {
+    bool present;
+    dev_t dev;
+    ino_t ino;
+    off_t size;
+    struct timespec mtim, ctim;
+} file_sig;
+
+enum { IDENT_FILES = 1 + 2 * MOD_COUNT, IDENT_MEMO = 8 };
+
+static void file_sig_of(file_sig *g, const struct stat *st)
+{
+    memset(g, 0, sizeof *g);
+    g->present = true;
+    g->dev = st->st_dev;
+    g->ino = st->st_ino;
+    g->size = st->st_size;
+    g->mtim = st->st_mtim;
+    g->ctim = st->st_ctim;
+}
+
+static bool file_sig_same(const file_sig *a, const file_sig *b)
+{
+    if (a->present != b->present)
+        return false;
+    return !a->present ||
+           (a->dev == b->dev && a->ino == b->ino && a->size == b->size && a->mtim.tv_sec == b->mtim.tv_sec &&
+            a->mtim.tv_nsec == b->mtim.tv_nsec && a->ctim.tv_sec == b->ctim.tv_sec &&
+            a->ctim.tv_nsec == b->ctim.tv_nsec);
+}
+
 /* Feeds one file of the directory dfd into *h: its name, whether it is
- * there, its size and its bytes. */
+ * there, its size and its bytes. *sig gets the file as it was before the
+ * read; *stable is cleared when it changed while being read. */
 static sm_status fingerprint_file(int dfd, const char *dir, const char *name, bool required, uint64_t *h,
-                                  sm_err *err)
+                                  file_sig *sig, bool *stable, sm_err *err)
 {
     char shown[1400];
     snprintf(shown, sizeof shown, "%s/%s", dir, name);
     *h = sm_hash64(*h, name, strlen(name) + 1);
+    memset(sig, 0, sizeof *sig);
     bool missing;
     int fd = sm_open_regular(dfd, name, O_RDONLY, 0, shown, &missing, err);
     if (fd < 0) {
@@ -908,6 +968,11 @@ static sm_status fingerprint_file(int dfd, const char *dir, const char *name, bo
         }
         return err ? err->status : SM_EIO;
     }
+    struct stat before;
+    if (fstat(fd, &before) == 0)
+        file_sig_of(sig, &before);
+    else
+        *stable = false;
     static const size_t chunk = 1 << 20;
     unsigned char *buf = sm_alloc(chunk, 1, err);
     if (!buf) {
@@ -930,9 +995,119 @@ static sm_status fingerprint_file(int dfd, const char *dir, const char *name, bo
         size += (uint64_t)k;
     }
     *h = sm_hash64(*h, &size, sizeof size);
+    struct stat after;
+    file_sig now;
+    if (fstat(fd, &after) == 0) {
+        file_sig_of(&now, &after);
+        if (!file_sig_same(sig, &now) || (uint64_t)after.st_size != size)
+            *stable = false;
+    } else {
+        *stable = false;
+    }
     free(buf);
     close(fd);
     return st;
+}
+
+/* The files of a dataset directory, in the order they are fingerprinted. */
+static void ident_file(int i, char *f, size_t n, bool *required)
+{
+    *required = true;
+    if (i == 0)
+        snprintf(f, n, "label.csv");
+    else if ((i - 1) % 2 == 0)
+        snprintf(f, n, "%s.npy", mod_names[(i - 1) / 2]);
+    else {
+        snprintf(f, n, "%s_lengths.npy", mod_names[(i - 1) / 2]);
+        *required = false;
+    }
+}
+
+/* The fingerprints this process has computed, by canonical path and the
+ * files' signatures: a grid, a search or the dashboard starts many runs on
+ * one dataset, and each start checks its identity; the files are read
+ * again only when one of them has changed. A file changed within the last
+ * two seconds before its read is not remembered: on a file system with
+ * coarse timestamps a rewrite in the same second could keep every field. */
+static struct {
+    pthread_mutex_t mu;
+    int n, next;
+    unsigned long hashed;
+    struct {
+        char *path;
+        file_sig sig[IDENT_FILES];
+        uint64_t h;
+    } e[IDENT_MEMO];
+} ident_memo = { .mu = PTHREAD_MUTEX_INITIALIZER };
+
+unsigned long dataset_identity_reads(void)
+{
+    pthread_mutex_lock(&ident_memo.mu);
+    unsigned long n = ident_memo.hashed;
+    pthread_mutex_unlock(&ident_memo.mu);
+    return n;
+}
+
+/* the files' signatures now, without reading them; false when one cannot
+ * be taken (then the files are read, and any error reported from there) */
+static bool ident_sigs(int dfd, file_sig *sig)
+{
+    for (int i = 0; i < IDENT_FILES; i++) {
+        char f[64];
+        bool required;
+        ident_file(i, f, sizeof f, &required);
+        struct stat st;
+        if (fstatat(dfd, f, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode)) {
+            file_sig_of(&sig[i], &st);
+        } else if (errno == ENOENT && !required) {
+            memset(&sig[i], 0, sizeof sig[i]);
+        } else {
+            return false;
+        }
+    }
+    return true;
+}
+
+static bool ident_lookup(const char *path, const file_sig *sig, uint64_t *h)
+{
+    bool hit = false;
+    pthread_mutex_lock(&ident_memo.mu);
+    for (int k = 0; k < ident_memo.n && !hit; k++) {
+        if (strcmp(ident_memo.e[k].path, path) != 0)
+            continue;
+        hit = true;
+        for (int i = 0; i < IDENT_FILES && hit; i++)
+            hit = file_sig_same(&ident_memo.e[k].sig[i], &sig[i]);
+        if (hit)
+            *h = ident_memo.e[k].h;
+    }
+    pthread_mutex_unlock(&ident_memo.mu);
+    return hit;
+}
+
+static void ident_store(const char *path, const file_sig *sig, uint64_t h, time_t t0)
+{
+    for (int i = 0; i < IDENT_FILES; i++)
+        if (sig[i].present && (sig[i].mtim.tv_sec >= t0 - 2 || sig[i].ctim.tv_sec >= t0 - 2))
+            return;
+    char *p = strdup(path);
+    if (!p)
+        return;
+    pthread_mutex_lock(&ident_memo.mu);
+    int k = 0;
+    while (k < ident_memo.n && strcmp(ident_memo.e[k].path, path) != 0)
+        k++;
+    if (k == ident_memo.n) {
+        if (ident_memo.n < IDENT_MEMO)
+            k = ident_memo.n++;
+        else
+            k = ident_memo.next++ % IDENT_MEMO;
+    }
+    free(ident_memo.e[k].path);
+    ident_memo.e[k].path = p;
+    memcpy(ident_memo.e[k].sig, sig, sizeof ident_memo.e[k].sig);
+    ident_memo.e[k].h = h;
+    pthread_mutex_unlock(&ident_memo.mu);
 }
 
 sm_status dataset_identity(const char *name, char *path, size_t pn, char *id, size_t idn, sm_err *err)
@@ -959,14 +1134,22 @@ sm_status dataset_identity(const char *name, char *path, size_t pn, char *id, si
             free(real);
             return st;
         }
-        sm_status st = fingerprint_file(dfd, real, "label.csv", true, &h, err);
-        for (int m = 0; m < MOD_COUNT && st == SM_OK; m++) {
-            char f[64];
-            snprintf(f, sizeof f, "%s.npy", mod_names[m]);
-            st = fingerprint_file(dfd, real, f, true, &h, err);
-            snprintf(f, sizeof f, "%s_lengths.npy", mod_names[m]);
-            if (st == SM_OK)
-                st = fingerprint_file(dfd, real, f, false, &h, err);
+        file_sig now[IDENT_FILES];
+        sm_status st = SM_OK;
+        if (!ident_sigs(dfd, now) || !ident_lookup(real, now, &h)) {
+            time_t t0 = time(NULL);
+            bool stable = true;
+            for (int i = 0; i < IDENT_FILES && st == SM_OK; i++) {
+                char f[64];
+                bool required;
+                ident_file(i, f, sizeof f, &required);
+                st = fingerprint_file(dfd, real, f, required, &h, &now[i], &stable, err);
+            }
+            pthread_mutex_lock(&ident_memo.mu);
+            ident_memo.hashed++;
+            pthread_mutex_unlock(&ident_memo.mu);
+            if (st == SM_OK && stable)
+                ident_store(real, now, h, t0);
         }
         close(dfd);
         free(real);

@@ -135,7 +135,14 @@ sm_status labelcsv_write(const dataset *ds, const char *path, sm_err *err);
  * each of the arrays (text, audio, vision and their _lengths), header and
  * data, byte for byte, with each file's name and size; for synth: the name,
  * which fixes the generated data. Only regular files are read (a FIFO or a
- * symlinked file is an error, never a hang). path or id may be NULL. */
+ * symlinked file is an error, never a hang). path or id may be NULL.
+ * Thread-safe. The process remembers the fingerprints it computed, with
+ * each file's device, inode, size and modification and status-change
+ * times; while none of these changes, the files are not read again. */
 sm_status dataset_identity(const char *name, char *path, size_t pn, char *id, size_t idn, sm_err *err);
+
+/* How many times this process has read a dataset's files for its identity
+ * (the memo above missed). */
+unsigned long dataset_identity_reads(void);
 
 #endif

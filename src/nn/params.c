@@ -109,23 +109,13 @@ void nn_params_init(nn_params *p, rng *r)
     p->step = 0;
 }
 
-/* x * 0 is 0 for a finite x and NaN for an infinite or NaN one, and sums
- * of those are 0 or NaN: eight independent sums, which the compiler turns
- * into one vector pass (a scalar isfinite loop took 3 % of a run on
- * length-1 data, where it checks every gradient before each step) */
 bool nn_all_finite(const real *x, size_t n)
 {
-    real acc[8] = { 0 };
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8)
-        for (int j = 0; j < 8; j++)
-            acc[j] += x[i + j] * 0;
-    for (; i < n; i++)
-        acc[0] += x[i] * 0;
-    real z = 0;
-    for (int j = 0; j < 8; j++)
-        z += acc[j];
-    return z == 0;
+#ifdef SM_REAL_DOUBLE
+    return sm_all_finite_f64(x, n);
+#else
+    return sm_all_finite_f32(x, n);
+#endif
 }
 
 void nn_params_zero_grad(nn_params *p)

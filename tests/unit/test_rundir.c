@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 static char root[1024];
@@ -433,6 +434,53 @@ static void test_identity(void)
     }
     tap_ok(dataset_identity(ds, NULL, 0, id3, sizeof id3, &err) == SM_OK && strcmp(id1, id3) != 0,
            "a changed label.csv changes the fingerprint (%s)", id3);
+    /* the memo: files unchanged for a few seconds are not read again; a
+     * file replaced (same bytes) is read again, a file rewritten in place
+     * changes the fingerprint; a file changed within the last two seconds
+     * is read at every call */
+    struct stat lst;
+    while (stat(p, &lst) == 0 && time(NULL) - lst.st_ctim.tv_sec < 3) {
+        struct timespec nap = { 0, 100000000 };
+        nanosleep(&nap, NULL);
+    }
+    unsigned long r0 = dataset_identity_reads();
+    char id4[24], id5[24], id6[24], id7[24];
+    bool ok = dataset_identity(ds, NULL, 0, id4, sizeof id4, &err) == SM_OK && !strcmp(id4, id3) &&
+              dataset_identity_reads() == r0 + 1;
+    tap_ok(ok, "files last changed 3 s ago: read once (%lu reads)", dataset_identity_reads() - r0);
+    ok = dataset_identity(ds, NULL, 0, id5, sizeof id5, &err) == SM_OK && !strcmp(id5, id3) &&
+         dataset_identity(alias, NULL, 0, id5, sizeof id5, &err) == SM_OK && !strcmp(id5, id3) &&
+         dataset_identity_reads() == r0 + 1;
+    tap_ok(ok, "then remembered, under either spelling (%lu reads)", dataset_identity_reads() - r0);
+    char q[1300], tmp[1310];
+    snprintf(q, sizeof q, "%s/vision_lengths.npy", ds);
+    snprintf(tmp, sizeof tmp, "%s.new", q);
+    FILE *in = fopen(q, "rb"), *out = fopen(tmp, "wb");
+    int c;
+    while (in && out && (c = fgetc(in)) != EOF)
+        fputc(c, out);
+    if (in)
+        fclose(in);
+    if (out)
+        fclose(out);
+    ok = rename(tmp, q) == 0 && dataset_identity(ds, NULL, 0, id6, sizeof id6, &err) == SM_OK && !strcmp(id6, id3) &&
+         dataset_identity_reads() == r0 + 2;
+    tap_ok(ok, "a file replaced by the same bytes: read again, the same fingerprint (%lu reads)",
+           dataset_identity_reads() - r0);
+    snprintf(q, sizeof q, "%s/text.npy", ds);
+    FILE *w = fopen(q, "r+b");
+    if (w) {
+        fseek(w, -1, SEEK_END);
+        int last = fgetc(w);
+        fseek(w, -1, SEEK_END);
+        fputc(last ^ 1, w);
+        fclose(w);
+    }
+    ok = dataset_identity(ds, NULL, 0, id7, sizeof id7, &err) == SM_OK && strcmp(id7, id3) != 0 &&
+         dataset_identity(ds, NULL, 0, id6, sizeof id6, &err) == SM_OK && !strcmp(id6, id7) &&
+         dataset_identity_reads() == r0 + 4;
+    tap_ok(ok, "a byte rewritten in place: a new fingerprint, read at every call while just changed (%lu reads)",
+           dataset_identity_reads() - r0);
     tap_ok(dataset_identity("synth:small", path2, sizeof path2, id2, sizeof id2, &err) == SM_OK &&
                !strcmp(path2, "synth:small") && dataset_identity("synth:small:2", NULL, 0, id3, sizeof id3, &err) == SM_OK &&
                strcmp(id2, id3) != 0,
