@@ -6,7 +6,11 @@ per epoch beside `selfmi train` on the same data with the same settings.
 
     torch_ref.py DATASET_DIR SELFMI_BINARY [EPOCHS]
 
-Prints both times per epoch and the ratio. Exits 77 when torch is absent.
+Prints both times per epoch (the best epoch after the first) and the
+ratio. Both run on the same processor
+core (the first this process may use: selfmi inherits the affinity), so
+that on a machine whose cores run at different speeds (a shared virtual
+machine) the ratio compares like with like. Exits 77 when torch is absent.
 """
 import csv
 import os
@@ -161,12 +165,17 @@ def main():
         sys.exit(2)
     dirname, binary = sys.argv[1], sys.argv[2]
     epochs = int(sys.argv[3]) if len(sys.argv) > 3 else 3
+    core = None
+    if hasattr(os, "sched_setaffinity"):
+        core = min(os.sched_getaffinity(0))
+        os.sched_setaffinity(0, {core})
     ours = selfmi_times(dirname, binary, epochs)
     ref = epoch_times(dirname, epochs)
-    # the first epoch of each includes warm-up; report the mean of the rest
-    o = sum(ours[1:]) / max(1, len(ours) - 1) if len(ours) > 1 else ours[0]
-    t = sum(ref[1:]) / max(1, len(ref) - 1) if len(ref) > 1 else ref[0]
-    print("dataset %s, %d epochs, one thread" % (dirname, epochs))
+    # the first epoch of each includes warm-up; the best of the rest, as
+    # every other speed target is the best of repeats
+    o = min(ours[1:]) if len(ours) > 1 else ours[0]
+    t = min(ref[1:]) if len(ref) > 1 else ref[0]
+    print("dataset %s, %d epochs, one thread%s" % (dirname, epochs, "" if core is None else ", both on core %d" % core))
     print("  selfmi   %.3f s/epoch" % o)
     print("  pytorch  %.3f s/epoch (torch %s)" % (t, torch.__version__))
     print("  ratio    %.1fx" % (t / o))
