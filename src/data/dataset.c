@@ -13,10 +13,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <pthread.h>
 #include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -192,28 +192,6 @@ int dataset_split_parse(const char *s)
 
 /* Features of modality m: lengths in 1..L and every value a run reads
  * (the steps below the sample's length) finite. */
-/* the first j in [0, n) with x[j] == -inf, or n (a block at a time, each
- * block in 8 lanes so that it vectorises) */
-static size_t floats_find_neginf(const float *x, size_t n)
-{
-    enum { BLOCK = 256 };
-    for (size_t b = 0; b < n; b += BLOCK) {
-        size_t e = n - b < BLOCK ? n : b + BLOCK;
-        int hit[8] = { 0 };
-        size_t i = b;
-        for (; i + 8 <= e; i += 8)
-            for (int j = 0; j < 8; j++)
-                hit[j] |= x[i + j] == -INFINITY;
-        for (; i < e; i++)
-            hit[0] |= x[i] == -INFINITY;
-        if (hit[0] | hit[1] | hit[2] | hit[3] | hit[4] | hit[5] | hit[6] | hit[7])
-            for (i = b; i < e; i++)
-                if (x[i] == -INFINITY)
-                    return i;
-    }
-    return n;
-}
-
 static sm_status check_modality(const dataset *ds, int m, sm_err *err)
 {
     const modality *md = &ds->mod[m];
@@ -537,6 +515,28 @@ static sm_status load_lengths(dataset *ds, const char *dir, int m, int L, sm_err
     }
     free(path);
     return st;
+}
+
+/* the first j in [0, n) with x[j] == -inf, or n (a block at a time, each
+ * block in 8 lanes so that it vectorises) */
+static size_t floats_find_neginf(const float *x, size_t n)
+{
+    enum { BLOCK = 256 };
+    for (size_t b = 0; b < n; b += BLOCK) {
+        size_t e = n - b < BLOCK ? n : b + BLOCK;
+        int hit[8] = { 0 };
+        size_t i = b;
+        for (; i + 8 <= e; i += 8)
+            for (int j = 0; j < 8; j++)
+                hit[j] |= x[i + j] == -INFINITY;
+        for (; i < e; i++)
+            hit[0] |= x[i] == -INFINITY;
+        if (hit[0] | hit[1] | hit[2] | hit[3] | hit[4] | hit[5] | hit[6] | hit[7])
+            for (i = b; i < e; i++)
+                if (x[i] == -INFINITY)
+                    return i;
+    }
+    return n;
 }
 
 /* Audio -inf reads as 0 (SPEC section 1, as MMSA does), in the steps a run

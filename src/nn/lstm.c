@@ -154,8 +154,7 @@ static bool lstm_packed_current(nn_lstm_cache *c, const real *w_ih, const real *
 }
 
 /* wp (C, F+H, 4, V) and bp (C, 4, V) from W_ih, W_hh and b_ih + b_hh;
- * whp (4H, Hp) = W_hh and wip (4H, Fp) = W_ih padded with zero columns
- * (lstm_kern.h). */
+ * whp (4H, Hp) = W_hh padded with zero columns (lstm_kern.h). */
 static void lstm_pack(nn_lstm_cache *c, const real *w_ih, const real *w_hh, const real *b_ih,
                       const real *b_hh, int V)
 {
@@ -184,11 +183,6 @@ static void lstm_pack(nn_lstm_cache *c, const real *w_ih, const real *w_hh, cons
     for (int k = 0; k < G; k++) {
         memcpy(c->whp + (size_t)k * Hp, w_hh + (size_t)k * H, (size_t)H * sizeof(real));
         memset(c->whp + (size_t)k * Hp + H, 0, (size_t)(Hp - H) * sizeof(real));
-    }
-    const int Fp = round_up(F, V);
-    for (int k = 0; k < G; k++) {
-        memcpy(c->wip + (size_t)k * Fp, w_ih + (size_t)k * F, (size_t)F * sizeof(real));
-        memset(c->wip + (size_t)k * Fp + F, 0, (size_t)(Fp - F) * sizeof(real));
     }
 }
 
@@ -302,6 +296,14 @@ void nn_lstm_backward(real *dx, real *dw_ih, real *dw_hh, real *db_ih, real *db_
     }
     /* dx (rows) = da W_ih, one product, then back to (B,T,F) */
     if (dx) {
+        /* wip (4H, Fp) = W_ih padded with zero columns, packed here: only a
+         * caller that wants dx pays for it (training never does: the inputs
+         * are features) */
+        const int Fp = round_up(F, kern->V);
+        for (int k = 0; k < G; k++) {
+            memcpy(cache->wip + (size_t)k * Fp, w_ih + (size_t)k * F, (size_t)F * sizeof(real));
+            memset(cache->wip + (size_t)k * Fp + F, 0, (size_t)(Fp - F) * sizeof(real));
+        }
         kern->rowmul(da, S, G, cache->wip, F, cache->dxc);
         for (int t = 0; t < Tmax; t++)
             for (int p = 0; p < cache->nb[t]; p++) {

@@ -76,7 +76,7 @@ typedef struct {
     real *xh;      /* (S,F+H) [x_t, h_{t-1}] (h_{-1} = 0) */
     real *wp;      /* packed [W_ih W_hh] and biases for the kernels */
     real *whp;     /* (4H,Hp) W_hh, rows padded to the vector width */
-    real *wip;     /* (4H,Fp) W_ih, rows padded to the vector width */
+    real *wip;     /* (4H,Fp) W_ih, rows padded, for dx (backward) */
     real *dxc;     /* (S,F) backward scratch for dx */
     real *wsrc;    /* W_ih, W_hh, b_ih, b_hh as last packed */
     int packed_v, packed_nobias;   /* vector width of that packing (0: none), missing biases */
